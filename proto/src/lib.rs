@@ -1,0 +1,1 @@
+//! Generated helmd.v1 gRPC code and the reflection descriptor set.

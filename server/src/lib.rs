@@ -1,0 +1,1 @@
+//! helmd server library.

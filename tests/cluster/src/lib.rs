@@ -1,0 +1,1 @@
+//! The local Kubernetes cluster for tests: build cache, start/stop of etcd and control plane, node agent.
