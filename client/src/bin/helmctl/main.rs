@@ -1,0 +1,141 @@
+//! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
+
+mod version;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use helmd_client::{ClientConfig, DEFAULT_SERVER, TlsOptions};
+
+/// helmctl talks to helmd, the gRPC service that manages Helm releases.
+#[derive(Debug, Parser)]
+#[command(name = "helmctl", version, about)]
+struct Cli {
+    #[command(flatten)]
+    conn: Connection,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How to reach helmd.
+#[derive(Debug, Args)]
+struct Connection {
+    /// helmd's address (`host:port` or an http(s) URL).
+    #[arg(long, global = true, env = "HELMD_SERVER", default_value = DEFAULT_SERVER)]
+    server: String,
+    /// Speak TLS to helmd (implied by an https:// server URL or any TLS file option).
+    #[arg(long, global = true, env = "HELMD_TLS")]
+    tls: bool,
+    /// PEM CA bundle to verify helmd's certificate with.
+    #[arg(long, global = true, env = "HELMD_CA_FILE", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Server name to verify in helmd's certificate.
+    #[arg(
+        long,
+        global = true,
+        env = "HELMD_TLS_SERVER_NAME",
+        value_name = "NAME"
+    )]
+    tls_server_name: Option<String>,
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(
+        long,
+        global = true,
+        env = "HELMD_CERT_FILE",
+        value_name = "FILE",
+        requires = "key_file"
+    )]
+    cert_file: Option<PathBuf>,
+    /// Client key (PEM) for mutual TLS.
+    #[arg(
+        long,
+        global = true,
+        env = "HELMD_KEY_FILE",
+        value_name = "FILE",
+        requires = "cert_file"
+    )]
+    key_file: Option<PathBuf>,
+    /// How long connecting may take.
+    #[arg(long, global = true, default_value = "10s", value_parser = parse_duration)]
+    connect_timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the client and server versions and the server's health.
+    Version(version::VersionArgs),
+}
+
+/// Output format of commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?} (examples: 500ms, 10s)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("invalid duration {text:?} (examples: 500ms, 10s)")),
+    }
+}
+
+impl Connection {
+    fn config(&self) -> Result<ClientConfig> {
+        let read = |path: &PathBuf| {
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+        };
+        let wants_tls = self.tls
+            || self.ca_file.is_some()
+            || self.cert_file.is_some()
+            || self.tls_server_name.is_some();
+        let tls = if wants_tls {
+            let identity = match (&self.cert_file, &self.key_file) {
+                (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+                _ => None,
+            };
+            Some(TlsOptions {
+                ca_pem: self.ca_file.as_ref().map(read).transpose()?,
+                server_name: self.tls_server_name.clone(),
+                identity,
+            })
+        } else {
+            None
+        };
+        Ok(ClientConfig {
+            server: self.server.clone(),
+            tls,
+            connect_timeout: self.connect_timeout,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Version(args) => version::run(&cli.conn, args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("helmctl: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

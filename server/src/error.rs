@@ -1,0 +1,172 @@
+//! The server crate's one error type; `status.rs` turns it into `tonic::Status`.
+
+use std::path::PathBuf;
+
+/// Result with the server's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One bad field of a request, reported as a `google.rpc.BadRequest` field violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// The field path, e.g. `page_token`.
+    pub field: String,
+    /// What is wrong with it.
+    pub description: String,
+}
+
+/// Everything that can go wrong in helmd, at start-up or serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The data directory cannot be created or written.
+    #[error("data directory {} is not writable: {source}", path.display())]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database URL is malformed or names an unsupported backend.
+    #[error("invalid database URL {url}: {reason}")]
+    DatabaseUrl {
+        /// The URL with any password redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database could not be reached at start-up within the connect timeout.
+    #[error("database unreachable at {url}: {source}")]
+    DatabaseConnect {
+        /// The URL with any password redacted.
+        url: String,
+        /// The last connection error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Applying the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The kubeconfig file given cannot be read.
+    #[error("kubeconfig {} is not readable: {source}", path.display())]
+    Kubeconfig {
+        /// The file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The gRPC server stopped with a transport error.
+    #[error("gRPC server failed: {0}")]
+    Serve(#[from] tonic::transport::Error),
+    /// The database cannot be reached while serving a request.
+    #[error("database unavailable")]
+    DatabaseUnavailable(#[source] sqlx::Error),
+    /// The database answered with an unexpected error.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// A stored row could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The request is malformed.
+    #[error("invalid request: {}", describe(.0))]
+    InvalidArgument(Vec<FieldViolation>),
+    /// The operation named does not exist.
+    #[error("operation {0} not found")]
+    OperationNotFound(String),
+    /// The RPC exists in the API but its behaviour is not built yet.
+    #[error("{0} is not implemented yet")]
+    NotImplemented(&'static str),
+}
+
+impl Error {
+    /// An `InvalidArgument` error for a single field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::InvalidArgument(vec![FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }])
+    }
+
+    /// Classifies a database error met while serving: lost connections are UNAVAILABLE.
+    pub fn from_db(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            Error::DatabaseUnavailable(err)
+        } else {
+            Error::Database(err)
+        }
+    }
+}
+
+fn describe(violations: &[FieldViolation]) -> String {
+    let parts: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect();
+    parts.join("; ")
+}
+
+/// Whether a database error means the database cannot be reached (rather than a bad query).
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 is "connection exception", 57 "operator intervention"
+        // (shutting down, cannot connect now), 53 "insufficient resources".
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57") || code.starts_with("53")
+        }),
+        _ => false,
+    }
+}
+
+/// The URL with its password replaced by `***`, for messages and logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            // Setting a password only fails for URLs that cannot carry one.
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "<unparsable URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(redact_url("sqlite:///x/y.db"), "sqlite:///x/y.db");
+        assert_eq!(redact_url("not a url"), "<unparsable URL>");
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable() {
+        assert!(matches!(
+            Error::from_db(sqlx::Error::PoolTimedOut),
+            Error::DatabaseUnavailable(_)
+        ));
+        assert!(matches!(
+            Error::from_db(sqlx::Error::RowNotFound),
+            Error::Database(_)
+        ));
+    }
+}

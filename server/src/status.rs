@@ -1,0 +1,125 @@
+//! The one place errors become `tonic::Status`: the gRPC code, a safe message, and
+//! `google.rpc.ErrorInfo` (reason from `helmd.v1.ErrorReason`) plus `BadRequest` details.
+
+use std::collections::HashMap;
+
+use helmd_proto::v1::ErrorReason;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation as PbFieldViolation, StatusExt};
+
+use crate::error::Error;
+
+/// `google.rpc.ErrorInfo.domain` of every helmd error.
+pub const ERROR_DOMAIN: &str = "helmd.v1";
+
+/// The `ErrorInfo.reason` string of a reason: its enum name without `ERROR_REASON_`.
+pub fn reason_name(reason: ErrorReason) -> &'static str {
+    let name = reason.as_str_name();
+    name.strip_prefix("ERROR_REASON_").unwrap_or(name)
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Status {
+        let (code, reason) = classify(&err);
+        let mut details = ErrorDetails::new();
+        let metadata: HashMap<String, String> = match &err {
+            Error::OperationNotFound(id) => {
+                HashMap::from([("operation_id".to_owned(), id.clone())])
+            }
+            Error::NotImplemented(method) => {
+                HashMap::from([("method".to_owned(), (*method).to_owned())])
+            }
+            _ => HashMap::new(),
+        };
+        details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
+        if let Error::InvalidArgument(violations) = &err {
+            let violations: Vec<PbFieldViolation> = violations
+                .iter()
+                .map(|v| PbFieldViolation::new(v.field.clone(), v.description.clone()))
+                .collect();
+            details.set_bad_request(violations);
+        }
+        let message = match code {
+            // The cause is logged here, once; the caller gets a generic message.
+            Code::Internal | Code::Unavailable => {
+                tracing::error!(error = %err, cause = ?std::error::Error::source(&err).map(ToString::to_string), "request failed");
+                err.to_string()
+            }
+            _ => err.to_string(),
+        };
+        Status::with_error_details(code, message, details)
+    }
+}
+
+/// The gRPC code and reason of each error.
+fn classify(err: &Error) -> (Code, ErrorReason) {
+    match err {
+        Error::DatabaseUnavailable(_) => (Code::Unavailable, ErrorReason::DatabaseUnavailable),
+        Error::InvalidArgument(_) => (Code::InvalidArgument, ErrorReason::RequestInvalid),
+        Error::OperationNotFound(_) => (Code::NotFound, ErrorReason::OperationNotFound),
+        Error::NotImplemented(_) => (Code::Unimplemented, ErrorReason::NotImplemented),
+        Error::DataDir { .. }
+        | Error::DatabaseUrl { .. }
+        | Error::DatabaseConnect { .. }
+        | Error::Migrate(_)
+        | Error::Kubeconfig { .. }
+        | Error::Listen { .. }
+        | Error::Serve(_)
+        | Error::Database(_)
+        | Error::Corrupt(_) => (Code::Internal, ErrorReason::Internal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(err: Error, code: Code, reason: &str) -> Status {
+        let status = Status::from(err);
+        assert_eq!(status.code(), code);
+        let info = status.get_details_error_info().expect("error info");
+        assert_eq!(info.reason, reason);
+        assert_eq!(info.domain, ERROR_DOMAIN);
+        status
+    }
+
+    #[test]
+    fn unavailable_database_is_unavailable() {
+        check(
+            Error::DatabaseUnavailable(sqlx::Error::PoolTimedOut),
+            Code::Unavailable,
+            "DATABASE_UNAVAILABLE",
+        );
+    }
+
+    #[test]
+    fn invalid_arguments_carry_field_violations() {
+        let status = check(
+            Error::invalid("page_token", "malformed"),
+            Code::InvalidArgument,
+            "REQUEST_INVALID",
+        );
+        let bad = status.get_details_bad_request().expect("bad request");
+        assert_eq!(bad.field_violations[0].field, "page_token");
+    }
+
+    #[test]
+    fn unbuilt_rpcs_are_unimplemented() {
+        let status = check(
+            Error::NotImplemented("helmd.v1.ReleaseService/InstallRelease"),
+            Code::Unimplemented,
+            "NOT_IMPLEMENTED",
+        );
+        assert!(status.message().contains("InstallRelease"));
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let status = check(
+            Error::Database(sqlx::Error::RowNotFound),
+            Code::Internal,
+            "INTERNAL",
+        );
+        assert_eq!(status.message(), "database error");
+    }
+}
