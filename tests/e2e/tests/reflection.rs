@@ -87,3 +87,42 @@ async fn a_reflection_client_lists_describes_and_calls_helmd() {
         "{unbuilt}"
     );
 }
+
+#[tokio::test]
+async fn reflection_v1_lists_every_service_too() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+    let helmd = Helmd::start(HelmdOptions::default()).await.expect("helmd");
+    let mut client = ServerReflectionClient::new(helmd.channel().await.expect("channel"));
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1")
+        .into_inner();
+    let response = responses
+        .message()
+        .await
+        .expect("answer")
+        .expect("one response");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer: {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for service in [
+        "grpc.health.v1.Health",
+        "helmd.v1.ReleaseService",
+        "helmd.v1.ServerService",
+    ] {
+        assert!(
+            names.iter().any(|n| n == service),
+            "{service} missing from {names:?}"
+        );
+    }
+}
