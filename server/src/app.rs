@@ -29,8 +29,14 @@ pub struct AppState {
 
 /// Runs `helmd serve`: prepare, bind, print the address, serve until a signal.
 pub async fn run(config: ServeConfig) -> Result<()> {
-    let shutdown = shutdown_signal();
-    let state = prepare(config).await?;
+    let mut shutdown = Box::pin(shutdown_signal());
+    let state = tokio::select! {
+        state = prepare(config) => state?,
+        () = &mut shutdown => {
+            tracing::info!("stopped before serving");
+            return Ok(());
+        }
+    };
     let listen = state.config.listen;
     let listener = TcpListener::bind(listen)
         .await

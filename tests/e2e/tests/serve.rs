@@ -203,3 +203,45 @@ async fn sigterm_stops_the_server_gracefully() {
         helmd.log()
     );
 }
+
+#[tokio::test]
+async fn sigterm_while_waiting_for_the_database_stops_at_once() {
+    let port = helmd_test_support::postgres::free_port().expect("port");
+    let dir = tempfile::tempdir().expect("dir");
+    let log_path = dir.path().join("helmd.log");
+    let mut child = Command::new(binaries::binary("helmd", "helmd").expect("helmd binary"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(["--database-connect-timeout", "5m", "--database-url"])
+        .arg(format!("postgres://nobody@127.0.0.1:{port}/none"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).expect("log file"))
+        .spawn()
+        .expect("spawn helmd");
+    let guard = KillOnDrop(&mut child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .contains("retrying")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "helmd never retried the database"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(guard.0.id()).expect("pid"));
+    nix::sys::signal::kill(pid, Signal::SIGTERM).expect("signal");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = guard.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "helmd ignored SIGTERM during start-up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+}
