@@ -42,8 +42,12 @@ impl From<Error> for Status {
         let message = match code {
             // The cause is logged here, once; the caller gets a generic message.
             Code::Internal | Code::Unavailable => {
-                tracing::error!(error = %err, cause = ?std::error::Error::source(&err).map(ToString::to_string), "request failed");
-                err.to_string()
+                let cause = std::error::Error::source(&err).map(ToString::to_string);
+                tracing::error!(error = %err, ?cause, "request failed");
+                match code {
+                    Code::Internal => "internal error; the server logged the cause".to_owned(),
+                    _ => err.to_string(),
+                }
             }
             _ => err.to_string(),
         };
@@ -120,6 +124,6 @@ mod tests {
             Code::Internal,
             "INTERNAL",
         );
-        assert_eq!(status.message(), "database error");
+        assert_eq!(status.message(), "internal error; the server logged the cause");
     }
 }
