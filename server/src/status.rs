@@ -124,6 +124,9 @@ mod tests {
             Code::Internal,
             "INTERNAL",
         );
-        assert_eq!(status.message(), "internal error; the server logged the cause");
+        assert_eq!(
+            status.message(),
+            "internal error; the server logged the cause"
+        );
     }
 }

@@ -17,7 +17,10 @@ fn main() -> Result<()> {
         _ => bail!("usage: helmd-test-services --env-file FILE"),
     };
     let postgres = PostgresServer::start().context("starting the shared Postgres")?;
-    let env = format!("export HELMD_TEST_POSTGRES_URL='{}'\n", postgres.admin_url());
+    let env = format!(
+        "export HELMD_TEST_POSTGRES_URL='{}'\n",
+        postgres.admin_url()
+    );
     let partial = env_file.with_extension("partial");
     std::fs::write(&partial, env).context("writing the env file")?;
     std::fs::rename(&partial, &env_file).context("publishing the env file")?;
