@@ -7,7 +7,9 @@
 
 pub mod binaries;
 pub mod helmd;
+pub mod http_repo;
 pub mod postgres;
+pub mod registry;
 
 pub use helmd::{Helmd, HelmdOptions, run_helmd};
 pub use postgres::{PostgresServer, fresh_database, shared_postgres};

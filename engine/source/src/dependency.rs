@@ -1,0 +1,210 @@
+//! Chart dependencies that are not vendored, fetched like `helm dependency build`:
+//! Chart.yaml `dependencies` (HTTP repository URL, `oci://`, `@name`/`alias:name` for a
+//! configured repository, `file://`), with Chart.lock's exact versions honoured after
+//! checking its digest the way Helm does.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::chart_meta::Dependency;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::source::ChartRequest;
+use crate::transport::Transport;
+
+/// A parsed `Chart.lock`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ChartLock {
+    /// The locked dependencies (name, repository, exact version).
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    /// `sha256:` of the requirements and the lock, as Helm computes it.
+    #[serde(default)]
+    pub digest: String,
+}
+
+impl ChartLock {
+    /// Parses Chart.lock text.
+    pub fn parse(text: &str) -> Result<ChartLock> {
+        serde_norway::from_str(text).map_err(|e| Error::InvalidArchive {
+            reason: format!("parsing Chart.lock: {e}"),
+        })
+    }
+}
+
+/// Helm's lock digest: sha256 over the JSON of `[requirements, locked]`, where each
+/// dependency serialises in Go's field order with Go's HTML escaping.
+pub fn lock_digest(requirements: &[Dependency], locked: &[Dependency]) -> String {
+    let json = serde_json::to_string(&(requirements, locked)).unwrap_or_default();
+    let escaped = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    Digest::of(escaped.as_bytes()).to_string()
+}
+
+/// Repositories a chart may name with `@name` or `alias:name`, and the settings for
+/// repositories named by URL.
+#[derive(Debug, Clone, Default)]
+pub struct DependencyOptions {
+    /// Configured repositories: name → (URL, settings).
+    pub repositories: HashMap<String, (String, Transport)>,
+    /// Settings for `http(s)://` and `oci://` repositories not configured by name.
+    pub default_transport: Transport,
+}
+
+/// Where one dependency comes from.
+#[derive(Debug, Clone)]
+pub enum DependencySource {
+    /// No repository: it must be vendored under `charts/`.
+    Vendored,
+    /// `file://…`: a path relative to the chart, for the chart loader.
+    Local(String),
+    /// To be pulled.
+    Fetch(Box<ChartRequest>),
+}
+
+/// Decides where each dependency comes from. With a lock, its digest must match (else
+/// Helm's "out of sync" error) and its exact versions are used.
+pub fn plan(
+    requirements: &[Dependency],
+    lock: Option<&ChartLock>,
+    options: &DependencyOptions,
+) -> Result<Vec<(Dependency, DependencySource)>> {
+    let pinned: Vec<Dependency> = match lock {
+        Some(lock) => {
+            if lock_digest(requirements, &lock.dependencies) != lock.digest {
+                return Err(Error::DependencyLock {
+                    reason: "the lock file (Chart.lock) is out of sync with the dependencies \
+                             file (Chart.yaml). Please update the dependencies"
+                        .to_owned(),
+                });
+            }
+            lock.dependencies.clone()
+        }
+        None => requirements.to_vec(),
+    };
+    pinned
+        .into_iter()
+        .map(|dep| {
+            let source = source_of(&dep, options)?;
+            Ok((dep, source))
+        })
+        .collect()
+}
+
+fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<DependencySource> {
+    let repo = dep.repository.trim();
+    let version = Some(dep.version.clone()).filter(|v| !v.is_empty());
+    if repo.is_empty() {
+        return Ok(DependencySource::Vendored);
+    }
+    if let Some(path) = repo.strip_prefix("file://") {
+        return Ok(DependencySource::Local(path.to_owned()));
+    }
+    if repo.starts_with("oci://") {
+        return Ok(DependencySource::Fetch(Box::new(ChartRequest::Oci {
+            reference: format!("{}/{}", repo.trim_end_matches('/'), dep.name),
+            version,
+            transport: options.default_transport.clone(),
+        })));
+    }
+    let named = repo
+        .strip_prefix('@')
+        .or_else(|| repo.strip_prefix("alias:"));
+    let (url, transport) = match named {
+        Some(name) => {
+            options
+                .repositories
+                .get(name)
+                .cloned()
+                .ok_or_else(|| Error::DependencyLock {
+                    reason: format!(
+                        "no repository definition for {repo} (dependency {})",
+                        dep.name
+                    ),
+                })?
+        }
+        None => (repo.to_owned(), options.default_transport.clone()),
+    };
+    Ok(DependencySource::Fetch(Box::new(ChartRequest::Repo {
+        url,
+        chart: dep.name.clone(),
+        version,
+        transport,
+        pass_credentials_all: false,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(name: &str, version: &str, repository: &str) -> Dependency {
+        Dependency {
+            name: name.into(),
+            version: version.into(),
+            repository: repository.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn repositories_map_to_vendored_local_oci_and_http_sources() {
+        let mut options = DependencyOptions::default();
+        options.repositories.insert(
+            "stable".into(),
+            ("https://charts.example.com".into(), Transport::default()),
+        );
+        let deps = [
+            dep("a", "1.0.0", ""),
+            dep("b", "", "file://../b"),
+            dep("c", "^2", "oci://r.example.com/charts"),
+            dep("d", "~1", "@stable"),
+            dep("e", "1.x", "alias:stable"),
+            dep("f", "*", "https://other.example.com/repo"),
+        ];
+        let planned = plan(&deps, None, &options).expect("plan");
+        let kinds: Vec<String> = planned
+            .iter()
+            .map(|(_, s)| match s {
+                DependencySource::Vendored => "vendored".to_owned(),
+                DependencySource::Local(p) => format!("local {p}"),
+                DependencySource::Fetch(request) => match request.as_ref() {
+                    ChartRequest::Oci { reference, .. } => reference.clone(),
+                    ChartRequest::Repo { url, chart, .. } => format!("{url} {chart}"),
+                },
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "vendored",
+                "local ../b",
+                "oci://r.example.com/charts/c",
+                "https://charts.example.com d",
+                "https://charts.example.com e",
+                "https://other.example.com/repo f",
+            ]
+        );
+        assert!(plan(&[dep("x", "1", "@missing")], None, &options).is_err());
+    }
+
+    #[test]
+    fn a_lock_out_of_sync_with_chart_yaml_is_refused() {
+        let requirements = [dep("a", "^1", "https://r")];
+        let locked = [dep("a", "1.2.0", "https://r")];
+        let lock = ChartLock {
+            dependencies: locked.to_vec(),
+            digest: lock_digest(&requirements, &locked),
+        };
+        let planned =
+            plan(&requirements, Some(&lock), &DependencyOptions::default()).expect("in sync");
+        assert!(
+            matches!(&planned[0].1, DependencySource::Fetch(r) if matches!(r.as_ref(), ChartRequest::Repo { version: Some(v), .. } if v == "1.2.0"))
+        );
+        let changed = [dep("a", "^2", "https://r")];
+        assert!(plan(&changed, Some(&lock), &DependencyOptions::default()).is_err());
+    }
+}

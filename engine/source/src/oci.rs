@@ -1,0 +1,402 @@
+//! OCI registries: list a chart's versions, resolve a reference, pull the chart (and
+//! provenance) layer, push a packaged chart with the manifest Helm writes.
+
+pub mod manifest;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::{Client, Reference};
+
+use crate::chart_meta::{ChartMetadata, read_chart_metadata};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::reference::{OciRef, OciTarget};
+use crate::retry::{Failure, error_chain, retry};
+use crate::transport::{Transport, install_crypto_provider};
+use crate::version::Version;
+use manifest::{ChartManifest, MANIFEST_MEDIA_TYPE};
+
+/// A chart pulled from a registry.
+#[derive(Debug, Clone)]
+pub struct OciChart {
+    /// `oci://host/path/chart@sha256:…` — the immutable reference it came from.
+    pub reference: String,
+    /// The tag, when resolved through one.
+    pub tag: Option<String>,
+    /// Digest of the manifest.
+    pub manifest_digest: Digest,
+    /// The manifest.
+    pub manifest: ChartManifest,
+}
+
+/// Where a pushed chart landed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    /// `oci://host/path/chart:tag`.
+    pub reference: String,
+    /// Digest of the manifest.
+    pub manifest_digest: Digest,
+    /// Digest of the chart layer (the archive).
+    pub chart_digest: Digest,
+    /// The chart's metadata, read from the archive.
+    pub metadata: ChartMetadata,
+}
+
+/// A registry client for one registry host with one set of settings.
+#[derive(Clone)]
+pub struct OciRegistry {
+    client: Client,
+    host: String,
+    transport: Transport,
+}
+
+impl std::fmt::Debug for OciRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciRegistry")
+            .field("host", &self.host)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl OciRegistry {
+    /// A client for `host` (`host[:port]`); plain HTTP only if `transport.plain_http`.
+    pub fn new(host: &str, transport: Transport) -> Result<OciRegistry> {
+        install_crypto_provider();
+        let extra_root_certificates = transport
+            .ca_pem
+            .iter()
+            .map(|pem| oci_client::client::Certificate {
+                encoding: oci_client::client::CertificateEncoding::Pem,
+                data: pem.clone().into_bytes(),
+            })
+            .collect();
+        transport.ca_certificates()?;
+        let protocol = if transport.plain_http {
+            oci_client::client::ClientProtocol::HttpsExcept(vec![host.to_owned()])
+        } else {
+            oci_client::client::ClientProtocol::Https
+        };
+        let config = oci_client::client::ClientConfig {
+            protocol,
+            accept_invalid_certificates: transport.insecure_skip_tls_verify,
+            extra_root_certificates,
+            connect_timeout: Some(transport.connect_timeout),
+            read_timeout: Some(transport.read_timeout),
+            user_agent: concat!("helmd/", env!("CARGO_PKG_VERSION")),
+            use_monolithic_push: true,
+            ..Default::default()
+        };
+        let client = Client::try_from(config).map_err(|e| Error::InvalidConfig {
+            reason: format!("building the registry client: {}", error_chain(&e)),
+        })?;
+        Ok(OciRegistry {
+            client,
+            host: host.to_owned(),
+            transport,
+        })
+    }
+
+    fn reference(&self, r: &OciRef, tag: Option<&str>, digest: Option<&Digest>) -> Reference {
+        match (tag, digest) {
+            (_, Some(d)) => {
+                Reference::with_digest(self.host.clone(), r.repository.clone(), d.to_string())
+            }
+            (Some(t), None) => {
+                Reference::with_tag(self.host.clone(), r.repository.clone(), t.to_owned())
+            }
+            (None, None) => {
+                Reference::with_tag(self.host.clone(), r.repository.clone(), "latest".into())
+            }
+        }
+    }
+
+    /// The chart's versions (tags that are strict SemVer, `_` read as `+`), newest first.
+    pub async fn versions(&self, r: &OciRef) -> Result<Vec<Version>> {
+        let reference = self.reference(r, None, None);
+        let auth = self.transport.credentials.to_oci();
+        let tags = retry(self.transport.retry, &self.host, || async {
+            self.client
+                .list_tags(&reference, &auth, None, None)
+                .await
+                .map_err(|e| self.classify(e, r))
+        })
+        .await?;
+        let mut versions: Vec<Version> = tags
+            .tags
+            .iter()
+            .filter_map(|t| Version::from_oci_tag(t))
+            .collect();
+        versions.sort_by(|a, b| b.cmp(a));
+        Ok(versions)
+    }
+
+    /// Resolves `target` to a tag or digest and fetches the manifest.
+    pub async fn resolve(&self, r: &OciRef, target: &OciTarget) -> Result<OciChart> {
+        let (tag, digest) = match target {
+            OciTarget::Digest(d) => (None, Some(d.clone())),
+            OciTarget::Version(v) => (Some(v.to_oci_tag()), None),
+            OciTarget::Constraint(c) => {
+                let versions = self.versions(r).await?;
+                let best = versions.iter().find(|v| c.matches(v)).ok_or_else(|| {
+                    Error::VersionNotFound {
+                        chart: r.base(),
+                        constraint: c.original().to_owned(),
+                        available: versions.iter().map(ToString::to_string).collect(),
+                    }
+                })?;
+                (Some(best.to_oci_tag()), None)
+            }
+        };
+        let reference = self.reference(r, tag.as_deref(), digest.as_ref());
+        let auth = self.transport.credentials.to_oci();
+        let fetched = retry(self.transport.retry, &self.host, || async {
+            self.client
+                .pull_manifest_raw(&reference, &auth, &[MANIFEST_MEDIA_TYPE])
+                .await
+                .map_err(|e| self.classify(e, r))
+        })
+        .await;
+        let (body, manifest_digest) = match fetched {
+            Err(Error::ChartNotFound { .. }) if tag.is_some() => {
+                return Err(self.version_not_found(r, target).await);
+            }
+            other => other?,
+        };
+        let manifest_digest = Digest::parse(&manifest_digest)?;
+        manifest_digest.verify("manifest", &body)?;
+        let manifest: ChartManifest = serde_json::from_slice(&body).map_err(|e| {
+            Error::protocol(
+                r.base(),
+                format!("manifest is not an OCI image manifest: {e}"),
+            )
+        })?;
+        Ok(OciChart {
+            reference: format!("{}@{manifest_digest}", r.base()),
+            tag,
+            manifest_digest,
+            manifest,
+        })
+    }
+
+    async fn version_not_found(&self, r: &OciRef, target: &OciTarget) -> Error {
+        let constraint = match target {
+            OciTarget::Version(v) => v.to_string(),
+            OciTarget::Constraint(c) => c.original().to_owned(),
+            OciTarget::Digest(d) => d.to_string(),
+        };
+        match self.versions(r).await {
+            Ok(versions) => Error::VersionNotFound {
+                chart: r.base(),
+                constraint,
+                available: versions.iter().map(ToString::to_string).collect(),
+            },
+            Err(e) => e,
+        }
+    }
+
+    /// Downloads one blob of `chart`, enforcing the size limit and the digest.
+    pub async fn blob(&self, r: &OciRef, descriptor: &manifest::Descriptor) -> Result<Bytes> {
+        let limit = self.transport.max_archive_bytes;
+        if descriptor.size > limit {
+            return Err(Error::TooLarge {
+                what: "chart archive",
+                size: descriptor.size,
+                limit,
+            });
+        }
+        let digest = Digest::parse(&descriptor.digest)?;
+        let reference = self.reference(r, None, Some(&digest));
+        let auth = self.transport.credentials.to_oci();
+        self.client.store_auth_if_needed(&self.host, &auth).await;
+        let bytes = retry(self.transport.retry, &self.host, || async {
+            let mut stream = self
+                .client
+                .pull_blob_stream(&reference, digest.to_string().as_str())
+                .await
+                .map_err(|e| self.classify(e, r))?;
+            let mut out = Vec::with_capacity(descriptor.size as usize);
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| Failure::Transient(e.to_string()))?;
+                out.extend_from_slice(&chunk);
+                if out.len() as u64 > limit {
+                    return Err(Error::TooLarge {
+                        what: "chart archive",
+                        size: out.len() as u64,
+                        limit,
+                    }
+                    .into());
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+        digest.verify(&format!("{} layer", r.base()), &bytes)?;
+        Ok(Bytes::from(bytes))
+    }
+
+    /// Pushes a packaged chart to `remote` (`oci://host/path`; the chart name and version
+    /// come from the archive), as Helm does.
+    pub async fn push(
+        &self,
+        remote: &str,
+        archive: &[u8],
+        provenance: Option<&[u8]>,
+    ) -> Result<Pushed> {
+        let limit = self.transport.max_archive_bytes;
+        if archive.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                what: "chart archive",
+                size: archive.len() as u64,
+                limit,
+            });
+        }
+        let meta = read_chart_metadata(archive)?;
+        let base = OciRef::parse(&format!("{}/{}", remote.trim_end_matches('/'), meta.name))?;
+        if base.tag.is_some() || base.digest.is_some() {
+            return Err(Error::InvalidReference {
+                reference: remote.to_owned(),
+                reason: "the push destination must not carry a tag or digest".to_owned(),
+            });
+        }
+        let config = meta.to_oci_config();
+        let created = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default();
+        let built = ChartManifest::build(&meta, &config, archive, provenance, &created);
+        let tag = Version::parse(&meta.version)
+            .map(|v| v.to_oci_tag())
+            .unwrap_or_default();
+        let reference = self.reference(&base, Some(&tag), None);
+        let mut blobs: Vec<(&[u8], &manifest::Descriptor)> =
+            vec![(&config, &built.config), (archive, &built.layers[0])];
+        if let (Some(prov), Some(d)) = (provenance, built.layers.get(1)) {
+            blobs.push((prov, d));
+        }
+        self.push_blobs(&base, &reference, &blobs).await?;
+        let body = built.to_json();
+        let manifest_digest = Digest::of(&body);
+        retry(self.transport.retry, &self.host, || async {
+            self.client
+                .push_manifest_raw(
+                    &reference,
+                    body.clone(),
+                    http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
+                )
+                .await
+                .map_err(|e| self.classify(e, &base))
+        })
+        .await?;
+        Ok(Pushed {
+            reference: format!("{}:{tag}", base.base()),
+            manifest_digest,
+            chart_digest: Digest::of(archive),
+            metadata: meta,
+        })
+    }
+
+    async fn push_blobs(
+        &self,
+        base: &OciRef,
+        reference: &Reference,
+        blobs: &[(&[u8], &manifest::Descriptor)],
+    ) -> Result<()> {
+        let auth = self.transport.credentials.to_oci();
+        retry(self.transport.retry, &self.host, || async {
+            self.client
+                .auth(reference, &auth, oci_client::RegistryOperation::Push)
+                .await
+                .map_err(|e| self.classify(e, base))
+        })
+        .await?;
+        for (bytes, descriptor) in blobs {
+            retry(self.transport.retry, &self.host, || async {
+                if self
+                    .client
+                    .blob_exists(reference, &descriptor.digest)
+                    .await
+                    .unwrap_or(false)
+                {
+                    return Ok(());
+                }
+                self.client
+                    .push_blob(reference, bytes.to_vec(), &descriptor.digest)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| self.classify(e, base))
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Maps an oci-client error to a typed error or a transient failure.
+    fn classify(&self, e: OciDistributionError, r: &OciRef) -> Failure {
+        let host = self.host.clone();
+        let unauthenticated = |reason: &str| Error::Unauthenticated {
+            host: host.clone(),
+            reason: reason.to_owned(),
+        };
+        let not_found = || Error::ChartNotFound {
+            chart: r.chart_name().to_owned(),
+            source_name: r.base(),
+        };
+        match e {
+            OciDistributionError::UnauthorizedError { .. } => {
+                unauthenticated("credentials rejected").into()
+            }
+            OciDistributionError::AuthenticationFailure(_) => {
+                unauthenticated("token request rejected").into()
+            }
+            OciDistributionError::ImageManifestNotFoundError(_) => not_found().into(),
+            OciDistributionError::RegistryError { envelope, .. } => {
+                let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+                match codes.first() {
+                    Some(OciErrorCode::Unauthorized) => {
+                        unauthenticated("credentials rejected").into()
+                    }
+                    Some(OciErrorCode::Denied) => Error::PermissionDenied {
+                        host,
+                        resource: r.repository.clone(),
+                    }
+                    .into(),
+                    Some(
+                        OciErrorCode::NameUnknown
+                        | OciErrorCode::ManifestUnknown
+                        | OciErrorCode::BlobUnknown
+                        | OciErrorCode::NotFound,
+                    ) => not_found().into(),
+                    _ => Error::protocol(r.base(), envelope.to_string()).into(),
+                }
+            }
+            OciDistributionError::ServerError { code, message, .. } => match code {
+                401 => unauthenticated("credentials rejected").into(),
+                403 => Error::PermissionDenied {
+                    host,
+                    resource: r.repository.clone(),
+                }
+                .into(),
+                404 => not_found().into(),
+                429 | 500.. => Failure::Transient(format!("HTTP {code}: {}", message.trim())),
+                _ => Error::protocol(r.base(), format!("HTTP {code}: {}", message.trim())).into(),
+            },
+            OciDistributionError::RequestError(e) => {
+                crate::retry::transient_or(e, |text| Error::protocol(r.base(), text))
+            }
+            OciDistributionError::DigestError(e) => Error::DigestMismatch {
+                what: r.base(),
+                expected: String::new(),
+                actual: e.to_string(),
+            }
+            .into(),
+            OciDistributionError::IoError(e) => Failure::Transient(e.to_string()),
+            other => Error::protocol(r.base(), error_chain(&other)).into(),
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! [`ChartSource`]: pull a chart by OCI reference or from an HTTP repository through the
+//! shared digest cache, list versions, push to OCI.
+//!
+//! Pinned requests (a digest, or an exact version resolved before) are answered from the
+//! cache without a network call; concurrent pulls of one chart wait on one download.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+use crate::cache::{CachedRef, ChartCache};
+use crate::chart_meta::read_chart_metadata;
+use crate::constraint::Constraint;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::oci::{OciRegistry, Pushed};
+use crate::reference::{OciRef, OciTarget};
+use crate::repo::HttpRepository;
+use crate::repo::index::ChartVersion;
+use crate::secret::Credentials;
+use crate::transport::Transport;
+
+/// Where the cache lives and how big it may grow.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// Cache directory (blobs, resolution records).
+    pub cache_dir: PathBuf,
+    /// Upper bound of cached blob bytes; least recently used go first.
+    pub cache_max_bytes: u64,
+}
+
+/// A chart to pull.
+#[derive(Debug, Clone)]
+pub enum ChartRequest {
+    /// `oci://host/path/chart[:tag][@digest]` with an optional version or constraint.
+    Oci {
+        /// The reference.
+        reference: String,
+        /// Exact version or constraint (Helm's `--version`); empty: latest stable.
+        version: Option<String>,
+        /// How to reach the registry.
+        transport: Transport,
+    },
+    /// A chart in an HTTP repository.
+    Repo {
+        /// Repository URL.
+        url: String,
+        /// Chart name.
+        chart: String,
+        /// Exact version or constraint; empty: latest stable.
+        version: Option<String>,
+        /// How to reach the repository.
+        transport: Transport,
+        /// Send credentials to chart URLs on other hosts too.
+        pass_credentials_all: bool,
+    },
+}
+
+/// A pulled chart archive.
+#[derive(Clone)]
+pub struct PulledChart {
+    /// Chart name (from Chart.yaml).
+    pub name: String,
+    /// Chart version (from Chart.yaml).
+    pub version: String,
+    /// Digest of the archive.
+    pub digest: Digest,
+    /// The `.tgz` bytes.
+    pub archive: Bytes,
+    /// The provenance file, when the source has one.
+    pub provenance: Option<Bytes>,
+    /// Where it came from, immutably (`oci://…@sha256:…` or the archive URL).
+    pub origin: String,
+    /// Whether the archive came from the cache rather than the network.
+    pub from_cache: bool,
+}
+
+impl std::fmt::Debug for PulledChart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PulledChart")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("digest", &self.digest.to_string())
+            .field("archive_bytes", &self.archive.len())
+            .field(
+                "provenance_bytes",
+                &self.provenance.as_ref().map(Bytes::len),
+            )
+            .field("origin", &self.origin)
+            .field("from_cache", &self.from_cache)
+            .finish()
+    }
+}
+
+/// Chart pulls and pushes for the whole process.
+#[derive(Debug, Clone)]
+pub struct ChartSource {
+    cache: ChartCache,
+    index_dir: PathBuf,
+    hash_key: std::collections::hash_map::RandomState,
+    repos: Arc<Mutex<HashMap<String, Arc<HttpRepository>>>>,
+}
+
+impl ChartSource {
+    /// Opens the cache.
+    pub fn new(config: SourceConfig) -> Result<ChartSource> {
+        let index_dir = config.cache_dir.join("indexes");
+        std::fs::create_dir_all(&index_dir).map_err(|e| Error::cache(&index_dir, e))?;
+        Ok(ChartSource {
+            cache: ChartCache::open(config.cache_dir, config.cache_max_bytes)?,
+            index_dir,
+            hash_key: std::collections::hash_map::RandomState::new(),
+            repos: Arc::default(),
+        })
+    }
+
+    /// The shared cache.
+    pub fn cache(&self) -> &ChartCache {
+        &self.cache
+    }
+
+    /// Pulls a chart (from the cache when the request is pinned and cached).
+    pub async fn pull(&self, request: &ChartRequest) -> Result<PulledChart> {
+        match request {
+            ChartRequest::Oci {
+                reference,
+                version,
+                transport,
+            } => {
+                self.pull_oci(reference, version.as_deref(), transport)
+                    .await
+            }
+            ChartRequest::Repo {
+                url,
+                chart,
+                version,
+                transport,
+                pass_credentials_all,
+            } => {
+                let repo = self.repository(url, transport, *pass_credentials_all)?;
+                self.pull_repo(&repo, chart, version.as_deref().unwrap_or_default())
+                    .await
+            }
+        }
+    }
+
+    /// The versions a chart has, newest first.
+    pub async fn versions(&self, request: &ChartRequest) -> Result<Vec<String>> {
+        match request {
+            ChartRequest::Oci {
+                reference,
+                transport,
+                ..
+            } => {
+                let r = OciRef::parse(reference)?;
+                let registry = OciRegistry::new(&r.registry, transport.clone())?;
+                let versions = registry.versions(&r).await?;
+                Ok(versions.iter().map(ToString::to_string).collect())
+            }
+            ChartRequest::Repo {
+                url,
+                chart,
+                transport,
+                pass_credentials_all,
+                ..
+            } => {
+                let repo = self.repository(url, transport, *pass_credentials_all)?;
+                let index = repo.index().await?;
+                let versions = index.versions(chart).ok_or_else(|| Error::ChartNotFound {
+                    chart: chart.clone(),
+                    source_name: repo.url().to_string(),
+                })?;
+                Ok(versions.iter().map(|v| v.version.clone()).collect())
+            }
+        }
+    }
+
+    /// Pulls every dependency that is neither vendored nor local, like
+    /// `helm dependency build` (with a lock) or `helm dependency update` (without).
+    pub async fn pull_dependencies(
+        &self,
+        requirements: &[crate::chart_meta::Dependency],
+        lock: Option<&crate::dependency::ChartLock>,
+        options: &crate::dependency::DependencyOptions,
+    ) -> Result<Vec<PulledChart>> {
+        let mut pulled = Vec::new();
+        for (_, source) in crate::dependency::plan(requirements, lock, options)? {
+            if let crate::dependency::DependencySource::Fetch(request) = source {
+                pulled.push(self.pull(&request).await?);
+            }
+        }
+        Ok(pulled)
+    }
+
+    /// Pushes a packaged chart to `remote` (`oci://host/path`), as `helm push` does.
+    pub async fn push(
+        &self,
+        remote: &str,
+        archive: &[u8],
+        provenance: Option<&[u8]>,
+        transport: &Transport,
+    ) -> Result<Pushed> {
+        let host = OciRef::parse(&format!("{}/x", remote.trim_end_matches('/')))?.registry;
+        let registry = OciRegistry::new(&host, transport.clone())?;
+        let pushed = registry.push(remote, archive, provenance).await?;
+        self.cache.put(&pushed.chart_digest, archive)?;
+        Ok(pushed)
+    }
+
+    fn repository(
+        &self,
+        url: &str,
+        transport: &Transport,
+        pass_all: bool,
+    ) -> Result<Arc<HttpRepository>> {
+        // Everything that changes how we talk to the repository, the secret included
+        // (hashed with this process's random key, so the key reveals nothing).
+        let key = format!(
+            "{url}|{pass_all}|{}|{}|{:?}",
+            self.secret_hash(&transport.credentials),
+            transport_fingerprint(transport),
+            transport.max_archive_bytes,
+        );
+        let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(repo) = repos.get(&key) {
+            return Ok(repo.clone());
+        }
+        // On disk the index is keyed by URL only: no trace of credentials in file names.
+        let index_path = self.index_dir.join(Digest::of(url.as_bytes()).hex());
+        let repo = Arc::new(
+            HttpRepository::new(url, transport.clone(), pass_all)?.with_index_cache(index_path),
+        );
+        repos.insert(key, repo.clone());
+        Ok(repo)
+    }
+
+    fn secret_hash(&self, credentials: &Credentials) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut hasher = self.hash_key.build_hasher();
+        match credentials {
+            Credentials::Anonymous => 0u8.hash(&mut hasher),
+            Credentials::Basic { username, password } => {
+                (1u8, username, password.expose()).hash(&mut hasher);
+            }
+            Credentials::Bearer(token) => (2u8, token.expose()).hash(&mut hasher),
+        }
+        hasher.finish()
+    }
+
+    async fn pull_oci(
+        &self,
+        reference: &str,
+        version: Option<&str>,
+        transport: &Transport,
+    ) -> Result<PulledChart> {
+        let r = OciRef::parse(reference)?;
+        let target = r.target(version)?;
+        let pinned = match &target {
+            OciTarget::Digest(d) => Some(format!("oci:{}@{d}", r.base())),
+            OciTarget::Version(v) => Some(format!("oci:{}:{}", r.base(), v.to_oci_tag())),
+            OciTarget::Constraint(_) => None,
+        };
+        let _pin_guard = match &pinned {
+            Some(key) => {
+                let guard = self.cache.lock(key).await;
+                if let Some(hit) = self.cached_pull(key, &r.base())? {
+                    return Ok(hit);
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        let registry = OciRegistry::new(&r.registry, transport.clone())?;
+        let resolved = registry.resolve(&r, &target).await?;
+        let layer = resolved
+            .manifest
+            .chart_layer()
+            .ok_or_else(|| Error::protocol(r.base(), "manifest has no Helm chart layer"))?
+            .clone();
+        let chart_digest = Digest::parse(&layer.digest)?;
+        let key = format!("oci:{}@{}", r.base(), resolved.manifest_digest);
+        let _guard = match &pinned {
+            Some(pin) if *pin == key => None,
+            _ => Some(self.cache.lock(&key).await),
+        };
+        let (archive, from_cache) = self.oci_blob(&registry, &r, &layer, true).await?;
+        let meta = read_chart_metadata(&archive)?;
+        let provenance = match resolved.manifest.provenance_layer() {
+            Some(prov) => {
+                let (bytes, _) = self.oci_blob(&registry, &r, prov, false).await?;
+                Some((Digest::parse(&prov.digest)?, bytes))
+            }
+            None => None,
+        };
+        let record = CachedRef {
+            name: meta.name.clone(),
+            version: meta.version.clone(),
+            chart: chart_digest.to_string(),
+            provenance: provenance.as_ref().map(|(d, _)| d.to_string()),
+            manifest: Some(resolved.manifest_digest.to_string()),
+        };
+        self.cache.record_ref(&key, &record)?;
+        if let Some(tag) = &resolved.tag {
+            self.cache
+                .record_ref(&format!("oci:{}:{tag}", r.base()), &record)?;
+        }
+        Ok(PulledChart {
+            name: meta.name,
+            version: meta.version,
+            digest: chart_digest,
+            archive,
+            provenance: provenance.map(|(_, b)| b),
+            origin: resolved.reference,
+            from_cache,
+        })
+    }
+
+    /// A blob from the cache, or downloaded (digest-checked by the registry client),
+    /// checked to be a chart archive when `is_chart`, then cached. `true` if cached.
+    async fn oci_blob(
+        &self,
+        registry: &OciRegistry,
+        r: &OciRef,
+        descriptor: &crate::oci::manifest::Descriptor,
+        is_chart: bool,
+    ) -> Result<(Bytes, bool)> {
+        let digest = Digest::parse(&descriptor.digest)?;
+        if let Some(bytes) = self.cache.get(&digest)? {
+            return Ok((bytes, true));
+        }
+        let bytes = registry.blob(r, descriptor).await?;
+        if is_chart {
+            read_chart_metadata(&bytes)?;
+        }
+        self.cache.put(&digest, &bytes)?;
+        Ok((bytes, false))
+    }
+
+    async fn pull_repo(
+        &self,
+        repo: &HttpRepository,
+        chart: &str,
+        version: &str,
+    ) -> Result<PulledChart> {
+        let source = repo.url().to_string();
+        let exact = exact_version(version);
+        let pin_key = exact.as_ref().map(|v| format!("repo:{source}|{chart}|{v}"));
+        let _pin_guard = match &pin_key {
+            Some(key) => {
+                let guard = self.cache.lock(key).await;
+                if let Some(hit) = self.cached_pull(key, &source)? {
+                    return Ok(hit);
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        let index = repo.index().await?;
+        let entry = index.get(chart, version, &source)?.clone();
+        let url = repo.chart_url(&entry)?.to_string();
+        let key = format!("repo:{source}|{chart}|{}", entry.version);
+        let _guard = match &pin_key {
+            Some(pin) if *pin == key => None,
+            _ => Some(self.cache.lock(&key).await),
+        };
+        if let Some(hit) = self.cached_pull(&key, &source)? {
+            return Ok(hit);
+        }
+        let (archive, digest, from_cache) = self.repo_archive(repo, &entry).await?;
+        let meta = read_chart_metadata(&archive)?;
+        let record = CachedRef {
+            name: meta.name.clone(),
+            version: meta.version.clone(),
+            chart: digest.to_string(),
+            provenance: None,
+            manifest: None,
+        };
+        self.cache.record_ref(&key, &record)?;
+        if let Some(pin) = &pin_key {
+            self.cache.record_ref(pin, &record)?;
+        }
+        Ok(PulledChart {
+            name: meta.name,
+            version: meta.version,
+            digest,
+            archive,
+            provenance: None,
+            origin: crate::error::redact_url(&url),
+            from_cache,
+        })
+    }
+
+    /// The archive of an index entry: from the cache by the index's digest, else
+    /// downloaded, checked against that digest, and cached.
+    async fn repo_archive(
+        &self,
+        repo: &HttpRepository,
+        entry: &ChartVersion,
+    ) -> Result<(Bytes, Digest, bool)> {
+        let expected = if entry.digest.is_empty() {
+            None
+        } else {
+            Some(Digest::parse(&entry.digest)?)
+        };
+        if let Some(d) = &expected
+            && let Some(bytes) = self.cache.get(d)?
+        {
+            return Ok((bytes, d.clone(), true));
+        }
+        let bytes = repo.download(entry).await?;
+        let digest = match expected {
+            Some(d) => {
+                d.verify(&format!("{} {}", entry.name, entry.version), &bytes)?;
+                d
+            }
+            None => Digest::of(&bytes),
+        };
+        read_chart_metadata(&bytes)?;
+        self.cache.put(&digest, &bytes)?;
+        Ok((bytes, digest, false))
+    }
+
+    /// A pull answered from a resolution record whose blobs are cached.
+    fn cached_pull(&self, key: &str, origin: &str) -> Result<Option<PulledChart>> {
+        let Some(record) = self.cache.lookup_ref(key) else {
+            return Ok(None);
+        };
+        let digest = Digest::parse(&record.chart)?;
+        let Some(archive) = self.cache.get(&digest)? else {
+            return Ok(None);
+        };
+        let provenance = match &record.provenance {
+            Some(p) => match self.cache.get(&Digest::parse(p)?)? {
+                Some(bytes) => Some(bytes),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let origin = match &record.manifest {
+            Some(m) => format!("{origin}@{m}"),
+            None => origin.to_owned(),
+        };
+        Ok(Some(PulledChart {
+            name: record.name,
+            version: record.version,
+            digest,
+            archive,
+            provenance,
+            origin,
+            from_cache: true,
+        }))
+    }
+}
+
+/// The exact version a repository request pins, if any.
+fn exact_version(version: &str) -> Option<String> {
+    if version.is_empty() {
+        return None;
+    }
+    match Constraint::parse(version) {
+        Ok(c) => c.exact().map(|v| v.to_string()),
+        Err(_) => Some(version.to_owned()),
+    }
+}
+
+fn transport_fingerprint(t: &Transport) -> String {
+    let ca = t
+        .ca_pem
+        .as_deref()
+        .map(|pem| Digest::of(pem.as_bytes()).to_string());
+    format!("{ca:?}|{}|{:?}", t.insecure_skip_tls_verify, t.retry)
+}

@@ -1,0 +1,102 @@
+//! Connection settings shared by registries and repositories: credentials, TLS trust,
+//! timeouts, retries and size limits; and the rustls provider choice.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::secret::Credentials;
+
+/// Default largest chart archive accepted (Helm itself refuses archives past 20 MiB
+/// of compressed input in several places; this is configurable).
+pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 20 << 20;
+
+/// How to reach one registry or repository.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    /// Credentials to present.
+    pub credentials: Credentials,
+    /// Extra CA certificates (PEM) to trust, besides the system roots.
+    pub ca_pem: Option<String>,
+    /// Skip TLS verification (`--insecure-skip-tls-verify`).
+    pub insecure_skip_tls_verify: bool,
+    /// Speak plain HTTP to this registry (`--plain-http`); never implied.
+    pub plain_http: bool,
+    /// Retries while the source is unavailable.
+    pub retry: RetryPolicy,
+    /// Connect timeout per attempt.
+    pub connect_timeout: Duration,
+    /// Read timeout per attempt.
+    pub read_timeout: Duration,
+    /// Largest chart archive (and provenance file) accepted.
+    pub max_archive_bytes: u64,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            credentials: Credentials::Anonymous,
+            ca_pem: None,
+            insecure_skip_tls_verify: false,
+            plain_http: false,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
+        }
+    }
+}
+
+impl Transport {
+    /// With these credentials.
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Trusting this CA (PEM) in addition to the system roots.
+    pub fn with_ca_pem(mut self, pem: impl Into<String>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Plain HTTP.
+    pub fn with_plain_http(mut self, plain_http: bool) -> Self {
+        self.plain_http = plain_http;
+        self
+    }
+
+    pub(crate) fn ca_certificates(&self) -> Result<Vec<reqwest::Certificate>> {
+        let Some(pem) = &self.ca_pem else {
+            return Ok(Vec::new());
+        };
+        reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| Error::InvalidConfig {
+            reason: format!("CA certificates are not valid PEM: {e}"),
+        })
+    }
+
+    /// A reqwest client for HTTP repositories with these TLS settings.
+    pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
+        install_crypto_provider();
+        reqwest::Client::builder()
+            .user_agent(concat!("helmd/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .tls_certs_merge(self.ca_certificates()?)
+            .tls_danger_accept_invalid_certs(self.insecure_skip_tls_verify)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .map_err(|e| Error::InvalidConfig {
+                reason: format!("building the HTTP client: {e}"),
+            })
+    }
+}
+
+/// Installs rustls' ring provider as the process default if none is installed yet.
+/// oci-client and reqwest are built without a provider of their own (feature
+/// `rustls-tls-no-provider`), and kube/tonic use ring too, so there is one provider.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
