@@ -1,1 +1,23 @@
 //! Go text/template: lexer, parser, executor, builtins and fmt verbs; no Helm knowledge.
+//!
+//! Parse once into a [`Templates`] set (functions come from a [`FuncMap`]
+//! the caller fills), then [`Templates::execute`] many times over
+//! [`helmd_yaml::Value`] data. Errors print Go's exact texts.
+
+pub mod ast;
+mod builtins;
+mod error;
+mod exec;
+pub mod fmt;
+mod funcs;
+mod lex;
+mod number;
+mod parse;
+mod quote;
+mod template;
+
+pub use builtins::{html_escape, js_escape, query_escape};
+pub use error::{Error, ExecError, FuncError, Result};
+pub use funcs::{ArgType, Arity, CallContext, FuncDef, FuncMap, FuncResult, Function};
+pub use lex::go_quote;
+pub use template::{CancelHook, Limits, MissingKey, Options, Templates};

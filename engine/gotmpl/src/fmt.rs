@@ -1,0 +1,270 @@
+//! Go's fmt for template values: Sprint, Sprintln, Sprintf with verbs,
+//! flags, width and precision, and Go's `%!verb(type=value)` error forms.
+
+use helmd_yaml::Value;
+use helmd_yaml::number::format_float;
+
+/// `fmt.Sprint(args...)`: spaces between operands when neither is a string.
+pub fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        let is_str = matches!(a, Value::String(_));
+        if i > 0 && !is_str && !matches!(args[i - 1], Value::String(_)) {
+            out.push(' ');
+        }
+        out.push_str(&format_v(a, false));
+    }
+    out
+}
+
+/// `fmt.Sprintln(args...)`.
+pub fn sprintln(args: &[Value]) -> String {
+    let parts: Vec<String> = args.iter().map(|a| format_v(a, false)).collect();
+    let mut s = parts.join(" ");
+    s.push('\n');
+    s
+}
+
+/// `%v` (or `%+v`) of a value.
+pub fn format_v(v: &Value, plus: bool) -> String {
+    let mut out = String::new();
+    write_v(&mut out, v, plus);
+    out
+}
+
+fn write_v(out: &mut String, v: &Value, plus: bool) {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_v_inner(out, v, plus))
+}
+
+fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
+    match v {
+        Value::Nil => out.push_str("<nil>"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Uint(u, _) => out.push_str(&u.to_string()),
+        Value::Float(f) => out.push_str(&format_float(*f, 'g', -1)),
+        Value::String(s) => out.push_str(s),
+        Value::Bytes(b) => {
+            out.push('[');
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&x.to_string());
+            }
+            out.push(']');
+        }
+        Value::List(l) => {
+            out.push('[');
+            for (i, x) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_v(out, x, plus);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("map[");
+            for (i, (k, x)) in m.read().iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                write_v(out, x, plus);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => out.push_str(&o.format(plus)),
+    }
+}
+
+/// Parsed flags, width and precision of one verb.
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    plus_v: bool,
+    sharp_v: bool,
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+/// `fmt.Sprintf(format, args...)`.
+pub fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut argi = 0;
+    let mut chars = format.char_indices().peekable();
+    let mut reordered = false;
+    let mut bad_index = false;
+    while let Some((_, c)) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&(_, f)) = chars.peek() {
+            match f {
+                '-' => spec.minus = true,
+                '+' => spec.plus = true,
+                '#' => spec.sharp = true,
+                ' ' => spec.space = true,
+                '0' => spec.zero = !spec.minus,
+                _ => break,
+            }
+            chars.next();
+        }
+        if spec.minus {
+            spec.zero = false;
+        }
+        // Argument index: %[n]d.
+        match arg_index(&mut chars, args.len()) {
+            Some(Some(n)) => {
+                argi = n;
+                reordered = true;
+            }
+            Some(None) => {
+                bad_index = true;
+                reordered = true;
+            }
+            None => {}
+        }
+        if chars.peek().map(|p| p.1) == Some('*') {
+            chars.next();
+            match args.get(argi) {
+                Some(Value::Int(w, _)) => {
+                    if *w < 0 {
+                        spec.minus = true;
+                        spec.zero = false;
+                    }
+                    spec.width = Some(w.unsigned_abs() as usize);
+                }
+                _ => out.push_str("%!(BADWIDTH)"),
+            }
+            argi += 1;
+        } else {
+            spec.width = read_num(&mut chars);
+        }
+        if chars.peek().map(|p| p.1) == Some('.') {
+            chars.next();
+            if chars.peek().map(|p| p.1) == Some('*') {
+                chars.next();
+                match args.get(argi) {
+                    Some(Value::Int(p, _)) if *p >= 0 => spec.prec = Some(*p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                argi += 1;
+            } else {
+                spec.prec = Some(read_num(&mut chars).unwrap_or(0));
+            }
+        }
+        match arg_index(&mut chars, args.len()) {
+            Some(Some(n)) => {
+                argi = n;
+                reordered = true;
+            }
+            Some(None) => {
+                bad_index = true;
+                reordered = true;
+            }
+            None => {}
+        }
+        let Some((_, verb)) = chars.next() else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        if bad_index {
+            out.push_str(&format!("%!{verb}(BADINDEX)"));
+            bad_index = false;
+            continue;
+        }
+        if verb == 'v' {
+            if spec.plus {
+                spec.plus = false;
+                spec.plus_v = true;
+            }
+            if spec.sharp {
+                spec.sharp = false;
+                spec.sharp_v = true;
+            }
+        }
+        match args.get(argi) {
+            None => {
+                out.push_str(&format!("%!{verb}(MISSING)"));
+            }
+            Some(arg) => {
+                format_arg(&mut out, arg, verb, spec);
+            }
+        }
+        argi += 1;
+    }
+    if !reordered && argi < args.len() {
+        out.push_str("%!(EXTRA ");
+        for (i, a) in args[argi..].iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            match a {
+                Value::Nil => out.push_str("<nil>"),
+                a => out.push_str(&format!("{}={}", a.type_name(), format_v(a, false))),
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `[n]`: `Some(Some(i))` for a good index, `Some(None)` for a bad one.
+fn arg_index(
+    chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+    nargs: usize,
+) -> Option<Option<usize>> {
+    if chars.peek().map(|p| p.1) != Some('[') {
+        return None;
+    }
+    chars.next();
+    let n = read_num(chars);
+    if chars.peek().map(|p| p.1) != Some(']') {
+        for (_, c) in chars.by_ref() {
+            if c == ']' {
+                break;
+            }
+        }
+        return Some(None);
+    }
+    chars.next();
+    match n {
+        Some(n) if n >= 1 && n <= nargs => Some(Some(n - 1)),
+        _ => Some(None),
+    }
+}
+
+fn read_num(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<usize> {
+    let mut n: Option<usize> = None;
+    while let Some(&(_, d)) = chars.peek() {
+        let Some(v) = d.to_digit(10) else { break };
+        n = Some(
+            n.unwrap_or(0)
+                .saturating_mul(10)
+                .saturating_add(v as usize)
+                .min(1_000_000),
+        );
+        chars.next();
+    }
+    n
+}
+
+mod verbs;
+
+use verbs::format_arg;
+
+#[cfg(test)]
+mod tests;

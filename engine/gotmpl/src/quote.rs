@@ -1,0 +1,63 @@
+//! Go's quoting of strings and runes (`strconv.Quote`, `%#U`) and its idea
+//! of a printable character.
+
+/// Go's `%q` of a string (strconv.Quote).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
+    out.push('"');
+    for c in s.chars() {
+        push_quoted_char(&mut out, c, '"');
+    }
+    out.push('"');
+    out
+}
+
+/// Appends `c` escaped as strconv.Quote does inside `quote` delimiters.
+pub fn push_quoted_char(out: &mut String, c: char, quote: char) {
+    match c {
+        '\u{7}' => out.push_str("\\a"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{b}' => out.push_str("\\v"),
+        '\\' => out.push_str("\\\\"),
+        c if c == quote => {
+            out.push('\\');
+            out.push(c);
+        }
+        '\u{fffd}' => out.push(c),
+        c if is_go_printable(c) => out.push(c),
+        c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push_str(&format!("\\U{:08x}", c as u32)),
+    }
+}
+
+/// An approximation of Go's `strconv.IsPrint`.
+pub fn is_go_printable(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x20 || u == 0x7f || (0x80..0xa0).contains(&u) || u == 0xad {
+        return false;
+    }
+    !matches!(u, 0x2028 | 0x2029 | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff) && !c.is_whitespace()
+        || c == ' '
+}
+
+/// Go's `%#U` of a rune: `U+0023 '#'`.
+pub fn go_unicode(c: char) -> String {
+    if is_go_printable(c) {
+        format!("U+{:04X} '{}'", c as u32, c)
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
+}

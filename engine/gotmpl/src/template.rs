@@ -1,0 +1,162 @@
+//! A set of associated templates (Go's `*template.Template` family): parse
+//! once, execute many times; cheap to clone (trees are shared).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use helmd_yaml::Value;
+
+use crate::ast::Tree;
+use crate::error::Result;
+use crate::funcs::FuncMap;
+use crate::parse::{ParseConfig, parse};
+
+/// What a missing map key evaluates to (Go's `missingkey` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingKey {
+    /// `missingkey=default`/`invalid`: the invalid value (prints `<no value>`).
+    #[default]
+    Default,
+    /// `missingkey=zero`: the zero value of the map's element type.
+    Zero,
+    /// `missingkey=error`: execution stops with an error.
+    Error,
+}
+
+/// A cancellation hook: return true to stop execution.
+pub type CancelHook = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Limits that end execution with an error instead of exhausting resources.
+#[derive(Clone)]
+pub struct Limits {
+    /// Deepest nesting of template calls (`template`, `include`).
+    pub max_depth: usize,
+    /// Largest output of one execution, in bytes.
+    pub max_output: usize,
+    /// Checked every few hundred steps.
+    pub cancel: Option<CancelHook>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 1000,
+            max_output: 256 << 20,
+            cancel: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits")
+            .field("max_depth", &self.max_depth)
+            .field("max_output", &self.max_output)
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+/// Options of a template set.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Name of the root template (Helm uses `gotpl`).
+    pub root_name: String,
+    /// Left delimiter.
+    pub left_delim: String,
+    /// Right delimiter.
+    pub right_delim: String,
+    /// Missing map key behaviour.
+    pub missing_key: MissingKey,
+    /// Execution limits.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            root_name: "root".into(),
+            left_delim: "{{".into(),
+            right_delim: "}}".into(),
+            missing_key: MissingKey::Default,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Associated templates sharing functions and options.
+#[derive(Clone, Debug)]
+pub struct Templates {
+    trees: HashMap<Arc<str>, Arc<Tree>>,
+    pub(crate) funcs: Arc<FuncMap>,
+    pub(crate) options: Arc<Options>,
+}
+
+impl Templates {
+    /// An empty set.
+    pub fn new(funcs: Arc<FuncMap>, options: Options) -> Self {
+        Templates {
+            trees: HashMap::new(),
+            funcs,
+            options: Arc::new(options),
+        }
+    }
+
+    /// Go's `t.New(name).Parse(text)`: parses `text` as `name` and adds it and
+    /// its definitions; an empty definition never replaces a non-empty one.
+    pub fn add(&mut self, name: &str, text: &str) -> Result<()> {
+        let funcs = self.funcs.clone();
+        let has = move |f: &str| funcs.has(f);
+        let config = ParseConfig {
+            left: &self.options.left_delim,
+            right: &self.options.right_delim,
+            has_function: &has,
+        };
+        let trees = parse(name, text, &config)?;
+        for t in trees {
+            let keep_old = self.trees.get(&t.name).is_some_and(|_| t.is_empty());
+            if !keep_old {
+                self.trees.insert(t.name.clone(), Arc::new(t));
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`Templates::add`] (used by `tpl`).
+    pub(crate) fn replace(&mut self, name: &str, text: &str) -> Result<()> {
+        self.add(name, text)
+    }
+
+    /// The template `name`.
+    pub fn lookup(&self, name: &str) -> Option<&Arc<Tree>> {
+        self.trees.get(name)
+    }
+
+    /// Names of all templates, unordered.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.trees.keys().map(|k| k.as_ref())
+    }
+
+    /// The set's options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The function registry.
+    pub fn funcs(&self) -> &FuncMap {
+        &self.funcs
+    }
+
+    /// Go's `ExecuteTemplate`: runs `name` with `data` as dot.
+    pub fn execute(&self, name: &str, data: &Value) -> Result<String> {
+        let mut out = String::new();
+        self.execute_to(name, data, &mut out)?;
+        Ok(out)
+    }
+
+    /// Runs `name`, appending to `out`.
+    pub fn execute_to(&self, name: &str, data: &Value, out: &mut String) -> Result<()> {
+        let mut shared = crate::exec::Shared::new(self.options.limits.clone());
+        crate::exec::execute_nested(self, name, data, out, &mut shared, 0)
+    }
+}

@@ -1,0 +1,30 @@
+//! The helmd-render error type; messages read like Helm's.
+
+/// Errors of loading and rendering a chart.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A chart file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Chart.yaml is missing or malformed.
+    #[error("{0}")]
+    Chart(String),
+    /// A values document is malformed (`failed to parse values file N: ...`).
+    #[error("{0}")]
+    Values(String),
+    /// A template failed to parse: `parse error at (FILE:LINE): MESSAGE`.
+    #[error("{0}")]
+    Parse(String),
+    /// A template failed to execute, in one of Helm's three shapes.
+    #[error("{0}")]
+    Execute(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,19 @@
+//! Helm's rendering engine: loads a chart, coalesces values, and renders its
+//! templates with Go text/template semantics and Helm's functions.
+//!
+//! Entry point: [`render_chart_dir`]. Templates are parsed once into one
+//! [`helmd_gotmpl::Templates`] set, in Helm's order, and executed in Helm's
+//! order; output is keyed `<chart>/templates/<file>` like Helm's.
+
+mod chart;
+mod engine;
+mod error;
+mod errors;
+mod funcs;
+mod objects;
+mod values;
+
+pub use chart::{Chart, load_chart_dir};
+pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
+pub use error::{Error, Result};
+pub use values::{coalesce, merge_user_values};

@@ -1,0 +1,117 @@
+//! The differential run: every case rendered by helmd and judged against Helm's result.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::case::Case;
+use crate::diff::judge;
+use crate::oracle::Rendered;
+
+/// Lines of one case's report kept in the failure text (diffs can be long).
+const MAX_REPORT_LINES: usize = 80;
+
+/// The outcome of a differential run over many cases.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases judged.
+    pub total: usize,
+    /// `(case name, why it differs)` for every case that does not agree.
+    pub failures: Vec<(String, String)>,
+    /// Per corpus file (the case name up to its last `/`): `(passed, total)`.
+    pub per_group: BTreeMap<String, (usize, usize)>,
+}
+
+impl Report {
+    /// Cases that agree with Helm.
+    pub fn passed(&self) -> usize {
+        self.total - self.failures.len()
+    }
+
+    /// One line per group: `group: passed/total`.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for (group, (passed, total)) in &self.per_group {
+            let _ = writeln!(out, "{group}: {passed}/{total}");
+        }
+        let _ = writeln!(out, "all: {}/{}", self.passed(), self.total);
+        out
+    }
+
+    /// Every failure with its (truncated) diff or error comparison.
+    pub fn details(&self) -> String {
+        let mut out = String::new();
+        for (name, why) in &self.failures {
+            let _ = writeln!(out, "== {name}");
+            let lines: Vec<&str> = why.lines().collect();
+            for line in lines.iter().take(MAX_REPORT_LINES) {
+                let _ = writeln!(out, "{line}");
+            }
+            if lines.len() > MAX_REPORT_LINES {
+                let _ = writeln!(out, "... {} more lines", lines.len() - MAX_REPORT_LINES);
+            }
+        }
+        out
+    }
+}
+
+/// Renders each case with `helmd` (a panic counts as an error naming it) and
+/// judges it against Helm's result for the same case (`helm[i]` for `cases[i]`).
+pub fn run_differential(
+    cases: &[Case],
+    helm: &[Rendered],
+    helmd: impl Fn(&Case) -> Rendered,
+) -> Report {
+    let mut report = Report::default();
+    for (case, helm) in cases.iter().zip(helm) {
+        let got = catch_unwind(AssertUnwindSafe(|| helmd(case))).unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            Err(format!("helmd panicked: {message}"))
+        });
+        let group = case
+            .name
+            .rsplit_once('/')
+            .map_or(case.name.as_str(), |(group, _)| group)
+            .to_owned();
+        let entry = report.per_group.entry(group).or_default();
+        entry.1 += 1;
+        report.total += 1;
+        match judge(case, helm, &got) {
+            None => entry.0 += 1,
+            Some(why) => report.failures.push((case.name.clone(), why)),
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(text: &str) -> Rendered {
+        Ok(BTreeMap::from([(
+            "c/templates/a.yaml".to_owned(),
+            text.to_owned(),
+        )]))
+    }
+
+    #[test]
+    fn a_panicking_renderer_fails_only_its_case() {
+        let cases = vec![Case::new("g/ok", "/x"), Case::new("g/boom", "/y")];
+        let helm = vec![files("a\n"), files("b\n")];
+        let report = run_differential(&cases, &helm, |case| {
+            if case.name.ends_with("boom") {
+                panic!("kaboom");
+            }
+            files("a\n")
+        });
+        assert_eq!(report.passed(), 1);
+        assert_eq!(report.failures.len(), 1);
+        assert!(report.failures[0].1.contains("helmd panicked: kaboom"));
+        assert_eq!(report.summary(), "g: 1/2\nall: 1/2\n");
+    }
+}
