@@ -49,14 +49,9 @@ impl OperationApi {
             before: page::decode("operations", &req.page_token)?,
         };
         let mut rows = self.state.db.list_operations(&filter, size + 1).await?;
-        let next_page_token = if rows.len() > size {
-            rows.truncate(size);
-            rows.last()
-                .map(|r| page::encode("operations", r.create_time_us, &r.id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = page::finish("operations", &mut rows, size, |r| {
+            (r.create_time_us, r.id.clone())
+        });
         let operations = rows
             .iter()
             .map(conv::operation)
@@ -87,14 +82,8 @@ impl OperationApi {
             before,
         };
         let mut rows = self.state.db.list_audit_events(&filter, size + 1).await?;
-        let next_page_token = if rows.len() > size {
-            rows.truncate(size);
-            rows.last()
-                .map(|r| page::encode("audit", r.time_us, &r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token =
+            page::finish("audit", &mut rows, size, |r| (r.time_us, r.id.to_string()));
         Ok(ListAuditEventsResponse {
             audit_events: rows.iter().map(conv::audit_event).collect(),
             next_page_token,

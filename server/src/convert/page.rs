@@ -48,6 +48,26 @@ pub fn decode(list: &str, token: &str) -> Result<Option<(i64, String)>> {
     }
 }
 
+/// Trims `rows` (fetched as `size + 1` to learn whether more follow) to one page and
+/// returns the token of the next page, empty at the end.
+pub fn finish<T>(
+    list: &str,
+    rows: &mut Vec<T>,
+    size: usize,
+    position: impl Fn(&T) -> (i64, String),
+) -> String {
+    if rows.len() <= size {
+        return String::new();
+    }
+    rows.truncate(size);
+    rows.last()
+        .map(|row| {
+            let (key, id) = position(row);
+            encode(list, key, &id)
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +82,19 @@ mod tests {
         assert!(decode("audit", &token).is_err());
         assert!(decode("operations", "garbage!").is_err());
         assert_eq!(decode("operations", "").expect("empty"), None);
+    }
+
+    #[test]
+    fn finish_trims_to_a_page_and_points_after_its_last_row() {
+        let mut rows = vec![(30, "c"), (20, "b"), (10, "a")];
+        let token = finish("l", &mut rows, 2, |r| (r.0, r.1.to_owned()));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            decode("l", &token).expect("valid"),
+            Some((20, "b".to_owned()))
+        );
+        let mut last = vec![(1, "x")];
+        assert_eq!(finish("l", &mut last, 2, |r| (r.0, r.1.to_owned())), "");
     }
 
     #[test]
