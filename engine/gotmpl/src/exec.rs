@@ -217,8 +217,15 @@ impl<'a> State<'a> {
             Node::Action(a) => {
                 let v = self.eval_pipeline(dot, &a.pipe)?;
                 if a.pipe.decl.is_empty() {
-                    let s = printable(&v);
-                    self.write(out, &s)?;
+                    match &v {
+                        Ev::Iface(Value::String(s)) | Ev::Val(Value::String(s)) => {
+                            self.write(out, s)?
+                        }
+                        other => {
+                            let s = printable(other);
+                            self.write(out, &s)?;
+                        }
+                    }
                 }
             }
             Node::If(b) => return self.walk_if_or_with(dot, b, false, out),

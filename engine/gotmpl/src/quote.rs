@@ -13,9 +13,21 @@ pub fn go_quote(s: &str) -> String {
         return out;
     }
     out.push('"');
-    for c in s.chars() {
-        push_quoted_char(&mut out, c, '"');
+    // Copy runs of characters that need no escape in one go.
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let plain = if c.is_ascii() {
+            (' '..='~').contains(&c) && c != '"' && c != '\\'
+        } else {
+            is_go_printable(c)
+        };
+        if !plain {
+            out.push_str(&s[start..i]);
+            push_quoted_char(&mut out, c, '"');
+            start = i + c.len_utf8();
+        }
     }
+    out.push_str(&s[start..]);
     out.push('"');
     out
 }

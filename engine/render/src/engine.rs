@@ -106,7 +106,12 @@ pub fn render_chart(
         let text = set
             .execute(name, &data)
             .map_err(|e| Error::Execute(exec_error(name, &e)))?;
-        out.insert(name.clone(), text.replace("<no value>", ""));
+        let text = if text.contains("<no value>") {
+            text.replace("<no value>", "")
+        } else {
+            text
+        };
+        out.insert(name.clone(), text);
     }
     Ok(out)
 }

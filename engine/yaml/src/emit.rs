@@ -153,7 +153,11 @@ impl Emitter {
 
     fn put(&mut self, s: &str) {
         self.out.push_str(s);
-        self.col += s.chars().count();
+        self.col += if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
     }
 
     fn put_char(&mut self, c: char) {
