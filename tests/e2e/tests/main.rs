@@ -7,4 +7,5 @@ mod database;
 mod helmctl;
 mod reflection;
 mod serve;
+mod template;
 mod tidy;

@@ -1,5 +1,6 @@
 //! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
 
+mod template;
 mod version;
 
 use std::path::PathBuf;
@@ -67,6 +68,8 @@ struct Connection {
 enum Command {
     /// Print the client and server versions and the server's health.
     Version(version::VersionArgs),
+    /// Render a chart locally, like `helm template` (no server needed).
+    Template(template::TemplateArgs),
 }
 
 /// Output format of commands that print data.
@@ -130,6 +133,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Version(args) => version::run(&cli.conn, args).await,
+        Command::Template(args) => template::run(args),
     };
     match result {
         Ok(code) => code,
