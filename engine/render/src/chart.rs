@@ -23,23 +23,30 @@ pub struct Chart {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-/// Reads a chart file, without a UTF-8 byte order mark (Helm strips it).
-fn read(path: &Path) -> Result<Vec<u8>> {
-    let data = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    Ok(strip_bom(&data).to_vec())
-}
-
-fn strip_bom(data: &[u8]) -> &[u8] {
+/// Strips a UTF-8 byte order mark (Helm does, for every chart file).
+pub(crate) fn strip_bom(data: &[u8]) -> &[u8] {
     data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data)
 }
 
 /// Loads a chart directory without subcharts.
 pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
-    let raw = read(&dir.join("Chart.yaml"))?;
-    let text = String::from_utf8_lossy(&raw);
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files)?;
+    load_chart_files(files)
+}
+
+/// Loads a packaged chart (`.tgz`) within `limits`.
+pub fn load_chart_archive(archive: &[u8], limits: crate::ArchiveLimits) -> Result<Chart> {
+    load_chart_files(crate::read_chart_archive(archive, limits)?)
+}
+
+/// Loads a chart from its files, keyed by path relative to the chart root (what a
+/// directory walk or an archive yields). Subcharts under `charts/` are not loaded yet.
+pub fn load_chart_files(mut all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
+    let Some(raw) = all.remove("Chart.yaml") else {
+        return Err(Error::Chart("Chart.yaml file is missing".into()));
+    };
+    let text = String::from_utf8_lossy(strip_bom(&raw));
     let meta =
         parse_yaml(&text).map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {e}")))?;
     let name = meta
@@ -51,18 +58,28 @@ pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
             "validation: chart.metadata.name is required".into(),
         ));
     };
-    let values = match std::fs::read(dir.join("values.yaml")) {
-        Ok(b) => {
+    let values = match all.remove("values.yaml") {
+        Some(b) => {
             let text = String::from_utf8_lossy(strip_bom(&b)).into_owned();
             let map = crate::values::load_values(&text)
                 .map_err(|e| Error::Chart(format!("cannot load values.yaml: {e}")))?;
             Value::map(map)
         }
-        Err(_) => Value::Nil,
+        None => Value::Nil,
     };
     let mut templates = BTreeMap::new();
     let mut files = BTreeMap::new();
-    walk(dir, dir, &mut templates, &mut files)?;
+    for (rel, data) in all {
+        let data = strip_bom(&data).to_vec();
+        if rel.starts_with("charts/") || rel.starts_with("templates/.") {
+            // Subcharts come with the chart crate; `templates/.?*` is Helm's default ignore.
+            continue;
+        } else if rel.starts_with("templates/") {
+            templates.insert(rel, String::from_utf8_lossy(&data).into_owned());
+        } else {
+            files.insert(rel, data);
+        }
+    }
     Ok(Chart {
         name,
         metadata: metadata_value(&meta),
@@ -72,16 +89,13 @@ pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
     })
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    templates: &mut BTreeMap<String, String>,
-    files: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
+/// Collects every file under `dir` (but `charts/`) by path relative to `root`.
+fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Error::Io { path, source }
+    };
+    let entries = std::fs::read_dir(dir).map_err(io(dir))?;
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -91,17 +105,11 @@ fn walk(
             .to_string_lossy()
             .replace('\\', "/");
         if p.is_dir() {
-            if rel == "charts" {
-                continue;
+            if rel != "charts" {
+                walk(root, &p, files)?;
             }
-            walk(root, &p, templates, files)?;
-        } else if rel.starts_with("templates/.") {
-            // Helm's default ignore rule `templates/.?*`.
-            continue;
-        } else if rel.starts_with("templates/") {
-            templates.insert(rel, String::from_utf8_lossy(&read(&p)?).into_owned());
-        } else if rel != "Chart.yaml" && rel != "values.yaml" {
-            files.insert(rel, read(&p)?);
+        } else {
+            files.insert(rel, std::fs::read(&p).map_err(io(&p))?);
         }
     }
     Ok(())

@@ -12,6 +12,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A chart archive is malformed or unsafe (path escapes, links, size limits).
+    #[error("{0}")]
+    Archive(String),
     /// Chart.yaml is missing or malformed.
     #[error("{0}")]
     Chart(String),

@@ -151,3 +151,69 @@ fn template_yaml_output_says_it_is_not_built_yet() {
         "{stderr}"
     );
 }
+
+/// Packs a chart directory into a .tgz the way `helm package` lays it out.
+fn package(chart: &Path, name: &str, to: &Path) {
+    let file = std::fs::File::create(to).expect("archive file");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::default(),
+    ));
+    builder.append_dir_all(name, chart).expect("pack");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+}
+
+#[test]
+fn a_packaged_chart_renders_like_its_directory_in_helm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let chart = dir.path().join("shop");
+    write(&chart, CHART);
+    let archive = dir.path().join("shop-1.2.3.tgz");
+    package(&chart, "shop", &archive);
+    let (ok, stdout, stderr) = helmctl(&[
+        "template",
+        "web",
+        archive.to_str().expect("utf-8"),
+        "-o",
+        "json",
+    ]);
+    assert!(ok, "{stderr}");
+    let ours: BTreeMap<String, String> = serde_json::from_str(&stdout).expect("json");
+    let mut case = Case::new("packaged", &chart);
+    case.release_name = "web".into();
+    let helm = helm_render_batch(&[case])
+        .remove(0)
+        .expect("Helm renders the chart");
+    assert_eq!(ours, helm);
+}
+
+#[test]
+fn an_archive_escaping_its_directory_is_refused_with_helms_message() {
+    let dir = tempfile::tempdir().expect("dir");
+    let archive = dir.path().join("evil.tgz");
+    let file = std::fs::File::create(&archive).expect("archive file");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::default(),
+    ));
+    let mut header = tar::Header::new_gnu();
+    let name = b"evil/../../outside.yaml";
+    header.as_old_mut().name[..name.len()].copy_from_slice(name);
+    header.set_size(2);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder.append(&header, &b"x\n"[..]).expect("append");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+    let (ok, _, stderr) = helmctl(&[
+        "template",
+        "x",
+        archive.to_str().expect("utf-8"),
+        "-o",
+        "json",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("chart illegally references parent directory"),
+        "{stderr}"
+    );
+}

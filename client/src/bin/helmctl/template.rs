@@ -1,6 +1,6 @@
 //! `helmctl template NAME CHART`: renders a chart locally, offline, with no server
-//! (Helm's `helm template`). Charts are directories for now; `--output json` prints the
-//! rendered files exactly as `{template path: text}`.
+//! (Helm's `helm template`). A chart is a directory or a packaged `.tgz`; `--output json`
+//! prints the rendered files exactly as `{template path: text}`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,14 +8,16 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use helmd_render::{RenderOptions, render_chart_dir};
+use helmd_render::{
+    ArchiveLimits, RenderOptions, load_chart_archive, load_chart_dir, render_chart,
+};
 
 /// Options of `helmctl template`, with Helm's flag names.
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// Release name (`.Release.Name`).
     name: String,
-    /// Chart directory.
+    /// Chart directory or packaged chart (`.tgz`).
     chart: PathBuf,
     /// Values files, applied in order (later files win).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
@@ -53,12 +55,14 @@ pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
         // the manifest stage of the rendering work; say so rather than print something else.
         bail!("--output yaml is not built yet; use --output json");
     }
-    if !args.chart.is_dir() {
-        bail!(
-            "{}: only chart directories can be rendered so far",
-            args.chart.display()
-        );
-    }
+    let chart = if args.chart.is_dir() {
+        load_chart_dir(&args.chart)?
+    } else {
+        let archive = std::fs::read(&args.chart)
+            .with_context(|| format!("reading {}", args.chart.display()))?;
+        load_chart_archive(&archive, ArchiveLimits::default())
+            .with_context(|| format!("loading {}", args.chart.display()))?
+    };
     let values = args
         .values
         .iter()
@@ -75,7 +79,7 @@ pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
         api_versions: args.api_versions.clone(),
         ..RenderOptions::default()
     };
-    let rendered: BTreeMap<String, String> = render_chart_dir(&args.chart, &values, &options)?;
+    let rendered: BTreeMap<String, String> = render_chart(&chart, &values, &options)?;
     println!("{}", serde_json::to_string_pretty(&rendered)?);
     Ok(ExitCode::SUCCESS)
 }
