@@ -75,46 +75,9 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
             out.push(']');
         }
         Value::Map(m) if m.is_nil_map() => out.push_str("null"),
-        Value::Map(m) => {
-            out.push('{');
-            let entries = m.read();
-            for (i, (k, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, indent, depth + 1);
-                write_string(out, k);
-                out.push(':');
-                if indent.is_some() {
-                    out.push(' ');
-                }
-                write_json(out, item, indent, depth + 1)?;
-            }
-            if !entries.is_empty() {
-                newline(out, indent, depth);
-            }
-            out.push('}');
-        }
+        Value::Map(m) => write_object(out, m.read().iter(), indent, depth)?,
         Value::Object(o) => match o.json_fields() {
-            Some(fields) => {
-                out.push('{');
-                for (i, (k, item)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline(out, indent, depth + 1);
-                    write_string(out, k);
-                    out.push(':');
-                    if indent.is_some() {
-                        out.push(' ');
-                    }
-                    write_json(out, item, indent, depth + 1)?;
-                }
-                if !fields.is_empty() {
-                    newline(out, indent, depth);
-                }
-                out.push('}');
-            }
+            Some(fields) => write_object(out, fields.iter().map(|(k, v)| (k, v)), indent, depth)?,
             None => write_json(out, &o.to_data(), indent, depth + 1)?,
         },
     }
@@ -122,6 +85,35 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
 }
 
 /// Go's JSON string encoding with HTML escaping.
+/// A JSON object in the given key order (maps: sorted; structs: field order).
+fn write_object<'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'a Str, &'a Value)>,
+    indent: Option<&str>,
+    depth: usize,
+) -> Result<()> {
+    out.push('{');
+    let mut empty = true;
+    for (i, (k, item)) in entries.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        empty = false;
+        newline(out, indent, depth + 1);
+        write_string(out, k);
+        out.push(':');
+        if indent.is_some() {
+            out.push(' ');
+        }
+        write_json(out, item, indent, depth + 1)?;
+    }
+    if !empty {
+        newline(out, indent, depth);
+    }
+    out.push('}');
+    Ok(())
+}
+
 fn write_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
