@@ -8,11 +8,10 @@ use std::sync::Arc;
 use helmd_gotmpl::{FuncMap, Limits, MissingKey, Options, Templates};
 use helmd_yaml::{Map, Str, Value};
 
-use crate::chart::{Chart, load_chart_dir};
 use crate::error::{Error, Result};
 use crate::errors::{exec_error, parse_error};
 use crate::objects::{Capabilities, Files, KubeVersion};
-use crate::values::{coalesce, merge_user_values};
+use helmd_chart::{Chart, coalesce, load_chart_dir, merge_user_values};
 
 /// Release and cluster options of a render (Helm template's defaults).
 #[derive(Debug, Clone)]
@@ -137,7 +136,7 @@ fn top_level(chart: &Chart, values: Value, opts: &RenderOptions) -> Result<BTree
         .clone()
         .unwrap_or_else(|| "v1.36.0".into());
     let kube = KubeVersion::parse(&kube_text)
-        .ok_or_else(|| Error::Chart(format!("illegal version string {kube_text:?}")))?;
+        .ok_or_else(|| Error::KubeVersion(format!("illegal version string {kube_text:?}")))?;
     let mut release = BTreeMap::new();
     release.insert(Str::from("Name"), Value::str(&opts.release_name));
     release.insert(Str::from("Namespace"), Value::str(&opts.namespace));

@@ -3,24 +3,12 @@
 /// Errors of loading and rendering a chart.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A chart file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A chart archive is malformed or unsafe (path escapes, links, size limits).
+    /// The chart could not be loaded or its values built.
+    #[error(transparent)]
+    Chart(#[from] helmd_chart::Error),
+    /// The target Kubernetes version is not a version.
     #[error("{0}")]
-    Archive(String),
-    /// Chart.yaml is missing or malformed.
-    #[error("{0}")]
-    Chart(String),
-    /// A values document is malformed (`failed to parse values file N: ...`).
-    #[error("{0}")]
-    Values(String),
+    KubeVersion(String),
     /// A template failed to parse: `parse error at (FILE:LINE): MESSAGE`.
     #[error("{0}")]
     Parse(String),

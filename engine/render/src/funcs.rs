@@ -156,7 +156,7 @@ fn from_yaml(s: &str) -> Value {
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
             json_kind(&other)
         )),
-        Err(e) => error_map(crate::values::values_error(&e)),
+        Err(e) => error_map(helmd_chart::values_error(&e)),
     }
 }
 
@@ -168,7 +168,7 @@ fn from_yaml_array(s: &str) -> Value {
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
             json_kind(&other)
         ))]),
-        Err(e) => Value::list(vec![Value::from(crate::values::values_error(&e))]),
+        Err(e) => Value::list(vec![Value::from(helmd_chart::values_error(&e))]),
     }
 }
 

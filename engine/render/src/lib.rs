@@ -5,17 +5,15 @@
 //! [`helmd_gotmpl::Templates`] set, in Helm's order, and executed in Helm's
 //! order; output is keyed `<chart>/templates/<file>` like Helm's.
 
-mod archive;
-mod chart;
 mod engine;
 mod error;
 mod errors;
 mod funcs;
 mod objects;
-mod values;
 
-pub use archive::{ArchiveLimits, read_chart_archive};
-pub use chart::{Chart, load_chart_archive, load_chart_dir, load_chart_files};
 pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
 pub use error::{Error, Result};
-pub use values::{coalesce, merge_user_values};
+pub use helmd_chart::{
+    ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
+    merge_user_values, read_chart_archive,
+};

@@ -8,7 +8,7 @@ use helmd_yaml::{Map, MapRef, Str, Value, parse_yaml};
 use crate::error::{Error, Result};
 
 /// Helm's message for a values document that fails to parse.
-pub(crate) fn values_error(e: &helmd_yaml::Error) -> String {
+pub fn values_error(e: &helmd_yaml::Error) -> String {
     match e {
         helmd_yaml::Error::Yaml(_) => format!("error converting YAML to JSON: {e}"),
         other => other.to_string(),

@@ -1,6 +1,5 @@
 //! Reading a packaged chart (`.tgz`) into memory with Helm's path checks and size
 //! limits, plus stricter ones of ours: no links or special files, a bounded file count.
-//! (Moves to the chart crate with the rest of loading.)
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,0 +1,27 @@
+//! The helmd-chart error type; messages read like Helm's.
+
+/// Errors of loading a chart and building its values.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A chart file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A chart archive is malformed or unsafe (path escapes, links, size limits).
+    #[error("{0}")]
+    Archive(String),
+    /// Chart.yaml is missing or malformed.
+    #[error("{0}")]
+    Chart(String),
+    /// A values document is malformed (`failed to parse values file N: ...`).
+    #[error("{0}")]
+    Values(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,14 @@
+//! Helm charts as helmd loads them: directories and packaged `.tgz` archives
+//! (with Helm's path checks and our size limits), Chart.yaml, values files and
+//! values coalescing. Dependencies, `.helmignore`, schema validation and the
+//! `--set` family land here too.
+
+mod archive;
+mod chart;
+mod error;
+mod values;
+
+pub use archive::{ArchiveLimits, read_chart_archive};
+pub use chart::{Chart, load_chart_archive, load_chart_dir, load_chart_files};
+pub use error::{Error, Result};
+pub use values::{coalesce, merge_user_values, values_error};
