@@ -216,6 +216,14 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+impl From<helmd_semver::InvalidConstraint> for Error {
+    fn from(e: helmd_semver::InvalidConstraint) -> Self {
+        Error::InvalidConstraint {
+            constraint: e.constraint,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

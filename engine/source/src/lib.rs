@@ -6,7 +6,6 @@
 
 pub mod cache;
 pub mod chart_meta;
-pub mod constraint;
 pub mod dependency;
 pub mod digest;
 pub mod docker_config;
@@ -18,17 +17,15 @@ mod retry;
 pub mod secret;
 pub mod source;
 pub mod transport;
-pub mod version;
 
 pub use cache::{CachedRef, ChartCache};
 pub use chart_meta::{ChartMetadata, read_chart_metadata};
-pub use constraint::Constraint;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
+pub use helmd_semver::{Constraint, Version, constraint, version};
 pub use oci::{OciRegistry, Pushed};
 pub use reference::{OciRef, OciTarget};
 pub use retry::RetryPolicy;
 pub use secret::{Credentials, Secret};
 pub use source::{ChartRequest, ChartSource, PulledChart, SourceConfig};
 pub use transport::{Transport, install_crypto_provider};
-pub use version::Version;

@@ -3,7 +3,7 @@
 //! AND and `||` for OR. A pre-release version only matches an AND-group in which some
 //! term has a pre-release (Masterminds v3.3+, what Helm v4 does; checked against Helm).
 
-use crate::error::{Error, Result};
+use crate::InvalidConstraint;
 use crate::version::Version;
 
 /// A parsed constraint: OR of AND-groups of terms.
@@ -54,8 +54,8 @@ const OPERATORS: [(&str, Op); 11] = [
 
 impl Constraint {
     /// Parses a constraint; an empty string means `*` (the latest stable version).
-    pub fn parse(text: &str) -> Result<Constraint> {
-        let invalid = || Error::InvalidConstraint {
+    pub fn parse(text: &str) -> Result<Constraint, InvalidConstraint> {
+        let invalid = || InvalidConstraint {
             constraint: text.to_owned(),
         };
         let source = if text.trim().is_empty() { "*" } else { text };
