@@ -95,7 +95,11 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), to_node(v, flavor, depth + 1)?)))
                 .collect::<Result<Vec<_>>>()?;
-            crate::sort::sort_keys(&mut pairs, |p| &p.0);
+            let order = match flavor {
+                Flavor::V2 => crate::sort::KeyOrder::V2,
+                Flavor::V3 => crate::sort::KeyOrder::V3,
+            };
+            crate::sort::sort_keys_as(&mut pairs, order, |p| &p.0);
             Node::Map(pairs)
         }
         Value::Object(o) => to_node(&crate::json::object_data(o.as_ref()), flavor, depth + 1)?,

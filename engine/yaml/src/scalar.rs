@@ -191,7 +191,9 @@ pub fn go_parse_float(s: &str) -> Option<f64> {
     {
         return None;
     }
-    s.parse::<f64>().ok()
+    // Go's ParseFloat fails with ErrRange on overflow (Rust gives infinity),
+    // so `1e310` is no number to YAML resolvers or the template lexer.
+    s.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// go-yaml v2's timestamp test: `YYYY-M-D`, optionally followed by a time.

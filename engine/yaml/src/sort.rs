@@ -1,27 +1,67 @@
-//! go-yaml v2's map key order: runs of digits compare as numbers, non-letters
-//! sort before letters (so `a9` < `a10` and `_x` < `A`).
+//! Map key order of go-yaml v2 (`toYaml`) and v3 (`toYamlPretty`): runs of
+//! digits compare as numbers, non-letters sort before letters (so `a9` <
+//! `a10` and `_x` < `A`), sorted with a port of Go's `sort.Sort` so that
+//! even an inconsistent comparison ends in Go's order.
+
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+
+/// Which go-yaml's `keyList.Less` orders the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrder {
+    /// go-yaml v2 (`toYaml`, `toJson`-then-YAML paths).
+    V2,
+    /// go-yaml v3 (`toYamlPretty`): after a shared digit, letters sort first.
+    V3,
+}
+
+/// Go's `unicode.IsLetter`: general categories Lu, Ll, Lt, Lm, Lo.
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    c.general_category_group() == GeneralCategoryGroup::Letter
+}
+
+/// Go's `unicode.IsDigit`: general category Nd.
+fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    c.general_category() == unicode_properties::GeneralCategory::DecimalNumber
+}
 
 /// go-yaml v2's `keyList.Less` for two string keys.
 pub fn go_yaml_key_less(a: &str, b: &str) -> bool {
+    key_less(a, b, KeyOrder::V2)
+}
+
+/// go-yaml's `keyList.Less` for two string keys, in either version.
+pub fn key_less(a: &str, b: &str, order: KeyOrder) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let n = ar.len().min(br.len());
+    let mut digits = false;
     for i in 0..n {
         if ar[i] == br[i] {
+            digits = is_digit(ar[i]);
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = is_letter(ar[i]);
+        let bl = is_letter(br[i]);
         if al && bl {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if order == KeyOrder::V3 && digits {
+                al
+            } else {
+                bl
+            };
         }
         let (mut an, mut bn) = (0i64, 0i64);
         if ar[i] == '0' || br[i] == '0' {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && is_digit(ar[j - 1]) {
                 j -= 1;
                 if ar[j] != '0' {
                     an = 1;
@@ -31,17 +71,13 @@ pub fn go_yaml_key_less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+        while ai < ar.len() && is_digit(ar[ai]) {
+            an = an.wrapping_mul(10).wrapping_add(digit_value(ar[ai]));
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
+        while bi < br.len() && is_digit(br[bi]) {
+            bn = bn.wrapping_mul(10).wrapping_add(digit_value(br[bi]));
             bi += 1;
         }
         if an != bn {
@@ -55,72 +91,22 @@ pub fn go_yaml_key_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
-/// Sorts keys with go-yaml v2's `Less`, which is not a total order for some
-/// keys: exactly like Go's `sort.Sort` (insertion sort) up to 12 keys, and
-/// with a merge sort that never panics beyond.
+/// Go's `int64(r - '0')` for a digit rune (large for non-ASCII digits, as in Go).
+fn digit_value(c: char) -> i64 {
+    i64::from(u32::from(c)) - i64::from(u32::from('0'))
+}
+
+/// Sorts keys with go-yaml v2's `Less` exactly as Go's `sort.Sort` would.
+#[cfg(test)]
 pub fn sort_keys<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
-    let less = |a: &T, b: &T| go_yaml_key_less(key(a), key(b));
-    if items.len() <= 12 {
-        for i in 1..items.len() {
-            let mut j = i;
-            while j > 0 && less(&items[j], &items[j - 1]) {
-                items.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-        return;
-    }
-    // Merge sort over indices (stable, O(n log n), no panics), then permute.
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    let mut buf = order.clone();
-    merge_sort(&mut order, &mut buf, &|a: &usize, b: &usize| {
-        less(&items[*a], &items[*b])
-    });
-    apply_permutation(items, &order);
+    sort_keys_as(items, KeyOrder::V2, key);
 }
 
-fn merge_sort(v: &mut [usize], buf: &mut [usize], less: &impl Fn(&usize, &usize) -> bool) {
-    let n = v.len();
-    if n <= 1 {
-        return;
-    }
-    let mid = n / 2;
-    {
-        let (lb, rb) = buf.split_at_mut(mid);
-        merge_sort(&mut v[..mid], lb, less);
-        merge_sort(&mut v[mid..], rb, less);
-    }
-    let (mut i, mut j) = (0, mid);
-    for slot in buf.iter_mut().take(n) {
-        if j < n && (i >= mid || less(&v[j], &v[i])) {
-            *slot = v[j];
-            j += 1;
-        } else {
-            *slot = v[i];
-            i += 1;
-        }
-    }
-    v.copy_from_slice(&buf[..n]);
-}
-
-/// Reorders `items` so that position `k` holds the old `items[order[k]]`.
-fn apply_permutation<T>(items: &mut [T], order: &[usize]) {
-    let mut done = vec![false; items.len()];
-    for start in 0..items.len() {
-        if done[start] {
-            continue;
-        }
-        let mut cur = start;
-        loop {
-            done[cur] = true;
-            let next = order[cur];
-            if next == start {
-                break;
-            }
-            items.swap(cur, next);
-            cur = next;
-        }
-    }
+/// Sorts keys with go-yaml's `Less` of `order` exactly as Go's `sort.Sort`
+/// would: the comparison is not a total order for some keys, so the result
+/// depends on the algorithm, and this is Go's (see `crate::pdqsort`).
+pub fn sort_keys_as<T>(items: &mut [T], order: KeyOrder, key: impl Fn(&T) -> &str) {
+    crate::pdqsort::sort(items, |a, b| key_less(key(a), key(b), order));
 }
 
 #[cfg(test)]
@@ -161,5 +147,14 @@ mod tests {
                 "_x", "1.5", "9", "10", "16", "1000", "A", "a9", "a10", "b", "true", "ts1"
             ]
         );
+    }
+
+    #[test]
+    fn v3_puts_letters_first_after_a_shared_digit() {
+        let mut keys = vec!["1_", "1a", "a", "_"];
+        sort_keys_as(&mut keys, KeyOrder::V3, |k| k);
+        assert_eq!(keys, ["_", "1a", "1_", "a"]);
+        sort_keys_as(&mut keys, KeyOrder::V2, |k| k);
+        assert_eq!(keys, ["_", "1_", "1a", "a"]);
     }
 }
