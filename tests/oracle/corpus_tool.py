@@ -52,6 +52,11 @@ def write_chart(root: str, case: dict[str, Any]) -> str:
 
     for rel, text in case.get("files", {}).items():
         put(rel, text)
+    for rel, hex_bytes in case.get("files_hex", {}).items():
+        path = os.path.join(chart, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(bytes.fromhex(hex_bytes))
     if "Chart.yaml" not in case.get("files", {}):
         put("Chart.yaml", f"apiVersion: v2\nname: {case.get('chart', 'c')}\nversion: 0.1.0\n")
     if "values" in case:

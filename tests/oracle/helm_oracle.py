@@ -26,6 +26,7 @@ round trip cannot change what templates see.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import sys
@@ -56,6 +57,25 @@ def go_number(text: str) -> int | float:
     """
     return -0.0 if text == "-0" else int(text)
 
+
+def _take_string_go(ptr: int | None) -> str | None:
+    """helm_python's take_string, but for text that is not UTF-8.
+
+    Go strings are bytes: an error message can quote a binary file. The SDK
+    decodes strictly and would raise; this decodes every invalid byte to
+    U+FFFD on its own, as Go's encoding/json does (Helm's JSON output, and
+    what helmd's text shows), and frees the string exactly once.
+    """
+    if not ptr:
+        return None
+    try:
+        raw = ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
+        return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in raw)
+    finally:
+        _native.lib.helm_free_string(ctypes.c_void_p(ptr))
+
+
+_native.take_string = _take_string_go
 
 _VALUES_CHART: str | None = None
 _LOAD_PREFIX = "cannot load values.yaml: "

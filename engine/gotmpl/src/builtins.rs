@@ -92,7 +92,7 @@ fn eval_args(argv: &[Value]) -> String {
 fn length(v: &Value) -> FuncResult {
     let n = match v {
         Value::Nil => return Err("len of nil pointer".into()),
-        Value::String(s) => s.len(),
+        Value::String(s) => helmd_yaml::gostr::go_len(s),
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.len(),
@@ -132,9 +132,9 @@ fn index(item: &Value, indexes: &[Value]) -> FuncResult {
                     .ok_or_else(|| FuncError::from(format!("index out of range: {x}")))?
             }
             Value::String(s) => {
-                let x = index_arg(i, s.len())?;
-                let b = s
-                    .as_bytes()
+                let bytes = helmd_yaml::gostr::go_bytes(s);
+                let x = index_arg(i, bytes.len())?;
+                let b = bytes
                     .get(x)
                     .ok_or_else(|| FuncError::from(format!("index out of range: {x}")))?;
                 Value::Uint(u64::from(*b), UintKind::Uint8)
@@ -310,7 +310,9 @@ fn lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
         (Value::Uint(x, _), Value::Uint(y, _)) => Ok(x < y),
         (Value::Float(x), Value::Float(y)) => Ok(x < y),
-        (Value::String(x), Value::String(y)) => Ok(x < y),
+        (Value::String(x), Value::String(y)) => {
+            Ok(helmd_yaml::gostr::go_bytes(x) < helmd_yaml::gostr::go_bytes(y))
+        }
         _ => Err("invalid type for comparison".into()),
     }
 }
@@ -352,6 +354,8 @@ pub fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            // A raw byte decodes to U+FFFD, which is printable: Go copies the byte.
+            c if helmd_yaml::gostr::raw_byte(c).is_some() => out.push(c),
             c if !c.is_ascii() && !crate::lex::is_go_printable(c) => {
                 out.push_str(&format!("\\u{:04X}", c as u32))
             }
@@ -364,7 +368,7 @@ pub fn js_escape(s: &str) -> String {
 /// Go's `url.QueryEscape`.
 pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+    for &b in helmd_yaml::gostr::go_bytes(s).iter() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(b as char)

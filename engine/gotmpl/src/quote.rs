@@ -16,7 +16,9 @@ pub fn go_quote(s: &str) -> String {
     // Copy runs of characters that need no escape in one go.
     let mut start = 0;
     for (i, c) in s.char_indices() {
-        let plain = if c.is_ascii() {
+        let plain = if helmd_yaml::gostr::raw_byte(c).is_some() {
+            false
+        } else if c.is_ascii() {
             (' '..='~').contains(&c) && c != '"' && c != '\\'
         } else {
             is_go_printable(c)
@@ -34,6 +36,11 @@ pub fn go_quote(s: &str) -> String {
 
 /// Appends `c` escaped as strconv.Quote does inside `quote` delimiters.
 pub fn push_quoted_char(out: &mut String, c: char, quote: char) {
+    if let Some(b) = helmd_yaml::gostr::raw_byte(c) {
+        // A byte that is not UTF-8 (see helmd_yaml::gostr).
+        out.push_str(&format!("\\x{b:02x}"));
+        return;
+    }
     match c {
         '\u{7}' => out.push_str("\\a"),
         '\u{8}' => out.push_str("\\b"),

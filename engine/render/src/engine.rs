@@ -102,13 +102,18 @@ pub fn render_chart(
             continue;
         }
         let data = with_template(&base, name, &base_path);
-        let text = set
-            .execute(name, &data)
-            .map_err(|e| Error::Execute(exec_error(name, &e)))?;
+        let text = set.execute(name, &data).map_err(|e| {
+            Error::Execute(helmd_yaml::gostr::replace_raw(&exec_error(name, &e)).into_owned())
+        })?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
         } else {
             text
+        };
+        // Bytes that are not UTF-8 leave as U+FFFD each, as Helm's JSON shows them.
+        let text = match helmd_yaml::gostr::replace_raw(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(replaced) => replaced,
         };
         out.insert(name.clone(), text);
     }

@@ -210,7 +210,7 @@ fn json_kind(v: &Value) -> &'static str {
 pub(crate) fn strval(v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string(),
-        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::Bytes(b) => helmd_yaml::gostr::from_go_bytes(b).into_owned(),
         Value::Object(o) => o.print(),
         other => format_v(other, false),
     }

@@ -386,7 +386,7 @@ impl Object for Files {
             "GetBytes" => Value::Bytes(data.unwrap_or_else(|| Arc::from(&[][..]))),
             "Lines" => {
                 let text = data
-                    .map(|d| String::from_utf8_lossy(&d).into_owned())
+                    .map(|d| helmd_yaml::gostr::from_go_bytes(&d).into_owned())
                     .unwrap_or_default();
                 let body = text.strip_suffix('\n').unwrap_or(&text);
                 let lines: Vec<Value> = if text.is_empty() {
@@ -397,7 +397,7 @@ impl Object for Files {
                 Value::typed_list(ElemType::String, lines)
             }
             _ => Value::from(
-                data.map(|d| String::from_utf8_lossy(&d).into_owned())
+                data.map(|d| helmd_yaml::gostr::from_go_bytes(&d).into_owned())
                     .unwrap_or_default(),
             ),
         }))

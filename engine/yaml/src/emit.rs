@@ -53,6 +53,8 @@ enum Node {
     Raw(String),
     /// A string scalar; its style is chosen by analysis.
     Str(Str),
+    /// yaml.v3's `!!binary` for a string that is not UTF-8: base64 text.
+    Binary(String),
     Seq(Vec<Node>),
     Map(Vec<(Str, Node)>),
 }
@@ -80,6 +82,11 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
         Value::String(s) if flavor == Flavor::V2 && s.contains('\u{85}') => {
             Node::Str(Str::from(fold_nel(s)))
         }
+        Value::String(s) if crate::gostr::has_raw(s) => match flavor {
+            // JSON turned every byte that is not UTF-8 into U+FFFD.
+            Flavor::V2 => Node::Str(Str::from(crate::gostr::replace_raw(s).as_ref())),
+            Flavor::V3 => Node::Binary(v3_base64(&crate::gostr::go_bytes(s))),
+        },
         Value::String(s) => Node::Str(s.clone()),
         Value::Bytes(b) => Node::Str(Str::from(crate::json::base64(b))),
         Value::List(l) => Node::Seq(
@@ -93,7 +100,7 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
             let mut pairs = m
                 .read()
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), to_node(v, flavor, depth + 1)?)))
+                .map(|(k, v)| Ok((map_key(k), to_node(v, flavor, depth + 1)?)))
                 .collect::<Result<Vec<_>>>()?;
             let order = match flavor {
                 Flavor::V2 => crate::sort::KeyOrder::V2,
@@ -104,6 +111,31 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
         }
         Value::Object(o) => to_node(&crate::json::object_data(o.as_ref()), flavor, depth + 1)?,
     })
+}
+
+/// A map key as go-yaml writes it: bytes that are not UTF-8 as U+FFFD (v2
+/// after JSON; v3 would tag the key `!!binary`, not reproduced).
+fn map_key(k: &Str) -> Str {
+    match crate::gostr::replace_raw(k) {
+        std::borrow::Cow::Borrowed(_) => k.clone(),
+        std::borrow::Cow::Owned(s) => Str::from(s),
+    }
+}
+
+/// yaml.v3's `encodeBase64`: standard base64, and when it is 70 characters
+/// or longer, lines of 70 each ending in a newline.
+fn v3_base64(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let b64 = crate::json::base64(bytes);
+    if b64.len() < LINE {
+        return b64;
+    }
+    let mut out = String::with_capacity(b64.len() + b64.len() / LINE + 1);
+    for chunk in b64.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
 }
 
 /// What go-yaml v2 reads back from JSON text holding a raw NEL (U+0085): a
@@ -259,6 +291,10 @@ impl Emitter {
             Node::Seq(_) => self.put("[]"),
             Node::Map(_) => self.put("{}"),
             Node::Str(s) => self.string(s, indent, false),
+            Node::Binary(s) => {
+                self.put("!!binary ");
+                self.string(s, indent, false);
+            }
         }
     }
 

@@ -139,6 +139,8 @@ fn write_string(out: &mut String, s: &str) {
                     out.push(HEX[((u >> shift) & 0xF) as usize] as char);
                 }
             }
+            // A byte that is not UTF-8: encoding/json writes U+FFFD escaped.
+            c if crate::gostr::raw_byte(c).is_some() => out.push_str("\\ufffd"),
             c => out.push(c),
         }
     }
@@ -172,6 +174,9 @@ pub(crate) fn base64(b: &[u8]) -> String {
 /// Parses JSON text into a [`Value`] as Go's `json.Unmarshal` into
 /// `interface{}` does (numbers float64, later duplicate keys win).
 pub fn parse_json(text: &str) -> Result<Value> {
+    // encoding/json reads each byte that is not UTF-8 as U+FFFD.
+    let text = crate::gostr::replace_raw(text);
+    let text = text.as_ref();
     let mut p = JsonParser {
         b: text.as_bytes(),
         i: 0,

@@ -8,6 +8,7 @@
 
 mod emit;
 mod error;
+pub mod gostr;
 mod json;
 pub mod number;
 mod parse;

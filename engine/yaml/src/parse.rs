@@ -116,6 +116,11 @@ enum Open {
 }
 
 fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc>> {
+    if crate::gostr::has_raw(text)
+        && let Some(problem) = crate::gostr::go_yaml_utf8_problem(&crate::gostr::go_bytes(text))
+    {
+        return Err(Error::Yaml(problem.into()));
+    }
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut doc = Doc {

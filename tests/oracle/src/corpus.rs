@@ -15,6 +15,7 @@
 //!   values_files:            # user -f documents, in order (optional)
 //!   - "x: 0"
 //!   files: {}                # other chart files, paths from the chart root (optional)
+//!   files_hex: {}            # binary chart files, bytes in hex (`ff fe 41`) (optional)
 //!   chart: c                 # chart name (default c)
 //!   release: r               # release name, namespace, revision, is_install,
 //!   namespace: ns            # is_upgrade, kube_version, api_versions: optional
@@ -75,6 +76,8 @@ struct SpecCase {
     values_files: Vec<String>,
     #[serde(default)]
     files: BTreeMap<String, String>,
+    #[serde(default)]
+    files_hex: BTreeMap<String, String>,
     #[serde(default)]
     chart: Option<String>,
     #[serde(default)]
@@ -262,7 +265,20 @@ fn check_spec_case(path: &Path, case: &SpecCase) -> Result<()> {
                 .components()
                 .all(|c| matches!(c, std::path::Component::Normal(_)))
     };
-    for file in case.templates.keys().chain(case.files.keys()) {
+    for (file, hex) in &case.files_hex {
+        if decode_hex(hex).is_none() {
+            return Err(invalid(format!(
+                "case {}: files_hex {file:?} is not hex bytes",
+                case.name
+            )));
+        }
+    }
+    for file in case
+        .templates
+        .keys()
+        .chain(case.files.keys())
+        .chain(case.files_hex.keys())
+    {
         if !relative(file) {
             return Err(invalid(format!(
                 "case {}: bad file path {file:?}",
@@ -279,6 +295,18 @@ fn check_spec_case(path: &Path, case: &SpecCase) -> Result<()> {
     Ok(())
 }
 
+/// Bytes from hex pairs, whitespace between them allowed (`ff fe 41`).
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect()
+}
+
 /// Writes a chart directory: Chart.yaml (apiVersion v2), values.yaml, templates, other files.
 fn write_chart(dir: &Path, case: &SpecCase) -> Result<()> {
     let write = |rel: &Path, text: &str| -> Result<()> {
@@ -292,6 +320,13 @@ fn write_chart(dir: &Path, case: &SpecCase) -> Result<()> {
     std::fs::create_dir_all(dir.join("templates")).map_err(io_err(dir))?;
     for (rel, text) in &case.files {
         write(Path::new(rel), text)?;
+    }
+    for (rel, hex) in &case.files_hex {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        std::fs::write(&path, decode_hex(hex).unwrap_or_default()).map_err(io_err(&path))?;
     }
     if !case.files.contains_key("Chart.yaml") {
         write(
@@ -325,6 +360,7 @@ fn load_chart_dir(area: &str, dir: &Path, cases: &mut Vec<Case>) -> Result<()> {
         if !spec_case.templates.is_empty()
             || spec_case.values.is_some()
             || !spec_case.files.is_empty()
+            || !spec_case.files_hex.is_empty()
             || spec_case.chart.is_some()
         {
             return Err(Error::Invalid {

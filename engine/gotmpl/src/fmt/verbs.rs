@@ -58,7 +58,7 @@ fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
         Value::Int(i, _) => fmt_integer(out, i.unsigned_abs(), *i < 0, false, verb, spec, arg),
         Value::Uint(u, k) => fmt_integer(out, *u, false, *k == UintKind::Uint8, verb, spec, arg),
         Value::Float(f) => fmt_float_verb(out, *f, verb, spec, arg),
-        Value::String(s) => fmt_string(out, s.as_bytes(), verb, spec, arg),
+        Value::String(s) => fmt_string(out, &helmd_yaml::gostr::go_bytes(s), verb, spec, arg),
         Value::Bytes(b) => match verb {
             's' | 'q' | 'x' | 'X' => fmt_string(out, b, verb, spec, arg),
             _ => {
@@ -450,7 +450,7 @@ fn bad_verb_float(out: &mut String, f: f64, verb: char, spec: Spec) {
 }
 
 fn fmt_string(out: &mut String, b: &[u8], verb: char, spec: Spec, arg: &Value) {
-    let s = String::from_utf8_lossy(b);
+    let s = helmd_yaml::gostr::from_go_bytes(b);
     let truncated: String = match spec.prec {
         Some(p) if matches!(verb, 's' | 'v' | 'q') => s.chars().take(p).collect(),
         _ => s.to_string(),
@@ -460,13 +460,14 @@ fn fmt_string(out: &mut String, b: &[u8], verb: char, spec: Spec, arg: &Value) {
         'q' => {
             if spec.sharp
                 && !truncated.contains('`')
+                && !helmd_yaml::gostr::has_raw(&truncated)
                 && truncated.chars().all(|c| c == '\t' || !c.is_control())
             {
                 pad(out, &format!("`{truncated}`"), spec);
             } else if spec.plus {
                 let mut q = String::from("\"");
                 for c in truncated.chars() {
-                    if c.is_ascii() {
+                    if c.is_ascii() || helmd_yaml::gostr::raw_byte(c).is_some() {
                         push_quoted_char(&mut q, c, '"');
                     } else if (c as u32) <= 0xFFFF {
                         q.push_str(&format!("\\u{:04x}", c as u32));
