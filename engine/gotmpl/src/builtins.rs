@@ -281,6 +281,14 @@ fn eq_other(a: &Value, b: &Value) -> Result<bool, FuncError> {
             b.type_name()
         )
         .into()),
+        (Value::Object(x), Value::Object(y))
+            if let (Some(p), Some(q)) = (
+                x.as_any().downcast_ref::<crate::number::Complex>(),
+                y.as_any().downcast_ref::<crate::number::Complex>(),
+            ) =>
+        {
+            Ok(p.0 == q.0 && p.1 == q.1)
+        }
         (x, y) if x.type_name() != y.type_name() => Err(format!(
             "non-comparable types {}: {}, {}: {}",
             crate::fmt::format_v(x, false),

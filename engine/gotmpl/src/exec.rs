@@ -479,7 +479,17 @@ fn zero_of(elem: &ElemType) -> Ev {
 fn printable(v: &Ev) -> String {
     match v {
         Ev::Invalid => "<no value>".into(),
-        Ev::Iface(Value::Object(o)) | Ev::Val(Value::Object(o)) => o.print(),
+        Ev::Iface(Value::Object(o)) | Ev::Val(Value::Object(o)) => {
+            let printed = o.print();
+            // Go's printValue dereferences a pointer before printing it, so a
+            // pointer to a struct without a String method prints `{...}`.
+            match printed.strip_prefix('&') {
+                Some(rest) if o.type_name().starts_with('*') && printed == o.format(false) => {
+                    rest.to_string()
+                }
+                _ => printed,
+            }
+        }
         Ev::Iface(v) | Ev::Val(v) => format_v(v, false),
     }
 }

@@ -25,6 +25,17 @@ pub fn sprintln(args: &[Value]) -> String {
     s
 }
 
+/// What helmd prints for a Go address (`%p`, and a pointer nested in a
+/// container under `%v`). Go prints the real address, which differs from run
+/// to run (`0xc000123456`, `0x28f61216f130`); helmd keeps the shape only.
+pub const FAKE_ADDRESS: &str = "0xc000010000";
+
+/// Whether Go would print `v` as an address when it is nested in a map or
+/// list under `%v`: a pointer (host objects whose type starts with `*`).
+pub fn is_pointer(v: &Value) -> bool {
+    matches!(v, Value::Object(o) if o.type_name().starts_with('*'))
+}
+
 /// `%v` (or `%+v`) of a value.
 pub fn format_v(v: &Value, plus: bool) -> String {
     let mut out = String::new();
@@ -34,6 +45,15 @@ pub fn format_v(v: &Value, plus: bool) -> String {
 
 fn write_v(out: &mut String, v: &Value, plus: bool) {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_v_inner(out, v, plus))
+}
+
+/// A container element: fmt prints pointers below the top level as addresses.
+fn write_nested(out: &mut String, v: &Value, plus: bool) {
+    if is_pointer(v) {
+        out.push_str(FAKE_ADDRESS);
+    } else {
+        write_v(out, v, plus);
+    }
 }
 
 fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
@@ -60,7 +80,7 @@ fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
                 if i > 0 {
                     out.push(' ');
                 }
-                write_v(out, x, plus);
+                write_nested(out, x, plus);
             }
             out.push(']');
         }
@@ -72,7 +92,7 @@ fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
                 }
                 out.push_str(k);
                 out.push(':');
-                write_v(out, x, plus);
+                write_nested(out, x, plus);
             }
             out.push(']');
         }

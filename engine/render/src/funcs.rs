@@ -64,9 +64,14 @@ fn register_helm(funcs: &mut FuncMap) {
         Ok(Value::from(helmd_yaml::to_yaml(&a[0]).unwrap_or_default()))
     });
     funcs.insert("toYamlPretty", Arity::Exact(1), |_, a| {
-        Ok(Value::from(
-            helmd_yaml::to_yaml_pretty(&a[0]).unwrap_or_default(),
-        ))
+        match helmd_yaml::to_yaml_pretty(&a[0]) {
+            Ok(text) => Ok(Value::from(text)),
+            // yaml.v3 panics on a type it cannot marshal; the template reports it.
+            Err(helmd_yaml::Error::UnsupportedType(t)) => {
+                Err(format!("cannot marshal type: {t}").into())
+            }
+            Err(_) => Ok(Value::from("")),
+        }
     });
     funcs.insert("toJson", Arity::Exact(1), |_, a| {
         Ok(Value::from(helmd_yaml::to_json(&a[0]).unwrap_or_default()))

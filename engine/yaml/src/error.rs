@@ -15,6 +15,9 @@ pub enum Error {
     /// A value cannot be marshalled (for example NaN or +Inf in JSON).
     #[error("json: unsupported value: {0}")]
     Unsupported(String),
+    /// A type has no JSON or YAML form (`complex128`).
+    #[error("json: unsupported type: {0}")]
+    UnsupportedType(String),
     /// The document's top level is not what the caller asked for.
     #[error(
         "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {found} into Go value of type {want}"

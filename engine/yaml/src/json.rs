@@ -76,6 +76,9 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
         }
         Value::Map(m) if m.is_nil_map() => out.push_str("null"),
         Value::Map(m) => write_object(out, m.read().iter(), indent, depth)?,
+        Value::Object(o) if o.type_name().starts_with("complex") => {
+            return Err(Error::UnsupportedType(o.type_name().to_string()));
+        }
         Value::Object(o) => match o.json_fields() {
             Some(fields) => write_object(out, fields.iter().map(|(k, v)| (k, v)), indent, depth)?,
             None => write_json(out, &o.to_data(), indent, depth + 1)?,

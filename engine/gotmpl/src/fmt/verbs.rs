@@ -29,6 +29,16 @@ fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
         pad(out, &arg.type_name(), spec);
         return;
     }
+    if verb == 'p' {
+        // Maps, slices and pointers print their (run-dependent) address.
+        if matches!(arg, Value::Map(_) | Value::List(_) | Value::Bytes(_)) || super::is_pointer(arg)
+        {
+            pad(out, super::FAKE_ADDRESS, spec);
+        } else {
+            bad_verb(out, arg, verb);
+        }
+        return;
+    }
     if spec.sharp_v {
         pad(
             out,
@@ -78,7 +88,7 @@ fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
                 }
                 format_arg(out, &Value::String(k.clone()), verb, spec);
                 out.push(':');
-                format_arg(out, v, verb, spec);
+                format_nested(out, v, verb, spec);
             }
             out.push(']');
         }
@@ -143,9 +153,18 @@ fn fmt_elements(out: &mut String, items: &[Value], verb: char, spec: Spec) {
         if i > 0 {
             out.push(' ');
         }
-        format_arg(out, x, verb, spec);
+        format_nested(out, x, verb, spec);
     }
     out.push(']');
+}
+
+/// A container element: under `%v` fmt prints a nested pointer as its address.
+fn format_nested(out: &mut String, v: &Value, verb: char, spec: Spec) {
+    if verb == 'v' && !spec.sharp_v && super::is_pointer(v) {
+        pad(out, super::FAKE_ADDRESS, spec);
+    } else {
+        format_arg(out, v, verb, spec);
+    }
 }
 
 /// Pads `s` to the width (spaces, or zeros when the `0` flag is set).
