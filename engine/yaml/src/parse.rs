@@ -71,42 +71,10 @@ pub fn parse_yaml_documents(text: &str) -> Result<Vec<Value>> {
         .collect()
 }
 
-/// go-yaml v2's wording and line numbering for a yaml-rust2 error: parser
-/// errors print the 0-based line, scanner errors the 1-based one, and an
-/// error on the first line prints none.
+/// go-yaml v2's wording and line numbering for a yaml-rust2 error (see
+/// `parse/errors.rs`).
 fn yaml_err(e: &yaml_rust2::ScanError, text: &str) -> Error {
-    let info = e.info();
-    if info == "while parsing node, found unknown anchor" {
-        let name: String = text
-            .chars()
-            .skip(e.marker().index())
-            .skip_while(|c| *c == '*')
-            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}'))
-            .collect();
-        return Error::Yaml(format!("unknown anchor '{name}' referenced"));
-    }
-    let parser = info.starts_with("while parsing") || info.starts_with("did not find expected <");
-    let msg = match info {
-        "while parsing a flow sequence, expected ',' or ']'" => "did not find expected ',' or ']'",
-        "tabs disallowed within this context (block indentation)"
-        | "tabs disallowed in this context" => "found character that cannot start any token",
-        m if m.starts_with("unexpected character") => "found character that cannot start any token",
-        m if m.starts_with("while ") => m.split_once(", ").map_or(m, |(_, rest)| rest),
-        m => m,
-    };
-    let line0 = e.marker().line().saturating_sub(1);
-    let line = if line0 == 0 {
-        0
-    } else if parser {
-        line0
-    } else {
-        line0 + 1
-    };
-    if line == 0 {
-        Error::Yaml(msg.to_string())
-    } else {
-        Error::Yaml(format!("line {line}: {msg}"))
-    }
+    errors::go_yaml_error(e.info(), e.marker().index(), e.marker().line(), text)
 }
 
 /// Collections being built.
@@ -434,9 +402,12 @@ fn decode_scalar(doc: &Doc, id: usize) -> Result<Decoded<'_>> {
         }
         (None, _) => Ok(Decoded::Scalar(resolve_plain(text), text.as_str().into())),
         (Some("!!binary"), _) => match base64_decode(text) {
+            // The bytes go on through JSON, which reads each bad byte as U+FFFD.
             Some(bytes) => Ok(Decoded::Scalar(
                 Resolved::Str,
-                String::from_utf8_lossy(&bytes).into_owned().into(),
+                crate::gostr::replace_raw(&crate::gostr::from_go_bytes(&bytes))
+                    .into_owned()
+                    .into(),
             )),
             None => Err(Error::Yaml(
                 "!!binary value contains invalid base64 data".to_string(),
@@ -456,9 +427,17 @@ fn decode_scalar(doc: &Doc, id: usize) -> Result<Decoded<'_>> {
                     | ("!!timestamp", Resolved::Timestamp)
             );
             if !ok {
+                let found = match r {
+                    Resolved::Null => "!!null",
+                    Resolved::Bool(_) => "!!bool",
+                    Resolved::Int(_) | Resolved::Uint(_) => "!!int",
+                    Resolved::Float(_) => "!!float",
+                    Resolved::Timestamp => "!!timestamp",
+                    Resolved::Merge => "!!merge",
+                    Resolved::Str => "!!str",
+                };
                 return Err(Error::Yaml(format!(
-                    "cannot decode {t} `{text}` as a {}",
-                    &t[2..]
+                    "cannot decode {found} `{text}` as a {t}"
                 )));
             }
             Ok(Decoded::Scalar(r, text.as_str().into()))
@@ -510,5 +489,6 @@ fn json_scalar(r: Resolved, text: &str) -> Result<Value> {
     })
 }
 
+mod errors;
 #[cfg(test)]
 mod tests;
