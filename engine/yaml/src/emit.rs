@@ -100,13 +100,20 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
             let mut pairs = m
                 .read()
                 .iter()
-                .map(|(k, v)| Ok((map_key(k), to_node(v, flavor, depth + 1)?)))
+                .map(|(k, v)| Ok((map_key(k, flavor), to_node(v, flavor, depth + 1)?)))
                 .collect::<Result<Vec<_>>>()?;
             let order = match flavor {
                 Flavor::V2 => crate::sort::KeyOrder::V2,
                 Flavor::V3 => crate::sort::KeyOrder::V3,
             };
-            crate::sort::sort_keys_as(&mut pairs, order, |p| &p.0);
+            // go-yaml compares `[]rune(key)`: a bad byte is U+FFFD there.
+            crate::pdqsort::sort(&mut pairs, |a, b| {
+                crate::sort::key_less(
+                    &crate::gostr::replace_raw(&a.0),
+                    &crate::gostr::replace_raw(&b.0),
+                    order,
+                )
+            });
             Node::Map(pairs)
         }
         Value::Object(o) if o.type_name().starts_with("complex") => {
@@ -116,9 +123,12 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
     })
 }
 
-/// A map key as go-yaml writes it: bytes that are not UTF-8 as U+FFFD (v2
-/// after JSON; v3 would tag the key `!!binary`, not reproduced).
-fn map_key(k: &Str) -> Str {
+/// A map key as go-yaml gets it: v2 after JSON, with each byte that is not
+/// UTF-8 as U+FFFD; v3 keeps the bytes (and writes the key `!!binary`).
+fn map_key(k: &Str, flavor: Flavor) -> Str {
+    if flavor == Flavor::V3 {
+        return k.clone();
+    }
     match crate::gostr::replace_raw(k) {
         std::borrow::Cow::Borrowed(_) => k.clone(),
         std::borrow::Cow::Owned(s) => Str::from(s),
@@ -229,13 +239,20 @@ impl Emitter {
             if i > 0 {
                 self.indent_to(indent);
             }
+            // yaml.v3 writes a key that is not UTF-8 as `!!binary <base64>`.
+            let binary = (self.flavor == Flavor::V3 && crate::gostr::has_raw(k))
+                .then(|| Str::from(v3_base64(&crate::gostr::go_bytes(k))));
+            let k = binary.as_ref().unwrap_or(k);
+            let tag = if binary.is_some() { "!!binary " } else { "" };
             if k.len() > 128 || k.chars().any(is_break) {
                 // Not a simple key: go-yaml writes `? key` then `: value`.
                 self.put("? ");
+                self.put(tag);
                 self.string(k, indent + 2, false);
                 self.newline();
                 self.indent_to(indent);
             } else {
+                self.put(tag);
                 self.key(k);
             }
             self.put_char(':');

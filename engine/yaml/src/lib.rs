@@ -21,5 +21,5 @@ pub use emit::{to_yaml, to_yaml_pretty};
 pub use error::{Error, Result};
 pub use json::{parse_json, to_json, to_json_pretty};
 pub use parse::{ParseLimits, parse_yaml, parse_yaml_documents, parse_yaml_with};
-pub use sort::{KeyOrder, go_yaml_key_less, key_less};
+pub use sort::{KeyOrder, go_yaml_key_less, key_less, sort_keys_as};
 pub use value::{ElemType, IntKind, List, Map, MapRef, Object, ObjectError, Str, UintKind, Value};
