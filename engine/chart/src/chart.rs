@@ -46,7 +46,8 @@ pub fn load_chart_files(mut all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
     let Some(raw) = all.remove("Chart.yaml") else {
         return Err(Error::Chart("Chart.yaml file is missing".into()));
     };
-    let text = String::from_utf8_lossy(strip_bom(&raw));
+    // Bytes that are not UTF-8 stay Go bytes (go-yaml then names them).
+    let text = helmd_yaml::gostr::from_go_bytes(strip_bom(&raw));
     let meta =
         parse_yaml(&text).map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {e}")))?;
     let name = meta
@@ -60,7 +61,7 @@ pub fn load_chart_files(mut all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
     };
     let values = match all.remove("values.yaml") {
         Some(b) => {
-            let text = String::from_utf8_lossy(strip_bom(&b)).into_owned();
+            let text = helmd_yaml::gostr::from_go_bytes(strip_bom(&b)).into_owned();
             let map = crate::values::load_values(&text)
                 .map_err(|e| Error::Chart(format!("cannot load values.yaml: {e}")))?;
             Value::map(map)
@@ -75,7 +76,7 @@ pub fn load_chart_files(mut all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
             // Subcharts come with the chart crate; `templates/.?*` is Helm's default ignore.
             continue;
         } else if rel.starts_with("templates/") {
-            templates.insert(rel, String::from_utf8_lossy(&data).into_owned());
+            templates.insert(rel, helmd_yaml::gostr::from_go_bytes(&data).into_owned());
         } else {
             files.insert(rel, data);
         }

@@ -298,16 +298,32 @@ pub fn go_unquote(s: &str) -> Option<String> {
         return Some(inner.replace('\r', ""));
     }
     let mut inner = s.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::with_capacity(inner.len());
+    // Go strings are bytes: `\xff` and `\377` are one byte each, which may
+    // not be UTF-8 on their own (see helmd_yaml::gostr).
+    let mut out: Vec<u8> = Vec::with_capacity(inner.len());
+    let mut buf = [0u8; 4];
     while !inner.is_empty() {
         if inner.starts_with('"') || inner.starts_with('\n') {
             return None;
         }
+        let byte_escape = inner.starts_with("\\x")
+            || inner
+                .as_bytes()
+                .get(1)
+                .is_some_and(|b| inner.starts_with('\\') && (b'0'..=b'7').contains(b));
         let (c, rest) = unescape_one(inner, '"')?;
-        out.push(c?);
+        let c = c?;
+        match (byte_escape, u8::try_from(u32::from(c))) {
+            (true, Ok(b)) => out.push(b),
+            // A byte of the source that is not UTF-8 reads as U+FFFD.
+            _ if helmd_yaml::gostr::raw_byte(c).is_some() => {
+                out.extend_from_slice("\u{fffd}".as_bytes());
+            }
+            _ => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+        }
         inner = rest;
     }
-    Some(out)
+    Some(helmd_yaml::gostr::from_go_bytes(&out).into_owned())
 }
 
 #[cfg(test)]
