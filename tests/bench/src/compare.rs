@@ -102,12 +102,12 @@ fn delta(r: &Report) -> Option<u64> {
 
 fn print_table(rows: &[(Report, Report)]) {
     println!(
-        "| chart | files | same output | render ms helm / helmd (median) | ratio | render min helm / helmd | load ms helm / helmd | ratio | peak RSS MiB helm (Δ) / helmd (Δ) |"
+        "| chart | files | same output | render ms helm / helmd (median) | ratio | render min helm / helmd | ratio | load ms helm / helmd | ratio | peak RSS MiB helm (Δ) / helmd (Δ) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (d, h) in rows {
         println!(
-            "| {} | {} | {} | {:.3} / {:.3} | {:.1}x | {:.3} / {:.3} | {:.3} / {:.3} | {:.1}x | {} ({}) / {} ({}) |",
+            "| {} | {} | {} | {:.3} / {:.3} | {:.1}x | {:.3} / {:.3} | {:.1}x | {:.3} / {:.3} | {:.1}x | {} ({}) / {} ({}) |",
             d.chart,
             d.files,
             if d.digest == h.digest { "yes" } else { "NO" },
@@ -116,6 +116,7 @@ fn print_table(rows: &[(Report, Report)]) {
             h.render_ms_median / d.render_ms_median,
             h.render_ms_min,
             d.render_ms_min,
+            h.render_ms_min / d.render_ms_min,
             h.load_ms_median,
             d.load_ms_median,
             h.load_ms_median / d.load_ms_median,
