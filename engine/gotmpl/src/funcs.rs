@@ -82,9 +82,26 @@ pub struct FuncDef {
 }
 
 /// Functions by name (Go's `FuncMap`); builtins are added by the executor.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FuncMap {
     map: HashMap<Arc<str>, FuncDef>,
+    /// Identifies the set of names (new on every change; clones share it),
+    /// so parse results can be cached per function set.
+    id: u64,
+}
+
+impl Default for FuncMap {
+    fn default() -> Self {
+        FuncMap {
+            map: HashMap::new(),
+            id: next_id(),
+        }
+    }
+}
+
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl std::fmt::Debug for FuncMap {
@@ -101,11 +118,17 @@ impl FuncMap {
         Self::default()
     }
 
+    /// Identifies this function set: equal ids mean equal names.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Registers (or replaces) `name`.
     pub fn insert<F>(&mut self, name: &str, arity: Arity, f: F)
     where
         F: Fn(&mut CallContext<'_>, &[Value]) -> FuncResult + Send + Sync + 'static,
     {
+        self.id = next_id();
         self.map.insert(
             Arc::from(name),
             FuncDef {
@@ -121,6 +144,7 @@ impl FuncMap {
     where
         F: Fn(&mut CallContext<'_>, &[Value]) -> FuncResult + Send + Sync + 'static,
     {
+        self.id = next_id();
         self.map.insert(
             Arc::from(name),
             FuncDef {
@@ -133,6 +157,7 @@ impl FuncMap {
 
     /// Registers a function object.
     pub fn insert_def(&mut self, name: &str, def: FuncDef) {
+        self.id = next_id();
         self.map.insert(Arc::from(name), def);
     }
 

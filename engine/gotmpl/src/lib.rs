@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod builtins;
+mod cache;
 mod error;
 mod exec;
 pub mod fmt;

@@ -85,9 +85,13 @@ impl Default for Options {
 }
 
 /// Associated templates sharing functions and options.
+///
+/// Cloning is cheap: the trees are shared, and templates added to a clone
+/// (as `tpl` does) go to a small overlay searched first.
 #[derive(Clone, Debug)]
 pub struct Templates {
-    trees: HashMap<Arc<str>, Arc<Tree>>,
+    trees: Arc<HashMap<Arc<str>, Arc<Tree>>>,
+    overlay: Vec<(Arc<str>, Arc<Tree>)>,
     pub(crate) funcs: Arc<FuncMap>,
     pub(crate) options: Arc<Options>,
 }
@@ -96,7 +100,8 @@ impl Templates {
     /// An empty set.
     pub fn new(funcs: Arc<FuncMap>, options: Options) -> Self {
         Templates {
-            trees: HashMap::new(),
+            trees: Arc::new(HashMap::new()),
+            overlay: Vec::new(),
             funcs,
             options: Arc::new(options),
         }
@@ -105,21 +110,51 @@ impl Templates {
     /// Go's `t.New(name).Parse(text)`: parses `text` as `name` and adds it and
     /// its definitions; an empty definition never replaces a non-empty one.
     pub fn add(&mut self, name: &str, text: &str) -> Result<()> {
-        let funcs = self.funcs.clone();
-        let has = move |f: &str| funcs.has(f);
-        let config = ParseConfig {
+        let key = crate::cache::Key {
+            funcs: self.funcs.id(),
             left: &self.options.left_delim,
             right: &self.options.right_delim,
-            has_function: &has,
+            name,
+            text,
         };
-        let trees = parse(name, text, &config)?;
-        for t in trees {
-            let keep_old = self.trees.get(&t.name).is_some_and(|_| t.is_empty());
+        let trees = match crate::cache::get(&key) {
+            Some(trees) => trees,
+            None => {
+                let funcs = self.funcs.clone();
+                let has = move |f: &str| funcs.has(f);
+                let config = ParseConfig {
+                    left: &self.options.left_delim,
+                    right: &self.options.right_delim,
+                    has_function: &has,
+                };
+                let trees: Arc<[Arc<Tree>]> = parse(name, text, &config)?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                crate::cache::put(&key, trees.clone());
+                trees
+            }
+        };
+        for t in trees.iter() {
+            let keep_old = self.lookup(&t.name).is_some() && t.is_empty();
             if !keep_old {
-                self.trees.insert(t.name.clone(), Arc::new(t));
+                self.insert(t.clone());
             }
         }
         Ok(())
+    }
+
+    fn insert(&mut self, t: Arc<Tree>) {
+        if self.overlay.is_empty()
+            && let Some(trees) = Arc::get_mut(&mut self.trees)
+        {
+            trees.insert(t.name.clone(), t);
+            return;
+        }
+        match self.overlay.iter_mut().find(|(n, _)| *n == t.name) {
+            Some(slot) => slot.1 = t,
+            None => self.overlay.push((t.name.clone(), t)),
+        }
     }
 
     /// Like [`Templates::add`] (used by `tpl`).
@@ -129,12 +164,21 @@ impl Templates {
 
     /// The template `name`.
     pub fn lookup(&self, name: &str) -> Option<&Arc<Tree>> {
-        self.trees.get(name)
+        match self.overlay.iter().find(|(n, _)| **n == *name) {
+            Some((_, t)) => Some(t),
+            None => self.trees.get(name),
+        }
     }
 
     /// Names of all templates, unordered.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.trees.keys().map(|k| k.as_ref())
+        let overlay = self.overlay.iter().map(|(n, _)| n.as_ref());
+        let base = self
+            .trees
+            .keys()
+            .filter(|k| !self.overlay.iter().any(|(n, _)| n == *k))
+            .map(|k| k.as_ref());
+        overlay.chain(base)
     }
 
     /// The set's options.

@@ -53,6 +53,13 @@ pub fn funcs() -> FuncMap {
     f
 }
 
+/// One registry for every render: building it per render costs more than
+/// small charts take to execute, and a stable registry lets parses be cached.
+fn shared_funcs() -> Arc<FuncMap> {
+    static FUNCS: std::sync::OnceLock<Arc<FuncMap>> = std::sync::OnceLock::new();
+    FUNCS.get_or_init(|| Arc::new(funcs())).clone()
+}
+
 /// Renders the chart in `dir` with user values documents (as `-f` files in
 /// order), returning `{<chart>/templates/<file>: text}` like Helm.
 pub fn render_chart_dir(
@@ -84,7 +91,7 @@ pub fn render_chart(
         limits,
         ..Options::default()
     };
-    let mut set = Templates::new(Arc::new(funcs()), options);
+    let mut set = Templates::new(shared_funcs(), options);
     for (name, path) in &names {
         let text = chart
             .templates
