@@ -52,6 +52,18 @@ pub fn format_float(f: f64, fmt: char, prec: i32) -> String {
     }
     let neg = f.is_sign_negative();
     let abs = f.abs();
+    // Whole numbers print as integers in %v/%g below 1e6 and in shortest %f
+    // below 2^53 (every digit exact): skip the shortest-digits search.
+    let whole_limit = match fmt {
+        _ if prec >= 0 => 0.0,
+        'e' | 'E' => 0.0,
+        'f' => 9_007_199_254_740_992.0,
+        _ => 1e6,
+    };
+    if abs >= 1.0 && abs < whole_limit && abs.fract() == 0.0 {
+        let i = abs as u64;
+        return if neg { format!("-{i}") } else { i.to_string() };
+    }
     let mut out = String::new();
     if neg {
         out.push('-');
@@ -225,6 +237,27 @@ mod tests {
         check(0.1, 'f', -1, "0.1");
         check(1e21, 'e', -1, "1e+21");
         check(123456.0, 'g', 4, "1.235e+05");
+    }
+
+    #[test]
+    fn whole_numbers_take_the_fast_path_with_the_same_text() {
+        check(999_999.0, 'g', -1, "999999");
+        check(-8080.0, 'g', -1, "-8080");
+        check(9_007_199_254_740_991.0, 'f', -1, "9007199254740991");
+        let mut n = 1.0_f64;
+        while n < 1e16 {
+            for x in [n, n + 1.0, n * 7.0, -n] {
+                let abs = x.abs();
+                let sign = if x < 0.0 { "-" } else { "" };
+                let mut g = String::from(sign);
+                fmt_g(&mut g, abs, -1, 'g');
+                assert_eq!(format_float(x, 'g', -1), g, "{x} g");
+                let mut f = String::from(sign);
+                fmt_f(&mut f, &shortest(abs), 0);
+                assert_eq!(format_float(x, 'f', -1), f, "{x} f");
+            }
+            n *= 3.0;
+        }
     }
 
     #[test]
