@@ -2,8 +2,6 @@
 //! semantics (field and map access, missing keys, variables, range, with,
 //! template calls) and Go's execution error texts.
 
-use std::sync::Arc;
-
 use helmd_yaml::{ElemType, IntKind, Value};
 
 use crate::ast::{Arg, Branch, Command, Node, Pipe, TemplateNode, Tree};
@@ -66,7 +64,7 @@ pub struct Shared {
 impl Shared {
     pub(crate) fn new(limits: Limits) -> Self {
         Shared {
-            ext: Ext::new(),
+            ext: Ext::default(),
             limits,
             steps: 0,
         }
@@ -116,7 +114,7 @@ impl At<'_> {
 struct State<'a> {
     set: &'a Templates,
     tree: &'a Tree,
-    vars: Vec<(Arc<str>, Ev)>,
+    vars: Vec<(&'a str, Ev)>,
     depth: usize,
     shared: &'a mut Shared,
     at: At<'a>,
@@ -145,7 +143,7 @@ pub(crate) fn execute_nested(
     let mut st = State {
         set,
         tree: &tree,
-        vars: vec![(Arc::from("$"), dot.clone())],
+        vars: vec![("$", dot.clone())],
         depth,
         shared,
         at: At::None,
@@ -427,7 +425,7 @@ impl<'a> State<'a> {
         let mut st = State {
             set: self.set,
             tree: &tree,
-            vars: vec![(Arc::from("$"), new_dot.clone())],
+            vars: vec![("$", new_dot.clone())],
             depth: self.depth + 1,
             shared: self.shared,
             at: At::None,

@@ -2,13 +2,13 @@
 //! and the context a function gets to run nested templates.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use helmd_yaml::Value;
 
 use crate::error::{Error, FuncError};
 use crate::exec::Shared;
+use crate::hash::FastMap;
 use crate::template::Templates;
 
 /// Result of a template function.
@@ -84,7 +84,7 @@ pub struct FuncDef {
 /// Functions by name (Go's `FuncMap`); builtins are added by the executor.
 #[derive(Clone)]
 pub struct FuncMap {
-    map: HashMap<Arc<str>, FuncDef>,
+    map: FastMap<Arc<str>, FuncDef>,
     /// Identifies the set of names (new on every change; clones share it),
     /// so parse results can be cached per function set.
     id: u64,
@@ -93,7 +93,7 @@ pub struct FuncMap {
 impl Default for FuncMap {
     fn default() -> Self {
         FuncMap {
-            map: HashMap::new(),
+            map: FastMap::default(),
             id: next_id(),
         }
     }
@@ -238,4 +238,4 @@ impl CallContext<'_> {
 }
 
 /// Boxed scratch state.
-pub(crate) type Ext = HashMap<TypeId, Box<dyn Any + Send>>;
+pub(crate) type Ext = FastMap<TypeId, Box<dyn Any + Send>>;

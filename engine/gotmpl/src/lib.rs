@@ -11,6 +11,7 @@ mod error;
 mod exec;
 pub mod fmt;
 mod funcs;
+mod hash;
 mod lex;
 mod number;
 mod parse;

@@ -1,7 +1,6 @@
 //! A set of associated templates (Go's `*template.Template` family): parse
 //! once, execute many times; cheap to clone (trees are shared).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use helmd_yaml::Value;
@@ -9,6 +8,7 @@ use helmd_yaml::Value;
 use crate::ast::Tree;
 use crate::error::Result;
 use crate::funcs::FuncMap;
+use crate::hash::FastMap;
 use crate::parse::{ParseConfig, parse};
 
 /// What a missing map key evaluates to (Go's `missingkey` option).
@@ -90,7 +90,7 @@ impl Default for Options {
 /// (as `tpl` does) go to a small overlay searched first.
 #[derive(Clone, Debug)]
 pub struct Templates {
-    trees: Arc<HashMap<Arc<str>, Arc<Tree>>>,
+    trees: Arc<FastMap<Arc<str>, Arc<Tree>>>,
     overlay: Vec<(Arc<str>, Arc<Tree>)>,
     pub(crate) funcs: Arc<FuncMap>,
     pub(crate) options: Arc<Options>,
@@ -100,7 +100,7 @@ impl Templates {
     /// An empty set.
     pub fn new(funcs: Arc<FuncMap>, options: Options) -> Self {
         Templates {
-            trees: Arc::new(HashMap::new()),
+            trees: Arc::new(FastMap::default()),
             overlay: Vec::new(),
             funcs,
             options: Arc::new(options),
