@@ -102,10 +102,15 @@ fn str_arg(v: &Value) -> &str {
 }
 
 fn include(cx: &mut CallContext<'_>, a: &[Value]) -> FuncResult {
-    let name = str_arg(&a[0]).to_string();
+    let name = str_arg(&a[0]);
     let count = {
         let depth = cx.state::<IncludeDepth>();
-        let c = depth.0.entry(name.clone()).or_insert(0);
+        if !depth.0.contains_key(name) {
+            depth.0.insert(name.to_string(), 0);
+        }
+        let Some(c) = depth.0.get_mut(name) else {
+            return Err(FuncError::Message("include depth lost".into()));
+        };
         if *c > RECURSION_MAX {
             return Err(FuncError::Message(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
@@ -114,8 +119,10 @@ fn include(cx: &mut CallContext<'_>, a: &[Value]) -> FuncResult {
         *c += 1;
         *c
     };
-    let r = cx.execute_template(&name, &a[1]);
-    cx.state::<IncludeDepth>().0.insert(name, count - 1);
+    let r = cx.execute_template(name, &a[1]);
+    if let Some(c) = cx.state::<IncludeDepth>().0.get_mut(name) {
+        *c = count - 1;
+    }
     r.map(Value::from)
         .map_err(|e| template_err(String::new(), e))
 }
@@ -284,6 +291,9 @@ pub(crate) fn to_f64(v: &Value) -> f64 {
 
 fn register_sprig(funcs: &mut FuncMap) {
     funcs.insert("quote", Arity::AtLeast(0), |_, a| {
+        if let [Value::String(s)] = a {
+            return Ok(Value::from(go_quote(s)));
+        }
         let parts: Vec<String> = a
             .iter()
             .filter(|v| !v.is_nil())
@@ -314,9 +324,10 @@ fn register_sprig(funcs: &mut FuncMap) {
         Arity::Exact(2),
         &[ArgType::Int, ArgType::String],
         |_, a| {
-            Ok(Value::from(format!(
-                "\n{}",
-                indent(to_i64(&a[0]), str_arg(&a[1]))
+            Ok(Value::from(indent_into(
+                String::from("\n"),
+                to_i64(&a[0]),
+                str_arg(&a[1]),
             )))
         },
     );
@@ -364,8 +375,22 @@ fn register_sprig(funcs: &mut FuncMap) {
 }
 
 fn indent(spaces: i64, s: &str) -> String {
-    let pad = " ".repeat(spaces.clamp(0, 1 << 20) as usize);
-    format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
+    indent_into(String::new(), spaces, s)
+}
+
+/// Appends `s` to `out` with `spaces` of padding at the start of every line.
+fn indent_into(mut out: String, spaces: i64, s: &str) -> String {
+    let pad = spaces.clamp(0, 1 << 20) as usize;
+    let lines = 1 + s.bytes().filter(|b| *b == b'\n').count();
+    out.reserve(s.len() + pad * lines);
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.extend(std::iter::repeat_n(' ', pad));
+        out.push_str(line);
+    }
+    out
 }
 
 /// Sprig's `slice` (Helm's replaces Go's builtin): lists only.
