@@ -193,7 +193,8 @@ impl Templates {
 
     /// Go's `ExecuteTemplate`: runs `name` with `data` as dot.
     pub fn execute(&self, name: &str, data: &Value) -> Result<String> {
-        let mut out = String::new();
+        let size = self.lookup(name).map_or(0, |t| t.text.len());
+        let mut out = String::with_capacity(size);
         self.execute_to(name, data, &mut out)?;
         Ok(out)
     }

@@ -30,6 +30,9 @@ pub fn raw_char(b: u8) -> char {
 /// Whether `s` holds any raw-byte character (a cheap scan: they all start
 /// with the UTF-8 bytes F4 8F BC..BF).
 pub fn has_raw(s: &str) -> bool {
+    if s.is_ascii() {
+        return false;
+    }
     let b = s.as_bytes();
     b.windows(3)
         .any(|w| w[0] == 0xF4 && w[1] == 0x8F && (0xBC..=0xBF).contains(&w[2]))

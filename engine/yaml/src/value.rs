@@ -177,6 +177,7 @@ impl Map {
     }
 
     /// Read access to the entries.
+    #[inline]
     pub fn read(&self) -> RwLockReadGuard<'_, BTreeMap<Str, Value>> {
         self.entries.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -187,8 +188,18 @@ impl Map {
     }
 
     /// The value at `key`, if present.
+    #[inline]
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.read().get(key).cloned()
+        let entries = self.read();
+        // Small maps: a scan that compares lengths (kept in the fat pointer)
+        // before bytes beats the tree search's byte comparisons.
+        if entries.len() <= 16 {
+            return entries
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .map(|(_, v)| v.clone());
+        }
+        entries.get(key).cloned()
     }
 
     /// Number of entries.
@@ -313,11 +324,13 @@ pub enum Value {
 
 impl Value {
     /// A string value.
+    #[inline]
     pub fn str(s: &str) -> Value {
         Value::String(Str::from(s))
     }
 
     /// A Go `int`.
+    #[inline]
     pub fn int(i: i64) -> Value {
         Value::Int(i, IntKind::Int)
     }
@@ -377,6 +390,7 @@ impl Value {
     }
 
     /// Go text/template's truth: false for zero values and empty containers.
+    #[inline]
     pub fn truth(&self) -> bool {
         match self {
             Value::Nil => false,
@@ -393,6 +407,7 @@ impl Value {
     }
 
     /// The string, if this is a Go string.
+    #[inline]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -401,6 +416,7 @@ impl Value {
     }
 
     /// The map, if this is a Go map.
+    #[inline]
     pub fn as_map(&self) -> Option<&MapRef> {
         match self {
             Value::Map(m) => Some(m),
@@ -417,6 +433,7 @@ impl Value {
     }
 
     /// Whether this is nil.
+    #[inline]
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }

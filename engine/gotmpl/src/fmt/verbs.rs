@@ -56,6 +56,14 @@ fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
         fmt_complex(out, c.0, c.1, verb, spec, arg);
         return;
     }
+    if let Value::String(s) = arg
+        && matches!(verb, 's' | 'v')
+        && spec.prec.is_none()
+        && !helmd_yaml::gostr::has_raw(s)
+    {
+        pad(out, s, spec);
+        return;
+    }
     match arg {
         Value::Nil => match verb {
             'v' => pad(out, "<nil>", spec),
@@ -169,8 +177,11 @@ fn format_nested(out: &mut String, v: &Value, verb: char, spec: Spec) {
 
 /// Pads `s` to the width (spaces, or zeros when the `0` flag is set).
 fn pad(out: &mut String, s: &str, spec: Spec) {
+    let Some(w) = spec.width else {
+        out.push_str(s);
+        return;
+    };
     let n = s.chars().count();
-    let w = spec.width.unwrap_or(0);
     if n >= w {
         out.push_str(s);
         return;
