@@ -138,11 +138,16 @@ fn without_nulls(v: &Value) -> Option<Value> {
     match v {
         Value::Nil => None,
         Value::Map(m) => {
-            let inner: BTreeMap<Str, Value> = m
-                .read()
-                .iter()
-                .filter_map(|(k, v)| without_nulls(v).map(|v| (k.clone(), v)))
-                .collect();
+            // A structural clone of the tree (no re-sorting), then fix-ups.
+            let mut inner = m.read().clone();
+            inner.retain(|_, v| !v.is_nil());
+            for v in inner.values_mut() {
+                if let Value::Map(_) | Value::List(_) = v
+                    && let Some(copy) = without_nulls(v)
+                {
+                    *v = copy;
+                }
+            }
             Some(Value::map(inner))
         }
         other => Some(other.deep_copy()),
