@@ -2,7 +2,7 @@
 //! flags, width and precision, and Go's `%!verb(type=value)` error forms.
 
 use helmd_yaml::Value;
-use helmd_yaml::number::format_float;
+use helmd_yaml::number::{format_float, push_i64, push_u64};
 
 /// `fmt.Sprint(args...)`: spaces between operands when neither is a string.
 pub fn sprint(args: &[Value]) -> String {
@@ -43,6 +43,18 @@ pub fn format_v(v: &Value, plus: bool) -> String {
     out
 }
 
+/// Appends `%v` of a bool or number to `out`; false (nothing written) for
+/// other values.
+pub(crate) fn write_scalar(out: &mut String, v: &Value) -> bool {
+    match v {
+        Value::Bool(_) | Value::Int(..) | Value::Uint(..) | Value::Float(_) => {
+            write_v_inner(out, v, false);
+            true
+        }
+        _ => false,
+    }
+}
+
 fn write_v(out: &mut String, v: &Value, plus: bool) {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_v_inner(out, v, plus))
 }
@@ -60,8 +72,8 @@ fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
     match v {
         Value::Nil => out.push_str("<nil>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i, _) => out.push_str(&i.to_string()),
-        Value::Uint(u, _) => out.push_str(&u.to_string()),
+        Value::Int(i, _) => push_i64(out, *i),
+        Value::Uint(u, _) => push_u64(out, *u),
         Value::Float(f) => out.push_str(&format_float(*f, 'g', -1)),
         Value::String(s) => out.push_str(s),
         Value::Bytes(b) => {
@@ -101,7 +113,7 @@ fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
 }
 
 /// Parsed flags, width and precision of one verb.
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, PartialEq)]
 struct Spec {
     plus_v: bool,
     sharp_v: bool,
@@ -116,7 +128,7 @@ struct Spec {
 
 /// `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(format.len() + 16 * args.len());
     let mut argi = 0;
     let mut chars = format.char_indices().peekable();
     let mut reordered = false;

@@ -37,6 +37,32 @@ fn significant(abs: f64, n: usize) -> Digits {
     digits_from_exp(&format!("{:.*e}", n.saturating_sub(1), abs))
 }
 
+/// Appends the decimal digits of `n` (what `n.to_string()` gives, without
+/// the formatting machinery).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for b in &buf[i..] {
+        out.push(char::from(*b));
+    }
+}
+
+/// Appends the decimal form of `n`, with `-` when negative.
+pub fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
 /// Formats like Go's `strconv.FormatFloat(f, fmt, prec, 64)` for
 /// fmt in `e E f g G`; `prec < 0` means the shortest representation.
 pub fn format_float(f: f64, fmt: char, prec: i32) -> String {
@@ -61,8 +87,12 @@ pub fn format_float(f: f64, fmt: char, prec: i32) -> String {
         _ => 1e6,
     };
     if abs >= 1.0 && abs < whole_limit && abs.fract() == 0.0 {
-        let i = abs as u64;
-        return if neg { format!("-{i}") } else { i.to_string() };
+        let mut out = String::with_capacity(20);
+        if neg {
+            out.push('-');
+        }
+        push_u64(&mut out, abs as u64);
+        return out;
     }
     let mut out = String::new();
     if neg {
@@ -237,6 +267,18 @@ mod tests {
         check(0.1, 'f', -1, "0.1");
         check(1e21, 'e', -1, "1e+21");
         check(123456.0, 'g', 4, "1.235e+05");
+    }
+
+    #[test]
+    fn decimal_digits_match_to_string() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, i64::MAX, i64::MIN, -1, -10] {
+            let mut s = String::new();
+            push_i64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        let mut s = String::new();
+        push_u64(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
     }
 
     #[test]

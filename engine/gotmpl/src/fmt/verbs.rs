@@ -275,6 +275,13 @@ fn fmt_integer(
         }
     };
     let _ = is_byte;
+    if radix == 10 && spec == Spec::default() {
+        if neg {
+            out.push('-');
+        }
+        helmd_yaml::number::push_u64(out, mag);
+        return;
+    }
     let mut digits = match radix {
         2 => format!("{mag:b}"),
         8 => format!("{mag:o}"),
@@ -348,6 +355,10 @@ fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value)
     };
     let prec = spec.prec.map_or(default_prec, |p| p.min(1000) as i32);
     let mut s = format_float(f, fmt_char, prec);
+    if spec == Spec::default() && f.is_finite() {
+        out.push_str(&s);
+        return;
+    }
     if f.is_infinite() || f.is_nan() {
         if f.is_nan() && !spec.plus && !spec.space {
             pad(
