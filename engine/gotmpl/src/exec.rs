@@ -59,6 +59,8 @@ pub struct Shared {
     pub(crate) ext: Ext,
     limits: Limits,
     steps: u64,
+    /// Argument vectors of finished calls, reused by the next ones.
+    argv_pool: Vec<Vec<Value>>,
 }
 
 impl Shared {
@@ -67,6 +69,7 @@ impl Shared {
             ext: Ext::default(),
             limits,
             steps: 0,
+            argv_pool: Vec::new(),
         }
     }
 }
@@ -218,6 +221,9 @@ impl<'a> State<'a> {
                     match &v {
                         Ev::Iface(Value::String(s)) | Ev::Val(Value::String(s)) => {
                             self.write(out, s)?
+                        }
+                        Ev::Iface(v) | Ev::Val(v) if crate::fmt::write_scalar(out, v) => {
+                            self.write(out, "")?
                         }
                         other => {
                             let s = printable(other);

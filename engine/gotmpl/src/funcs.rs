@@ -187,7 +187,7 @@ impl CallContext<'_> {
         name: &str,
         data: &Value,
     ) -> std::result::Result<String, Error> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(128);
         crate::exec::execute_nested(
             self.templates,
             name,

@@ -230,8 +230,21 @@ impl<'a> State<'a> {
         }
     }
 
+    /// An empty argument vector, reused from an earlier call when possible.
+    fn new_argv(&mut self) -> Vec<Value> {
+        self.shared.argv_pool.pop().unwrap_or_default()
+    }
+
+    /// Gives an argument vector back for reuse.
+    fn recycle_argv(&mut self, mut argv: Vec<Value>) {
+        argv.clear();
+        if self.shared.argv_pool.len() < 64 {
+            self.shared.argv_pool.push(argv);
+        }
+    }
+
     fn eval_args(&mut self, dot: &Ev, args: &'a [Arg], fin: Option<Ev>) -> Result<Vec<Value>> {
-        let mut argv = Vec::with_capacity(args.len());
+        let mut argv = self.new_argv();
         for a in args.iter().skip(1) {
             argv.push(self.eval_arg(dot, a)?.value());
         }
@@ -292,6 +305,7 @@ impl<'a> State<'a> {
             }
             None => builtins::call(name, &argv, args),
         };
+        self.recycle_argv(argv);
         result.map(Ev::from_result).map_err(|e| {
             self.at = call_node;
             self.call_error(name, e)
@@ -319,7 +333,7 @@ impl<'a> State<'a> {
         if params.is_empty() {
             return self.eval_args(dot, args, fin);
         }
-        let mut argv = Vec::with_capacity(args.len());
+        let mut argv = self.new_argv();
         for (i, a) in args.iter().skip(1).enumerate() {
             let want = params.get(i).copied().unwrap_or(ArgType::Any);
             argv.push(self.eval_typed_arg(dot, want, a)?);
