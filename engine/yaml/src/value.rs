@@ -196,7 +196,11 @@ impl Map {
         if entries.len() <= 16 {
             return entries
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .find(|(k, _)| {
+                    k.len() == key.len()
+                        && k.as_bytes().last() == key.as_bytes().last()
+                        && k.as_bytes() == key.as_bytes()
+                })
                 .map(|(_, v)| v.clone());
         }
         entries.get(key).cloned()

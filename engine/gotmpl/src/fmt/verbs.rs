@@ -8,14 +8,22 @@ use super::{Spec, format_v};
 use crate::lex::{go_quote, push_quoted_char};
 
 fn bad_verb(out: &mut String, arg: &Value, verb: char) {
+    out.push_str("%!");
+    out.push(verb);
+    out.push('(');
     match arg {
-        Value::Nil => out.push_str(&format!("%!{verb}(<nil>)")),
-        a => out.push_str(&format!(
-            "%!{verb}({}={})",
-            a.type_name(),
-            format_v(a, false)
-        )),
+        Value::Nil => out.push_str("<nil>"),
+        Value::Float(f) => {
+            out.push_str("float64=");
+            out.push_str(&format_float(*f, 'g', -1));
+        }
+        a => {
+            out.push_str(&a.type_name());
+            out.push('=');
+            out.push_str(&format_v(a, false));
+        }
     }
+    out.push(')');
 }
 
 pub(super) fn format_arg(out: &mut String, arg: &Value, verb: char, spec: Spec) {
