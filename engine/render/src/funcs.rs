@@ -224,6 +224,7 @@ pub(crate) fn strval(v: &Value) -> String {
         Value::String(s) => s.to_string(),
         Value::Bytes(b) => helmd_yaml::gostr::from_go_bytes(b).into_owned(),
         Value::Object(o) => o.print(),
+        Value::Float(f) => helmd_yaml::number::format_float(*f, 'g', -1),
         other => format_v(other, false),
     }
 }
@@ -353,8 +354,9 @@ fn register_sprig(funcs: &mut FuncMap) {
         }
         Ok(Value::map(m))
     });
-    funcs.insert("toString", Arity::Exact(1), |_, a| {
-        Ok(Value::from(strval(&a[0])))
+    funcs.insert("toString", Arity::Exact(1), |_, a| match &a[0] {
+        Value::String(_) => Ok(a[0].clone()),
+        other => Ok(Value::from(strval(other))),
     });
     funcs.insert("int", Arity::Exact(1), |_, a| {
         Ok(Value::Int(to_i64(&a[0]), IntKind::Int))
