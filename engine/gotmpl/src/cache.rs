@@ -3,7 +3,6 @@
 //! yields the same trees, so repeated renders of a chart and repeated `tpl`
 //! calls over the same text parse once.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,7 +24,7 @@ pub(crate) struct Key<'a> {
 
 impl Key<'_> {
     fn hash(&self) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::Fx::default();
         self.funcs.hash(&mut h);
         self.left.hash(&mut h);
         self.right.hash(&mut h);
@@ -56,7 +55,7 @@ impl Entry {
 
 #[derive(Default)]
 struct Cache {
-    map: HashMap<u64, Vec<Entry>>,
+    map: crate::hash::FastMap<u64, Vec<Entry>>,
     bytes: usize,
     entries: usize,
 }
