@@ -167,11 +167,28 @@ fn top_level(chart: &Chart, values: Value, opts: &RenderOptions) -> Result<BTree
     top.insert(Str::from("Chart"), chart.metadata.clone());
     top.insert(
         Str::from("Capabilities"),
-        Value::Object(Arc::new(Capabilities::new(kube, &opts.api_versions))),
+        capabilities(kube, &kube_text, &opts.api_versions),
     );
     top.insert(Str::from("Files"), Value::Object(Arc::new(Files(files))));
     top.insert(Str::from("Subcharts"), Value::empty_map());
     Ok(top)
+}
+
+/// `.Capabilities` (immutable): renders with the same Kubernetes version and
+/// extra APIs share one object instead of rebuilding the API list each time.
+fn capabilities(kube: KubeVersion, kube_text: &str, apis: &[String]) -> Value {
+    type Last = Option<((String, Vec<String>), Value)>;
+    static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(((text, extra), caps)) = last.as_ref()
+        && text == kube_text
+        && extra.as_slice() == apis
+    {
+        return caps.clone();
+    }
+    let caps = Value::Object(Arc::new(Capabilities::new(kube, apis)));
+    *last = Some(((kube_text.to_string(), apis.to_vec()), caps.clone()));
+    caps
 }
 
 fn with_template(base: &BTreeMap<Str, Value>, name: &str, base_path: &str) -> Value {
