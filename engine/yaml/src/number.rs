@@ -50,9 +50,7 @@ pub fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for b in &buf[i..] {
-        out.push(char::from(*b));
-    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Appends the decimal form of `n`, with `-` when negative.
