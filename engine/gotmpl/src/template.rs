@@ -205,3 +205,6 @@ impl Templates {
         crate::exec::execute_nested(self, name, data, out, &mut shared, 0)
     }
 }
+
+#[cfg(test)]
+mod tests;
