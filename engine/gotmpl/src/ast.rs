@@ -150,7 +150,12 @@ pub enum Arg {
         fields: Vec<Arc<str>>,
     },
     /// A function name.
-    Identifier { pos: usize, name: Arc<str> },
+    Identifier {
+        pos: usize,
+        name: Arc<str>,
+        /// The registry entry it resolved to, remembered per function set.
+        func: FuncSlot,
+    },
     /// `$x.A.B`
     Variable { pos: usize, idents: Vec<Arc<str>> },
     /// `.`
@@ -173,6 +178,42 @@ pub enum Arg {
     },
     /// `(pipeline)`
     Pipe(Box<Pipe>),
+}
+
+/// What a function identifier resolved to in the function set with a given
+/// id (sets with equal ids hold equal functions), so execution looks each
+/// identifier up once instead of on every call.
+#[derive(Default)]
+pub struct FuncSlot(std::sync::OnceLock<(u64, Option<crate::funcs::FuncDef>)>);
+
+impl FuncSlot {
+    /// The entry for `name` in `funcs`.
+    pub(crate) fn resolve<'s>(
+        &'s self,
+        funcs: &'s crate::funcs::FuncMap,
+        name: &str,
+    ) -> Option<&'s crate::funcs::FuncDef> {
+        let (id, def) = self
+            .0
+            .get_or_init(|| (funcs.id(), funcs.get(name).cloned()));
+        if *id == funcs.id() {
+            def.as_ref()
+        } else {
+            funcs.get(name)
+        }
+    }
+}
+
+impl Clone for FuncSlot {
+    fn clone(&self) -> Self {
+        FuncSlot::default()
+    }
+}
+
+impl fmt::Debug for FuncSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FuncSlot")
+    }
 }
 
 impl Arg {

@@ -613,6 +613,7 @@ impl Parser<'_> {
                 Arg::Identifier {
                     pos,
                     name: Arc::from(it.val),
+                    func: Default::default(),
                 }
             }
             ItemKind::Dot => Arg::Dot { pos },

@@ -265,7 +265,10 @@ impl<'a> State<'a> {
     ) -> Result<Ev> {
         self.at = At::Arg(ident);
         let set: &'a Templates = self.set;
-        let user = set.funcs.get(name);
+        let user = match ident {
+            Arg::Identifier { func, .. } => func.resolve(&set.funcs, name),
+            _ => set.funcs.get(name),
+        };
         let arity = match (&user, builtins::arity(name)) {
             (Some(def), _) => def.arity,
             (None, Some(a)) => a,
