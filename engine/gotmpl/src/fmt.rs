@@ -56,7 +56,12 @@ pub(crate) fn write_scalar(out: &mut String, v: &Value) -> bool {
 }
 
 fn write_v(out: &mut String, v: &Value, plus: bool) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_v_inner(out, v, plus))
+    // Only containers recurse; scalars skip the stack check.
+    if matches!(v, Value::List(_) | Value::Map(_) | Value::Object(_)) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_v_inner(out, v, plus))
+    } else {
+        write_v_inner(out, v, plus)
+    }
 }
 
 /// A container element: fmt prints pointers below the top level as addresses.

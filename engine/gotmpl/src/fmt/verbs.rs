@@ -27,9 +27,14 @@ fn bad_verb(out: &mut String, arg: &Value, verb: char) {
 }
 
 pub(super) fn format_arg(out: &mut String, arg: &Value, verb: char, spec: Spec) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+    // Only containers recurse; scalars skip the stack check.
+    if matches!(arg, Value::List(_) | Value::Map(_) | Value::Object(_)) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            format_arg_inner(out, arg, verb, spec)
+        })
+    } else {
         format_arg_inner(out, arg, verb, spec)
-    })
+    }
 }
 
 fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
