@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::Tree;
 
-/// Most template text (bytes) the cache holds before it starts afresh.
-const MAX_BYTES: usize = 32 << 20;
+/// Most template text (bytes) the cache holds before it starts afresh
+/// (parsed trees take a few times their text).
+const MAX_BYTES: usize = 8 << 20;
 /// Most entries the cache holds before it starts afresh.
-const MAX_ENTRIES: usize = 8192;
+const MAX_ENTRIES: usize = 4096;
 
 /// What a parse depends on besides the text.
 pub(crate) struct Key<'a> {
