@@ -1,0 +1,2 @@
+//! placeholder
+pub(crate) fn register(_f: &mut helmd_gotmpl::FuncMap) {}
