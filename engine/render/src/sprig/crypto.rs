@@ -45,8 +45,19 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("decryptAES", Arity::Exact(2), &s2, |_, a| {
         decrypt_aes(arg(a, 0), arg(a, 1)).map(Value::from)
     });
-    let derive_params = [ArgType::Any, ArgType::String, ArgType::String, ArgType::String, ArgType::String];
-    f.insert_typed("derivePassword", Arity::Exact(5), &derive_params, derive_password);
+    let derive_params = [
+        ArgType::Any,
+        ArgType::String,
+        ArgType::String,
+        ArgType::String,
+        ArgType::String,
+    ];
+    f.insert_typed(
+        "derivePassword",
+        Arity::Exact(5),
+        &derive_params,
+        derive_password,
+    );
     keys::register(f);
     certs::register(f);
 }
@@ -200,7 +211,10 @@ mod tests {
         assert_eq!(adler32(b""), 1);
         assert_eq!(adler32(b"x"), 7929977);
         assert_eq!(adler32("héllo".as_bytes()), 192152348);
-        assert_eq!(adler32(&vec![0xffu8; 100_000]), adler32_naive(&vec![0xffu8; 100_000]));
+        assert_eq!(
+            adler32(&vec![0xffu8; 100_000]),
+            adler32_naive(&vec![0xffu8; 100_000])
+        );
     }
 
     fn adler32_naive(data: &[u8]) -> u32 {
@@ -219,7 +233,10 @@ mod tests {
             assert_eq!(decrypt_aes("k", &c).expect("decrypt"), text);
         }
         let helm = "IccAYT5yZ1An/HYQflxd3kPoS6S+x2QtO7Gq8DFJtP4=";
-        assert_eq!(decrypt_aes("secretkey", helm).expect("decrypt"), "plaintext");
+        assert_eq!(
+            decrypt_aes("secretkey", helm).expect("decrypt"),
+            "plaintext"
+        );
         assert_eq!(encrypt_aes("k", "").expect("encrypt"), "");
         let long = encrypt_aes(&"0123456789".repeat(4), "x").expect("encrypt");
         assert_eq!(

@@ -9,9 +9,11 @@ use helmd_yaml::Value;
 /// memory; helmd fails instead of exhausting it).
 const MAX_RANDOM_LEN: i64 = 64 << 20;
 
+/// Which ASCII characters a random string may hold.
+type CharClass = fn(u8) -> bool;
 
 pub(crate) fn register(f: &mut FuncMap) {
-    let classes: [(&str, fn(u8) -> bool); 4] = [
+    let classes: [(&str, CharClass); 4] = [
         ("randAlphaNum", |b| b.is_ascii_alphanumeric()),
         ("randAlpha", |b| b.is_ascii_alphabetic()),
         ("randNumeric", |b| b.is_ascii_digit()),
@@ -81,7 +83,7 @@ fn below(bound: u64) -> Result<u64, FuncError> {
 
 /// `count` characters drawn uniformly from the ASCII characters `class`
 /// accepts; a negative count gives "" (Sprig drops the error).
-fn random_string(count: i64, class: fn(u8) -> bool) -> Result<String, FuncError> {
+fn random_string(count: i64, class: CharClass) -> Result<String, FuncError> {
     if count <= 0 {
         return Ok(String::new());
     }
@@ -129,7 +131,10 @@ mod tests {
         assert!(s.bytes().all(|b| ALPHA.contains(&b) || DIGITS.contains(&b)));
         let s = random_string(200, |b| (32..127).contains(&b)).expect("string");
         assert!(s.bytes().all(|b| (32..127).contains(&b)));
-        assert_eq!(random_string(-3, |b| b.is_ascii_digit()).expect("string"), "");
+        assert_eq!(
+            random_string(-3, |b| b.is_ascii_digit()).expect("string"),
+            ""
+        );
     }
 
     #[test]

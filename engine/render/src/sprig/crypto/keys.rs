@@ -1,2 +1,267 @@
-//! placeholder
-pub(crate) fn register(_f: &mut helmd_gotmpl::FuncMap) {}
+//! Private keys as Sprig makes and reads them: `genPrivateKey` (RSA-4096,
+//! DSA L2048/N256, ECDSA P-256, Ed25519) and the PEM forms Go writes for
+//! each (PKCS#1, OpenSSL DSA, SEC 1, PKCS#8).
+
+use getrandom::SysRng;
+use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap};
+use helmd_yaml::Value;
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
+use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+
+use super::pem;
+
+/// RSA modulus size of `genPrivateKey "rsa"`.
+const RSA_BITS_PRIVATE_KEY: usize = 4096;
+/// RSA modulus size of the keys Sprig makes for certificates.
+pub(super) const RSA_BITS_CERT: usize = 2048;
+
+/// DER of a PKCS#8 v1 Ed25519 key up to its 32-byte seed (Go writes no public key).
+const ED25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+pub(crate) fn register(f: &mut FuncMap) {
+    f.insert_typed(
+        "genPrivateKey",
+        Arity::Exact(1),
+        &[ArgType::String],
+        |_, a| {
+            let kind = a[0].as_str().unwrap_or_default();
+            let key = match kind {
+                "rsa" => PrivateKey::Rsa(Box::new(generate_rsa(RSA_BITS_PRIVATE_KEY)?)),
+                "dsa" => generate_dsa()?,
+                "ecdsa" => PrivateKey::Ecdsa(Box::new(generate_ecdsa()?)),
+                "ed25519" => PrivateKey::Ed25519(Box::new(generate_ed25519()?)),
+                other => return Ok(Value::from(format!("Unknown type {other}"))),
+            };
+            Ok(Value::from(key.to_pem()?))
+        },
+    );
+}
+
+/// A private key of a kind Sprig handles.
+pub(crate) enum PrivateKey {
+    /// RSA.
+    Rsa(Box<rsa::PrivateKey>),
+    /// ECDSA on P-256.
+    Ecdsa(Box<p256::SecretKey>),
+    /// Ed25519.
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    /// DSA, kept as its DER (Go cannot sign certificates with it).
+    Dsa(Vec<u8>),
+}
+
+fn rng_err(e: impl std::fmt::Display) -> FuncError {
+    FuncError::Message(format!("error generating key: {e}"))
+}
+
+pub(super) fn generate_rsa(bits: usize) -> Result<rsa::PrivateKey, FuncError> {
+    rsa::PrivateKey::new(&mut SysRng, bits).map_err(rng_err)
+}
+
+fn generate_ecdsa() -> Result<p256::SecretKey, FuncError> {
+    loop {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(rng_err)?;
+        if let Ok(k) = p256::SecretKey::from_slice(&seed) {
+            return Ok(k);
+        }
+    }
+}
+
+fn generate_ed25519() -> Result<ed25519_dalek::SigningKey, FuncError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(rng_err)?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+}
+
+fn generate_dsa() -> Result<PrivateKey, FuncError> {
+    let components = dsa::Components::try_generate_from_rng_with_key_size(
+        &mut SysRng,
+        dsa::KeySize::DSA_2048_256,
+    )
+    .map_err(rng_err)?;
+    let key = dsa::SigningKey::try_generate_from_rng_with_components(&mut SysRng, components)
+        .map_err(rng_err)?;
+    let public = key.verifying_key();
+    let c = public.components();
+    let ints = [
+        vec![0u8],
+        c.p().to_be_bytes().to_vec(),
+        c.q().to_be_bytes().to_vec(),
+        c.g().to_be_bytes().to_vec(),
+        public.y().to_be_bytes().to_vec(),
+        key.x().to_be_bytes().to_vec(),
+    ];
+    let body: Vec<u8> = ints.iter().flat_map(|i| der_integer(i)).collect();
+    Ok(PrivateKey::Dsa(der_tlv(0x30, &body)))
+}
+
+/// A DER INTEGER of the unsigned big-endian `bytes`.
+fn der_integer(bytes: &[u8]) -> Vec<u8> {
+    let trimmed = match bytes.iter().position(|&b| b != 0) {
+        Some(i) => &bytes[i..],
+        None => &[0u8][..],
+    };
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed[0] & 0x80 != 0 {
+        content.push(0);
+    }
+    content.extend_from_slice(trimmed);
+    der_tlv(0x02, &content)
+}
+
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+impl PrivateKey {
+    /// A fresh RSA key of `bits` bits.
+    pub(super) fn new_rsa(bits: usize) -> Result<PrivateKey, FuncError> {
+        Ok(PrivateKey::Rsa(Box::new(generate_rsa(bits)?)))
+    }
+
+    /// Sprig's `pemBlockForKey`: the PEM Go writes for this kind of key.
+    pub(crate) fn to_pem(&self) -> Result<String, FuncError> {
+        let enc =
+            |e: &dyn std::fmt::Display| FuncError::Message(format!("error encoding key: {e}"));
+        Ok(match self {
+            PrivateKey::Rsa(k) => {
+                let der = k.to_pkcs1_der().map_err(|e| enc(&e))?;
+                pem::encode("RSA PRIVATE KEY", der.as_bytes())
+            }
+            PrivateKey::Ecdsa(k) => {
+                let der = k.to_sec1_der().map_err(|e| enc(&e))?;
+                pem::encode("EC PRIVATE KEY", &der)
+            }
+            PrivateKey::Ed25519(k) => {
+                let mut der = ED25519_PKCS8_PREFIX.to_vec();
+                der.extend_from_slice(&k.to_bytes());
+                pem::encode("PRIVATE KEY", &der)
+            }
+            PrivateKey::Dsa(der) => pem::encode("DSA PRIVATE KEY", der),
+        })
+    }
+
+    /// The key's SubjectPublicKeyInfo.
+    pub(crate) fn spki(&self) -> Result<SubjectPublicKeyInfoOwned, String> {
+        let doc = match self {
+            PrivateKey::Rsa(k) => k.to_public_key().to_public_key_der(),
+            PrivateKey::Ecdsa(k) => k.public_key().to_public_key_der(),
+            PrivateKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
+            PrivateKey::Dsa(_) => {
+                return Err(
+                    "x509: certificate private key does not implement crypto.Signer".into(),
+                );
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        use x509_cert::der::Decode;
+        SubjectPublicKeyInfoOwned::from_der(doc.as_bytes()).map_err(|e| e.to_string())
+    }
+}
+
+/// Sprig's `parsePrivateKeyPEM`, with its error texts.
+pub(crate) fn parse_pem(text: &str) -> Result<PrivateKey, String> {
+    let Some(block) = pem::decode(text) else {
+        return Err("no PEM data in input".into());
+    };
+    match block.kind.as_str() {
+        "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&block.der)
+            .map(|k| PrivateKey::Rsa(Box::new(k)))
+            .map_err(|e| format!("parsing RSA private key from PEM: {}", asn1_err(&e))),
+        "EC PRIVATE KEY" => p256::SecretKey::from_sec1_der(&block.der)
+            .map(|k| PrivateKey::Ecdsa(Box::new(k)))
+            .map_err(|e| {
+                format!(
+                    "parsing EC private key from PEM: x509: failed to parse EC private key: {}",
+                    asn1_err(&e)
+                )
+            }),
+        "PRIVATE KEY" => {
+            parse_pkcs8(&block.der).map_err(|e| format!("decoding PEM as PKCS#8: {e}"))
+        }
+        "DSA PRIVATE KEY" => Ok(PrivateKey::Dsa(block.der)),
+        other => Err(format!("no private key data in PEM block of type {other}")),
+    }
+}
+
+/// Go's words for a DER that ends early; other faults keep the Rust text.
+fn asn1_err(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    if text.contains("truncated") || text.contains("Incomplete") || text.contains("incomplete") {
+        "asn1: syntax error: truncated tag or length".to_string()
+    } else {
+        text
+    }
+}
+
+fn parse_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
+    if let Ok(k) = rsa::PrivateKey::from_pkcs8_der(der) {
+        return Ok(PrivateKey::Rsa(Box::new(k)));
+    }
+    if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
+        return Ok(PrivateKey::Ecdsa(Box::new(k)));
+    }
+    match ed25519_dalek::SigningKey::from_pkcs8_der(der) {
+        Ok(k) => Ok(PrivateKey::Ed25519(Box::new(k))),
+        Err(e) => Err(asn1_err(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_go_s_pem_types_and_reparse() {
+        let ec = PrivateKey::Ecdsa(Box::new(generate_ecdsa().expect("ec")));
+        let ed = PrivateKey::Ed25519(Box::new(generate_ed25519().expect("ed")));
+        let rsa = PrivateKey::new_rsa(1024).expect("rsa");
+        for (key, header) in [
+            (ec, "-----BEGIN EC PRIVATE KEY-----\n"),
+            (ed, "-----BEGIN PRIVATE KEY-----\n"),
+            (rsa, "-----BEGIN RSA PRIVATE KEY-----\n"),
+        ] {
+            let text = key.to_pem().expect("pem");
+            assert!(text.starts_with(header), "{text}");
+            let again = parse_pem(&text).expect("parse").to_pem().expect("pem");
+            assert_eq!(again, text);
+        }
+    }
+
+    #[test]
+    fn ed25519_pem_is_go_s_48_byte_pkcs8() {
+        let text = PrivateKey::Ed25519(Box::new(generate_ed25519().expect("ed")))
+            .to_pem()
+            .expect("pem");
+        let block = pem::decode(&text).expect("block");
+        assert_eq!(block.der.len(), 48);
+        assert!(text.contains("\nMC4CAQAwBQYDK2VwBCIEI"));
+    }
+
+    #[test]
+    fn bad_key_pem_gives_sprig_s_errors() {
+        let e = |s: &str| parse_pem(s).err().unwrap_or_default();
+        assert_eq!(e("garbage"), "no PEM data in input");
+        assert_eq!(
+            e("-----BEGIN FOO-----\nYQ==\n-----END FOO-----\n"),
+            "no private key data in PEM block of type FOO"
+        );
+    }
+}

@@ -97,9 +97,7 @@ pub(crate) fn decode(text: &str) -> Option<Block> {
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + "-----BEGIN ".len()..];
         rest = after;
-        let Some(line_end) = after.find('\n') else {
-            return None;
-        };
+        let line_end = after.find('\n')?;
         let Some(kind) = after[..line_end].trim_end().strip_suffix("-----") else {
             continue;
         };
