@@ -29,7 +29,7 @@ pub(crate) fn register(f: &mut FuncMap) {
         |_, a| {
             let kind = a[0].as_str().unwrap_or_default();
             let key = match kind {
-                "rsa" => PrivateKey::Rsa(Box::new(generate_rsa(RSA_BITS_PRIVATE_KEY)?)),
+                "" | "rsa" => PrivateKey::Rsa(Box::new(generate_rsa(RSA_BITS_PRIVATE_KEY)?)),
                 "dsa" => generate_dsa()?,
                 "ecdsa" => PrivateKey::Ecdsa(Box::new(generate_ecdsa()?)),
                 "ed25519" => PrivateKey::Ed25519(Box::new(generate_ed25519()?)),
