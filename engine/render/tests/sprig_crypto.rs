@@ -253,6 +253,35 @@ fn gen_private_key_makes_each_kind_helm_makes() {
     let bits = |u: &Uint| u.as_bytes().len() * 8;
     assert_eq!(bits(&dsa[1]), 2048);
     assert_eq!(bits(&dsa[2]), 256);
+    let big = |u: &Uint| crypto_bigint::BoxedUint::from_be_slice_vartime(u.as_bytes());
+    let (p, q, g, y, x) = (
+        big(&dsa[1]),
+        big(&dsa[2]),
+        big(&dsa[3]),
+        big(&dsa[4]),
+        big(&dsa[5]),
+    );
+    let p_odd = crypto_bigint::Odd::new(p.clone()).expect("odd p");
+    let params = crypto_bigint::modular::BoxedMontyParams::new_vartime(p_odd);
+    let pow = |b: &crypto_bigint::BoxedUint, e: &crypto_bigint::BoxedUint| {
+        crypto_bigint::modular::BoxedMontyForm::new(b.clone(), &params)
+            .pow(e)
+            .retrieve()
+    };
+    assert!(
+        bool::from(pow(&g, &q).is_one()),
+        "g generates the order-q subgroup"
+    );
+    assert_eq!(pow(&g, &x), y, "y = g^x mod p");
+    assert!(x < q && !bool::from(x.is_zero()));
+    let q_nz = crypto_bigint::NonZero::new(q).expect("q");
+    let p_minus_1 = p.wrapping_sub(crypto_bigint::BoxedUint::one());
+    assert!(
+        bool::from((&p_minus_1 % &q_nz).is_zero()),
+        "q divides p - 1"
+    );
+    assert!(crypto_primes::is_prime(crypto_primes::Flavor::Any, &p));
+    assert!(crypto_primes::is_prime(crypto_primes::Flavor::Any, &*q_nz));
     assert_eq!(parts[4], "Unknown type foo");
 }
 

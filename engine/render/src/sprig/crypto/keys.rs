@@ -2,7 +2,10 @@
 //! DSA L2048/N256, ECDSA P-256, Ed25519) and the PEM forms Go writes for
 //! each (PKCS#1, OpenSSL DSA, SEC 1, PKCS#8).
 
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Limb, NonZero, Odd, RandomBits, Resize};
 use getrandom::SysRng;
+use getrandom::rand_core::UnwrapErr;
 use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap};
 use helmd_yaml::Value;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
@@ -76,26 +79,97 @@ fn generate_ed25519() -> Result<ed25519_dalek::SigningKey, FuncError> {
     Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 
+/// Bits of DSA's prime modulus p and of the subgroup order q (Go's L2048N256).
+const DSA_L: u32 = 2048;
+const DSA_N: u32 = 256;
+
+/// A DSA key with fresh L2048/N256 parameters, searched as FIPS 186 and Go
+/// do (p = k·2q + 1), with trial division before each primality test.
 fn generate_dsa() -> Result<PrivateKey, FuncError> {
-    let components = dsa::Components::try_generate_from_rng_with_key_size(
-        &mut SysRng,
-        dsa::KeySize::DSA_2048_256,
-    )
-    .map_err(rng_err)?;
-    let key = dsa::SigningKey::try_generate_from_rng_with_components(&mut SysRng, components)
-        .map_err(rng_err)?;
-    let public = key.verifying_key();
-    let c = public.components();
+    let mut rng = UnwrapErr(SysRng);
+    let (p, q) = dsa_primes(&mut rng)?;
+    let p_odd = Odd::new(p.clone())
+        .into_option()
+        .ok_or_else(|| rng_err("even modulus"))?;
+    let params = BoxedMontyParams::new_vartime(p_odd);
+    let e = p.wrapping_sub(BoxedUint::one()) / nonzero(q.clone().resize(DSA_L))?;
+    let mut h = BoxedUint::from(2u32).resize(DSA_L);
+    let g = loop {
+        let g = BoxedMontyForm::new(h.clone(), &params).pow(&e).retrieve();
+        if !bool::from(g.is_one()) {
+            break g;
+        }
+        h = h.wrapping_add(BoxedUint::one());
+    };
+    let x = loop {
+        let x = BoxedUint::random_bits(&mut rng, DSA_N);
+        if !bool::from(x.is_zero()) && x < q {
+            break x;
+        }
+    };
+    let y = BoxedMontyForm::new(g.clone(), &params).pow(&x).retrieve();
     let ints = [
         vec![0u8],
-        c.p().to_be_bytes().to_vec(),
-        c.q().to_be_bytes().to_vec(),
-        c.g().to_be_bytes().to_vec(),
-        public.y().to_be_bytes().to_vec(),
-        key.x().to_be_bytes().to_vec(),
+        p.to_be_bytes().to_vec(),
+        q.to_be_bytes().to_vec(),
+        g.to_be_bytes().to_vec(),
+        y.to_be_bytes().to_vec(),
+        x.to_be_bytes().to_vec(),
     ];
     let body: Vec<u8> = ints.iter().flat_map(|i| der_integer(i)).collect();
     Ok(PrivateKey::Dsa(der_tlv(0x30, &body)))
+}
+
+fn nonzero(v: BoxedUint) -> Result<NonZero<BoxedUint>, FuncError> {
+    NonZero::new(v)
+        .into_option()
+        .ok_or_else(|| rng_err("zero divisor"))
+}
+
+/// Primes q of N bits and p of L bits with q | p − 1.
+fn dsa_primes(rng: &mut UnwrapErr<SysRng>) -> Result<(BoxedUint, BoxedUint), FuncError> {
+    let small = small_odd_primes();
+    let top = BoxedUint::one().resize(DSA_L).shl(DSA_L - 1);
+    loop {
+        let q: BoxedUint = crypto_primes::random_prime(rng, crypto_primes::Flavor::Any, DSA_N);
+        let two_q = nonzero(q.clone().resize(DSA_L).shl(1))?;
+        for _ in 0..4 * DSA_L {
+            let m = BoxedUint::random_bits(rng, DSA_L).bitor(&top);
+            let p = m
+                .wrapping_sub(&(&m % &two_q))
+                .wrapping_add(BoxedUint::one());
+            if p.bit_width() < DSA_L || has_small_factor(&p, &small) {
+                continue;
+            }
+            if crypto_primes::is_prime(crypto_primes::Flavor::Any, &p) {
+                return Ok((p, q));
+            }
+        }
+    }
+}
+
+/// Odd primes below 2000, for trial division.
+fn small_odd_primes() -> Vec<NonZero<Limb>> {
+    let mut composite = [false; 2000];
+    let mut primes = Vec::new();
+    for n in 2..composite.len() {
+        if composite[n] {
+            continue;
+        }
+        for m in (n * n..composite.len()).step_by(n) {
+            composite[m] = true;
+        }
+        if n > 2
+            && let Some(limb) = NonZero::new(Limb::from(n as u32)).into_option()
+        {
+            primes.push(limb);
+        }
+    }
+    primes
+}
+
+fn has_small_factor(p: &BoxedUint, primes: &[NonZero<Limb>]) -> bool {
+    primes.iter().any(|s| p.rem_limb(*s) == Limb::ZERO)
 }
 
 /// A DER INTEGER of the unsigned big-endian `bytes`.
