@@ -188,7 +188,7 @@ impl SubjectNames {
             let Some(text) = ip.as_str() else {
                 return Err(format!(
                     "error parsing ip: {} is not a string",
-                    crate::funcs::strval(&ip)
+                    helmd_gotmpl::fmt::format_v(&ip, false)
                 )
                 .into());
             };
@@ -201,7 +201,7 @@ impl SubjectNames {
             let Some(text) = name.as_str() else {
                 return Err(format!(
                     "error processing alternate dns name: {} is not a string",
-                    crate::funcs::strval(&name)
+                    helmd_gotmpl::fmt::format_v(&name, false)
                 )
                 .into());
             };
