@@ -153,8 +153,17 @@ fn gen_ca_and_gen_signed_cert_make_a_chain_with_sprig_s_fields() {
     assert!(nb >= before && nb <= before + 60, "not before is now");
     assert_eq!(seconds(&validity.not_after) - nb, 365 * 86_400);
     assert!(rsa_verifies(&spki_der(&ca), &ca), "the CA signs itself");
-    let serial = ca.tbs_certificate().serial_number().as_bytes();
-    assert!(serial.len() <= 16 && serial[0] & 0x80 == 0 || serial[0] == 0);
+    // A positive serial below 2^128: DER INTEGER content of at most 16
+    // bytes, or 17 with a leading zero.
+    let serial = ca
+        .tbs_certificate()
+        .serial_number()
+        .to_der()
+        .expect("serial");
+    let content = &serial[2..];
+    assert_eq!(serial[0], 0x02);
+    assert_eq!(content[0] & 0x80, 0, "positive");
+    assert!(content.len() <= 16 || (content.len() == 17 && content[0] == 0));
 
     // The CA key is the CA certificate's key, RSA-2048 in PKCS#1.
     let ca_key =
@@ -331,9 +340,10 @@ fn certificates_from_given_keys_keep_the_key_and_sign_with_it() {
 #[test]
 fn random_strings_have_their_lengths_and_alphabets() {
     let out = render(
-        r#"{{ randAlphaNum 40 }}|{{ randAlpha 40 }}|{{ randNumeric 40 }}|{{ randAscii 40 }}|{{ randBytes 24 }}|{{ randInt 3 6 }}|{{ uuidv4 }}|{{ shuffle "abcdef" }}|{{ randAlphaNum -1 }}|{{ randAlpha 0 }}"#,
+        "{{ randAlphaNum 40 }}\n{{ randAlpha 40 }}\n{{ randNumeric 40 }}\n{{ randAscii 40 }}\n{{ randBytes 24 }}\n{{ randInt 3 6 }}\n{{ uuidv4 }}\n{{ shuffle \"abcdef\" }}\n{{ randAlphaNum -1 }}\n{{ randAlpha 0 }}",
     );
-    let p: Vec<&str> = out.split('|').collect();
+    // Lines, since randAscii may print any printable separator.
+    let p: Vec<&str> = out.split('\n').collect();
     assert!(p[0].len() == 40 && p[0].bytes().all(|b| b.is_ascii_alphanumeric()));
     assert!(p[1].len() == 40 && p[1].bytes().all(|b| b.is_ascii_alphabetic()));
     assert!(p[2].len() == 40 && p[2].bytes().all(|b| b.is_ascii_digit()));
@@ -357,4 +367,29 @@ fn random_strings_have_their_lengths_and_alphabets() {
 fn aes_round_trips_through_templates() {
     let out = render(r#"{{ encryptAES "k" "secret" | decryptAES "k" }}"#);
     assert_eq!(out, "secret");
+}
+
+/// A P-384 key made with openssl for this test.
+const P384_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\nMIGkAgEBBDCZjjUtXr9I3rV8ZMVkpnZvaNtsfh4FmLeahxn3rtXFpsbDa5iBG57T\nOBNV9xQknMqgBwYFK4EEACKhZANiAARYMSvtbDvCB0a3sDz/40lzwr8mLGjWnOaJ\nfYiIMyocz57o3C6EqFxkP75jHi8drAW+mBWRyGPN2hS9aCmUBGoMFDPNMFh3Mfiq\nWnnkO/7OUceZFoU9DOz6vkz24txE6ko=\n-----END EC PRIVATE KEY-----\n";
+
+#[test]
+fn a_p384_ca_signs_itself_and_its_leaves_with_ecdsa_sha384() {
+    let template = format!(
+        "{{{{- $ca := genCAWithKey \"p384\" 3 {key:?} }}}}{{{{ $ca.Cert }}}}=====\n{{{{ (genSignedCert \"leaf\" nil nil 3 $ca).Cert }}}}",
+        key = P384_KEY
+    );
+    let out = render(&template);
+    let parts = sections(&out);
+    let ca = Certificate::from_der(&pem_der(parts[0], "CERTIFICATE")).expect("ca");
+    let leaf = Certificate::from_der(&pem_der(parts[1], "CERTIFICATE")).expect("leaf");
+    assert_eq!(
+        ca.signature_algorithm().oid.to_string(),
+        "1.2.840.10045.4.3.3"
+    );
+    let ca_key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&spki_bits(&ca)).expect("p384 public");
+    for cert in [&ca, &leaf] {
+        let sig = p384::ecdsa::DerSignature::try_from(cert.signature().raw_bytes()).expect("sig");
+        let tbs = cert.tbs_certificate().to_der().expect("tbs");
+        assert!(ca_key.verify(&tbs, &sig).is_ok());
+    }
 }

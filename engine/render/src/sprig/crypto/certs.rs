@@ -370,6 +370,10 @@ fn sign(
             let signer = p256::ecdsa::SigningKey::from(k.as_ref());
             builder.build::<_, p256::ecdsa::DerSignature>(&signer)
         }
+        PrivateKey::EcdsaP384(k) => {
+            let signer = p384::ecdsa::SigningKey::from(k.as_ref());
+            builder.build::<_, p384::ecdsa::DerSignature>(&signer)
+        }
         PrivateKey::Ed25519(k) => builder.build::<_, ed25519_dalek::Signature>(k.as_ref()),
         PrivateKey::Dsa(_) => {
             return Err("x509: certificate private key does not implement crypto.Signer".into());

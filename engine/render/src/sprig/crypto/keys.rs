@@ -49,6 +49,8 @@ pub(crate) enum PrivateKey {
     Rsa(Box<rsa::PrivateKey>),
     /// ECDSA on P-256.
     Ecdsa(Box<p256::SecretKey>),
+    /// ECDSA on P-384 (read from given keys; Sprig makes only P-256).
+    EcdsaP384(Box<p384::SecretKey>),
     /// Ed25519.
     Ed25519(Box<ed25519_dalek::SigningKey>),
     /// DSA, kept as its DER (Go cannot sign certificates with it).
@@ -223,6 +225,10 @@ impl PrivateKey {
                 let der = k.to_sec1_der().map_err(|e| enc(&e))?;
                 pem::encode("EC PRIVATE KEY", &der)
             }
+            PrivateKey::EcdsaP384(k) => {
+                let der = k.to_sec1_der().map_err(|e| enc(&e))?;
+                pem::encode("EC PRIVATE KEY", &der)
+            }
             PrivateKey::Ed25519(k) => {
                 let mut der = ED25519_PKCS8_PREFIX.to_vec();
                 der.extend_from_slice(&k.to_bytes());
@@ -237,6 +243,7 @@ impl PrivateKey {
         let doc = match self {
             PrivateKey::Rsa(k) => k.to_public_key().to_public_key_der(),
             PrivateKey::Ecdsa(k) => k.public_key().to_public_key_der(),
+            PrivateKey::EcdsaP384(k) => k.public_key().to_public_key_der(),
             PrivateKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
             PrivateKey::Dsa(_) => {
                 return Err(
@@ -261,6 +268,10 @@ pub(crate) fn parse_pem(text: &str) -> Result<PrivateKey, String> {
             .map_err(|e| format!("parsing RSA private key from PEM: {}", asn1_err(&e))),
         "EC PRIVATE KEY" => p256::SecretKey::from_sec1_der(&block.der)
             .map(|k| PrivateKey::Ecdsa(Box::new(k)))
+            .or_else(|_| {
+                p384::SecretKey::from_sec1_der(&block.der)
+                    .map(|k| PrivateKey::EcdsaP384(Box::new(k)))
+            })
             .map_err(|e| {
                 format!(
                     "parsing EC private key from PEM: x509: failed to parse EC private key: {}",
@@ -291,6 +302,9 @@ fn parse_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
     }
     if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
         return Ok(PrivateKey::Ecdsa(Box::new(k)));
+    }
+    if let Ok(k) = p384::SecretKey::from_pkcs8_der(der) {
+        return Ok(PrivateKey::EcdsaP384(Box::new(k)));
     }
     match ed25519_dalek::SigningKey::from_pkcs8_der(der) {
         Ok(k) => Ok(PrivateKey::Ed25519(Box::new(k))),
