@@ -428,7 +428,7 @@ fn common_name(cn: &str) -> Result<Name, String> {
     if !cn.is_empty() {
         let printable = cn
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?*".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
         let value = tlv(if printable { 0x13 } else { 0x0c }, cn.as_bytes());
         let oid = tlv(0x06, COMMON_NAME.as_bytes());
         let atv = tlv(0x30, &[oid, value].concat());
@@ -520,4 +520,33 @@ fn build_custom(cert_b64: &str, key_b64: &str) -> Result<Certificate, String> {
         .map_err(|_| "error parsing certificate: decodedCert.Bytes: x509: malformed certificate")?;
     keys::parse_pem(&key).map_err(|e| format!("error parsing private key: {e}"))?;
     Ok(Certificate { cert, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cn_der(cn: &str) -> Vec<u8> {
+        common_name(cn).expect("name").to_der().expect("der")
+    }
+
+    #[test]
+    fn common_names_use_printable_string_only_where_go_does() {
+        assert_eq!(cn_der(""), [0x30, 0x00]);
+        let printable = cn_der("a'b (c)+,-./:=?");
+        assert_eq!(printable[printable.len() - 17], 0x13);
+        for cn in ["a*b", "a&b", "a_b", "a@b", "ü"] {
+            let der = cn_der(cn);
+            assert_eq!(der[der.len() - cn.len() - 2], 0x0c, "{cn}");
+        }
+    }
+
+    #[test]
+    fn ipv4_and_mapped_addresses_take_four_bytes() {
+        let ip = |s: &str| ip_bytes(&s.parse().expect("ip"));
+        assert_eq!(ip("10.0.0.1"), [10, 0, 0, 1]);
+        assert_eq!(ip("::ffff:1.2.3.4"), [1, 2, 3, 4]);
+        assert_eq!(ip("::1.2.3.4").len(), 16);
+        assert_eq!(ip("2001:db8::1").len(), 16);
+    }
 }
