@@ -238,6 +238,25 @@ fn self_signed_certs_carry_their_names_and_no_key_ids() {
 }
 
 #[test]
+fn validity_days_wrap_like_go_s_int64_nanoseconds() {
+    // 3,000,000 days overflow Go's time.Duration: the end lands where the
+    // wrapped nanosecond count puts it (about 30 years later), not an error.
+    let out = render(
+        r#"{{ (genCA "x" 3000000).Cert }}=====
+{{ (genCA "y" -2).Cert }}"#,
+    );
+    let parts = sections(&out);
+    let far = Certificate::from_der(&pem_der(parts[0], "CERTIFICATE")).expect("parses");
+    let v = far.tbs_certificate().validity();
+    let wrapped = 86_400_000_000_000i64.wrapping_mul(3_000_000) / 1_000_000_000;
+    let span = seconds(&v.not_after) as i64 - seconds(&v.not_before) as i64;
+    assert!((span - wrapped).abs() <= 1, "{span} vs {wrapped}");
+    let past = Certificate::from_der(&pem_der(parts[1], "CERTIFICATE")).expect("parses");
+    let v = past.tbs_certificate().validity();
+    assert_eq!(seconds(&v.not_before) - seconds(&v.not_after), 2 * 86_400);
+}
+
+#[test]
 fn gen_private_key_makes_each_kind_helm_makes() {
     let out = render(
         "{{ genPrivateKey \"rsa\" }}=====\n{{ genPrivateKey \"ecdsa\" }}=====\n{{ genPrivateKey \"ed25519\" }}=====\n{{ genPrivateKey \"dsa\" }}=====\n{{ genPrivateKey \"foo\" }}",

@@ -255,6 +255,10 @@ mod tests {
         assert_eq!(user, "user");
         assert!(bcrypt::verify("pw", hash).expect("verify"));
         assert_eq!(htpasswd("a:b", "pw"), "invalid username: a:b");
+        // A hash Helm printed for "pw" verifies here too.
+        let helm = "$2a$10$Em8qyql6ZM.o86M2MbOWZODW/9lsgHnq45MsJIt.fFhfVDEvuNmSu";
+        assert!(bcrypt::verify("pw", helm).expect("verify"));
+        assert!(!bcrypt::verify("pW", helm).expect("verify"));
         assert_eq!(
             bcrypt_hash(&"a".repeat(73)),
             "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes"

@@ -463,21 +463,21 @@ fn serial() -> Result<SerialNumber, String> {
     SerialNumber::new(&bytes[start..]).map_err(|e| e.to_string())
 }
 
-/// From now for `days` days (Go allows a negative count: it ends before it starts).
+/// Nanoseconds in a day (Go's `time.Hour * 24`).
+const DAY_NANOS: i64 = 86_400_000_000_000;
+
+/// From now for `days` days. Go computes `time.Hour * 24 * days` in int64
+/// nanoseconds, which wraps for huge counts; negative counts end before
+/// they start. Both ends are cut to whole seconds.
 fn validity(days: i64) -> Result<Validity, String> {
-    let now = SystemTime::now();
-    let span = Duration::from_secs(days.unsigned_abs().saturating_mul(86_400));
-    let end = if days >= 0 {
-        now.checked_add(span)
-    } else {
-        now.checked_sub(span)
-    }
-    .ok_or("validity out of range")?;
-    let time = |t: SystemTime| {
-        let secs = t
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_err(|_| "validity before 1970 is not supported".to_string())?
-            .as_secs();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_nanos() as i128;
+    let end = now + i128::from(DAY_NANOS.wrapping_mul(days));
+    let time = |nanos: i128| {
+        let secs = u64::try_from(nanos.div_euclid(1_000_000_000))
+            .map_err(|_| "validity before 1970 is not supported".to_string())?;
         Time::try_from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
             .map_err(|e| e.to_string())
     };
