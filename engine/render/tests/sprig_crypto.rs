@@ -238,6 +238,16 @@ fn self_signed_certs_carry_their_names_and_no_key_ids() {
 }
 
 #[test]
+fn a_leaf_named_like_its_ca_gets_no_authority_key_id() {
+    let out =
+        render(r#"{{ $ca := genCA "same" 3 }}{{ (genSignedCert "same" nil nil 3 $ca).Cert }}"#);
+    let leaf = Certificate::from_der(&pem_der(&out, "CERTIFICATE")).expect("parses");
+    assert_eq!(cn(&leaf, true), cn(&leaf, false));
+    assert!(ext::<AuthorityKeyIdentifier>(&leaf).is_none());
+    assert!(ext::<SubjectKeyIdentifier>(&leaf).is_none());
+}
+
+#[test]
 fn validity_days_wrap_like_go_s_int64_nanoseconds() {
     // 3,000,000 days overflow Go's time.Duration: the end lands where the
     // wrapped nanosecond count puts it (about 30 years later), not an error.

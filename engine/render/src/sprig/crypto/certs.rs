@@ -326,7 +326,12 @@ fn build_cert(t: &Template, key: &PrivateKey, signer: Option<&Signer>) -> Result
         let id = key_id(spki.subject_public_key.raw_bytes());
         extensions.push(extension(&SubjectKeyIdentifier(octets(&id)?), false)?);
     }
-    if let Some(id) = signer.and_then(|s| signer_key_id(&s.cert)) {
+    // Go names the signer's key only when issuer and subject differ.
+    let self_issued = issuer.to_der().ok() == subject.to_der().ok();
+    if let Some(id) = signer
+        .filter(|_| !self_issued)
+        .and_then(|s| signer_key_id(&s.cert))
+    {
         let aki = AuthorityKeyIdentifier {
             key_identifier: Some(octets(&id)?),
             authority_cert_issuer: None,
