@@ -31,6 +31,7 @@ struct IncludeDepth(BTreeMap<String, i64>);
 pub fn register(funcs: &mut FuncMap) {
     register_helm(funcs);
     register_sprig(funcs);
+    crate::sprig::register(funcs);
 }
 
 fn template_err(prefix: String, e: helmd_gotmpl::Error) -> FuncError {
