@@ -200,13 +200,35 @@ async fn repository_crud_on_postgres_keeps_credentials_write_only_and_encrypted(
         .expect("database");
     let (helmd, _key) = fixtures::helmd_with_key(Some(url.clone()), &[]).await;
     check_crud(&helmd).await;
+    let c = client(&helmd).await.expect("client");
+    c.repositories()
+        .create_repository(CreateRepositoryRequest {
+            repository: Some(http_repository(
+                "sealed",
+                "https://charts.example.com",
+                basic("bob", SECRET_PASSWORD),
+            )),
+            verify: false,
+        })
+        .await
+        .expect("create");
     let pool = sqlx::PgPool::connect(&url).await.expect("connect");
-    let stored: Vec<(String, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT config, credentials FROM helmd_repositories")
+    let stored: Vec<(String, String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT name, config, credentials FROM helmd_repositories ORDER BY name")
             .fetch_all(&pool)
             .await
             .expect("rows");
-    assert_eq!(stored.len(), 2, "beta and gamma remain");
+    let names: Vec<&str> = stored.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["beta", "gamma", "sealed"]);
+    let (_, config, sealed) = &stored[2];
+    let sealed = sealed.as_ref().expect("sealed credentials");
+    assert!(!config.contains(SECRET_PASSWORD));
+    assert!(
+        !sealed
+            .windows(SECRET_PASSWORD.len())
+            .any(|w| w == SECRET_PASSWORD.as_bytes()),
+        "password stored in clear"
+    );
 }
 
 #[tokio::test]
