@@ -10,6 +10,7 @@ mod error;
 mod errors;
 mod funcs;
 mod objects;
+mod sprig;
 
 pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
 pub use error::{Error, Result};

@@ -1,0 +1,122 @@
+//! Sprig's `semver` (a `*semver.Version` object with Masterminds' methods)
+//! and `semverCompare`, on helmd-semver's Masterminds v3 rules.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use helmd_gotmpl::{ArgType, Arity, FuncMap};
+use helmd_semver::{Constraint, Version};
+use helmd_yaml::{IntKind, Object, ObjectError, UintKind, Value};
+
+use super::str_arg;
+
+const INVALID: &str = "invalid semantic version";
+
+/// A parsed version as templates see it.
+#[derive(Debug)]
+struct SemverObject(Version);
+
+impl SemverObject {
+    fn text(&self) -> String {
+        let v = &self.0;
+        let mut s = format!("{}.{}.{}", v.major, v.minor, v.patch);
+        if !v.pre.is_empty() {
+            s.push('-');
+            s.push_str(&v.pre.join("."));
+        }
+        if !v.build.is_empty() {
+            s.push('+');
+            s.push_str(&v.build);
+        }
+        s
+    }
+
+    fn other(args: &[Value]) -> Option<Version> {
+        match args.first() {
+            Some(Value::Object(o)) => o
+                .as_any()
+                .downcast_ref::<SemverObject>()
+                .map(|s| s.0.clone()),
+            _ => None,
+        }
+    }
+}
+
+const METHODS: &[(&str, usize)] = &[
+    ("Major", 0),
+    ("Minor", 0),
+    ("Patch", 0),
+    ("Prerelease", 0),
+    ("Metadata", 0),
+    ("Original", 0),
+    ("String", 0),
+    ("LessThan", 1),
+    ("GreaterThan", 1),
+    ("Equal", 1),
+    ("Compare", 1),
+];
+
+impl Object for SemverObject {
+    fn type_name(&self) -> &str {
+        "*semver.Version"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn has_method(&self, name: &str) -> bool {
+        METHODS.iter().any(|(n, _)| *n == name)
+    }
+    fn method_arity(&self, name: &str) -> Option<usize> {
+        METHODS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, ObjectError>> {
+        let v = &self.0;
+        let cmp = || {
+            SemverObject::other(args)
+                .map(|o| v.cmp(&o))
+                .ok_or_else(|| ObjectError("wrong type for value; expected *semver.Version".into()))
+        };
+        Some(match name {
+            "Major" => Ok(Value::Uint(v.major, UintKind::Uint64)),
+            "Minor" => Ok(Value::Uint(v.minor, UintKind::Uint64)),
+            "Patch" => Ok(Value::Uint(v.patch, UintKind::Uint64)),
+            "Prerelease" => Ok(Value::from(v.pre.join("."))),
+            "Metadata" => Ok(Value::str(&v.build)),
+            "Original" => Ok(Value::str(v.original())),
+            "String" => Ok(Value::from(self.text())),
+            "LessThan" => cmp().map(|o| Value::Bool(o.is_lt())),
+            "GreaterThan" => cmp().map(|o| Value::Bool(o.is_gt())),
+            "Equal" => cmp().map(|o| Value::Bool(o.is_eq())),
+            "Compare" => cmp().map(|o| Value::Int(o as i64, IntKind::Int)),
+            _ => return None,
+        })
+    }
+    fn format(&self, _plus: bool) -> String {
+        self.text()
+    }
+    fn to_data(&self) -> Value {
+        Value::from(self.text())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+pub(crate) fn register(f: &mut FuncMap) {
+    f.insert_typed("semver", Arity::Exact(1), &[ArgType::String], |_, a| {
+        let v = Version::parse(str_arg(&a[0])).ok_or(INVALID)?;
+        Ok(Value::Object(Arc::new(SemverObject(v))))
+    });
+    f.insert_typed(
+        "semverCompare",
+        Arity::Exact(2),
+        &[ArgType::String, ArgType::String],
+        |_, a| {
+            let text = str_arg(&a[0]);
+            let c = Constraint::parse(text)
+                .map_err(|_| format!("improper constraint: {}", helmd_gotmpl::go_quote(text)))?;
+            let v = Version::parse(str_arg(&a[1])).ok_or(INVALID)?;
+            Ok(Value::Bool(c.matches(&v)))
+        },
+    );
+}
