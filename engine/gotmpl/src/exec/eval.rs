@@ -380,10 +380,14 @@ impl<'a> State<'a> {
         };
         match ok {
             Some(v) => Ok(v),
-            None if matches!(want, ArgType::Map | ArgType::Named(_)) => Err(self.errorf(format!(
-                "can't handle {a} for arg of type {}",
-                want.go_name()
-            ))),
+            None if matches!(want, ArgType::Map | ArgType::Named(_))
+                && !matches!(a, Arg::Nil { .. }) =>
+            {
+                Err(self.errorf(format!(
+                    "can't handle {a} for arg of type {}",
+                    want.go_name()
+                )))
+            }
             None if matches!(a, Arg::Nil { .. }) => {
                 Err(self.errorf(format!("cannot assign nil to {}", want.go_name())))
             }

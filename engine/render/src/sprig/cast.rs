@@ -88,6 +88,11 @@ pub(crate) fn to_i64(v: &Value) -> i64 {
         Value::Float(f) => go_f64_to_i64(*f),
         Value::Bool(b) => i64::from(*b),
         Value::String(s) => parse_int_base0(trim_zero_decimal(s)).unwrap_or(0),
+        // named integer types (`time.Month`) convert through their kind
+        Value::Object(o) if o.kind() == "int" => match o.to_data() {
+            Value::Int(i, _) => i,
+            _ => 0,
+        },
         _ => 0,
     }
 }

@@ -168,7 +168,74 @@ impl GoTime {
     }
 }
 
+/// A named Go integer with a `String` method (`time.Month`, `time.Weekday`).
+#[derive(Debug)]
+struct GoEnum {
+    type_name: &'static str,
+    value: i64,
+    name: &'static str,
+}
+
+impl Object for GoEnum {
+    fn type_name(&self) -> &str {
+        self.type_name
+    }
+    fn kind(&self) -> &str {
+        "int"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn has_method(&self, name: &str) -> bool {
+        name == "String"
+    }
+    fn method_arity(&self, name: &str) -> Option<usize> {
+        (name == "String").then_some(0)
+    }
+    fn call_method(&self, name: &str, _args: &[Value]) -> Option<Result<Value, ObjectError>> {
+        (name == "String").then(|| Ok(Value::str(self.name)))
+    }
+    fn format(&self, _plus: bool) -> String {
+        self.name.to_string()
+    }
+    fn truth(&self) -> bool {
+        self.value != 0
+    }
+    fn to_data(&self) -> Value {
+        Value::int(self.value)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAY_NAMES: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
 const METHODS: &[(&str, usize)] = &[
+    ("Month", 0),
+    ("Weekday", 0),
     ("Format", 1),
     ("Unix", 0),
     ("UnixMilli", 0),
@@ -225,6 +292,22 @@ impl Object for GoTime {
                 self.secs.wrapping_mul(1_000_000_000) + i64::from(self.nanos),
                 IntKind::Int64,
             )),
+            "Month" => {
+                let m = f().month;
+                Ok(Value::Object(Arc::new(GoEnum {
+                    type_name: "time.Month",
+                    value: m,
+                    name: MONTH_NAMES[(m - 1).clamp(0, 11) as usize],
+                })))
+            }
+            "Weekday" => {
+                let d = f().weekday;
+                Ok(Value::Object(Arc::new(GoEnum {
+                    type_name: "time.Weekday",
+                    value: d,
+                    name: DAY_NAMES[d.clamp(0, 6) as usize],
+                })))
+            }
             "Year" => int(f().year),
             "YearDay" => int(f().yday),
             "Day" => int(f().day),
@@ -295,45 +378,45 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     )
     .map_err(|e| e.to_string())?;
     let local = Zone::Local;
-    let utc_guess = dt
+    let utc_secs = dt
         .to_zoned(TimeZone::UTC)
         .map_err(|e| e.to_string())?
-        .timestamp();
-    let (secs, zone) = match (p.offset, &p.zone_name) {
-        (Some(off), _) => {
-            let secs = utc_guess.as_second() - off;
-            let ts = Timestamp::new(secs, 0).unwrap_or(Timestamp::UNIX_EPOCH);
-            let (loff, _) = local.info(ts);
-            if loff == off {
-                (secs, local)
-            } else if off == 0 && p.zone_name.as_deref() == Some("UTC") {
-                (secs, Zone::Utc)
-            } else {
-                (secs, Zone::Fixed(String::new(), off as i32))
-            }
+        .timestamp()
+        .as_second();
+    let (secs, zone) = if p.utc {
+        (utc_secs, Zone::Utc)
+    } else if let Some(off) = p.offset {
+        let secs = utc_secs - off;
+        let ts = Timestamp::new(secs, 0).unwrap_or(Timestamp::UNIX_EPOCH);
+        let (loff, abbr) = local.info(ts);
+        let name = p.zone_name.clone().unwrap_or_default();
+        if loff == off && (name.is_empty() || name == abbr) {
+            (secs, local)
+        } else {
+            (secs, Zone::Fixed(name, off as i32))
         }
-        (None, Some(name)) => {
-            let ts = dt
-                .to_zoned(local.tz())
-                .map_err(|e| e.to_string())?
-                .timestamp();
-            let (loff, abbr) = local.info(ts);
-            if &abbr == name {
-                (ts.as_second(), local)
-            } else if name == "UTC" {
-                (utc_guess.as_second(), Zone::Utc)
-            } else {
-                let _ = loff;
-                (utc_guess.as_second(), Zone::Fixed(name.clone(), 0))
-            }
-        }
-        (None, None) => {
-            let ts = dt
-                .to_zoned(local.tz())
-                .map_err(|e| e.to_string())?
-                .timestamp();
+    } else if let Some(name) = &p.zone_name {
+        let ts = dt
+            .to_zoned(local.tz())
+            .map_err(|e| e.to_string())?
+            .timestamp();
+        let (_, abbr) = local.info(ts);
+        if &abbr == name {
             (ts.as_second(), local)
+        } else {
+            let off = name
+                .strip_prefix("GMT")
+                .filter(|r| !r.is_empty())
+                .and_then(|r| r.parse::<i64>().ok())
+                .map_or(0, |h| h * 3600);
+            (utc_secs - off, Zone::Fixed(name.clone(), off as i32))
         }
+    } else {
+        let ts = dt
+            .to_zoned(local.tz())
+            .map_err(|e| e.to_string())?
+            .timestamp();
+        (ts.as_second(), local)
     };
     Ok(GoTime {
         secs,

@@ -12,13 +12,53 @@ use super::str_arg;
 
 const INVALID: &str = "invalid semantic version";
 
-/// A parsed version as templates see it.
+/// A parsed version as templates see it: `*semver.Version` from `semver`,
+/// `semver.Version` from the `Inc*` methods.
 #[derive(Debug)]
-struct SemverObject(Version);
+struct SemverObject {
+    v: Version,
+    original: String,
+    pointer: bool,
+}
 
 impl SemverObject {
+    fn new(v: Version) -> SemverObject {
+        let original = v.original().to_string();
+        SemverObject {
+            v,
+            original,
+            pointer: true,
+        }
+    }
+
+    /// Masterminds' `IncMajor`/`IncMinor`/`IncPatch`: a version value without
+    /// pre-release or metadata, its original keeping a leading `v`.
+    fn inc(&self, part: &str) -> SemverObject {
+        let mut v = self.v.clone();
+        match part {
+            "IncMajor" => (v.major, v.minor, v.patch) = (v.major + 1, 0, 0),
+            "IncMinor" => (v.minor, v.patch) = (v.minor + 1, 0),
+            _ if v.pre.is_empty() => v.patch += 1,
+            _ => {}
+        }
+        v.pre.clear();
+        v.build.clear();
+        let mut next = SemverObject {
+            v,
+            original: String::new(),
+            pointer: false,
+        };
+        let prefix = if self.original.starts_with('v') {
+            "v"
+        } else {
+            ""
+        };
+        next.original = format!("{prefix}{}", next.text());
+        next
+    }
+
     fn text(&self) -> String {
-        let v = &self.0;
+        let v = &self.v;
         let mut s = format!("{}.{}.{}", v.major, v.minor, v.patch);
         if !v.pre.is_empty() {
             s.push('-');
@@ -36,7 +76,7 @@ impl SemverObject {
             Some(Value::Object(o)) => o
                 .as_any()
                 .downcast_ref::<SemverObject>()
-                .map(|s| s.0.clone()),
+                .map(|s| s.v.clone()),
             _ => None,
         }
     }
@@ -54,23 +94,38 @@ const METHODS: &[(&str, usize)] = &[
     ("GreaterThan", 1),
     ("Equal", 1),
     ("Compare", 1),
+    ("IncMajor", 0),
+    ("IncMinor", 0),
+    ("IncPatch", 0),
 ];
 
 impl Object for SemverObject {
     fn type_name(&self) -> &str {
-        "*semver.Version"
+        if self.pointer {
+            "*semver.Version"
+        } else {
+            "semver.Version"
+        }
+    }
+    fn kind(&self) -> &str {
+        if self.pointer { "ptr" } else { "struct" }
     }
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
     fn has_method(&self, name: &str) -> bool {
-        METHODS.iter().any(|(n, _)| *n == name)
+        self.method_arity(name).is_some()
     }
     fn method_arity(&self, name: &str) -> Option<usize> {
+        // a `semver.Version` value has only the value-receiver methods
+        let value_method = matches!(name, "String" | "IncMajor" | "IncMinor" | "IncPatch");
+        if !self.pointer && !value_method {
+            return None;
+        }
         METHODS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, ObjectError>> {
-        let v = &self.0;
+        let v = &self.v;
         let cmp = || {
             SemverObject::other(args)
                 .map(|o| v.cmp(&o))
@@ -82,7 +137,8 @@ impl Object for SemverObject {
             "Patch" => Ok(Value::Uint(v.patch, UintKind::Uint64)),
             "Prerelease" => Ok(Value::from(v.pre.join("."))),
             "Metadata" => Ok(Value::str(&v.build)),
-            "Original" => Ok(Value::str(v.original())),
+            "Original" => Ok(Value::str(&self.original)),
+            "IncMajor" | "IncMinor" | "IncPatch" => Ok(Value::Object(Arc::new(self.inc(name)))),
             "String" => Ok(Value::from(self.text())),
             "LessThan" => cmp().map(|o| Value::Bool(o.is_lt())),
             "GreaterThan" => cmp().map(|o| Value::Bool(o.is_gt())),
@@ -105,7 +161,7 @@ impl Object for SemverObject {
 pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("semver", Arity::Exact(1), &[ArgType::String], |_, a| {
         let v = Version::parse(str_arg(&a[0])).ok_or(INVALID)?;
-        Ok(Value::Object(Arc::new(SemverObject(v))))
+        Ok(Value::Object(Arc::new(SemverObject::new(v))))
     });
     f.insert_typed(
         "semverCompare",
@@ -113,8 +169,11 @@ pub(crate) fn register(f: &mut FuncMap) {
         &[ArgType::String, ArgType::String],
         |_, a| {
             let text = str_arg(&a[0]);
-            let c = Constraint::parse(text)
-                .map_err(|_| format!("improper constraint: {}", helmd_gotmpl::go_quote(text)))?;
+            let improper = || format!("improper constraint: {}", helmd_gotmpl::go_quote(text));
+            if text.trim().is_empty() {
+                return Err(improper().into());
+            }
+            let c = Constraint::parse(text).map_err(|_| improper())?;
             let v = Version::parse(str_arg(&a[1])).ok_or(INVALID)?;
             Ok(Value::Bool(c.matches(&v)))
         },

@@ -273,6 +273,8 @@ pub(crate) struct Parsed {
     pub nanos: i64,
     pub offset: Option<i64>,
     pub zone_name: Option<String>,
+    /// The value said `Z` or `UTC`: the location is UTC itself.
+    pub utc: bool,
 }
 
 fn parse_error(value: &str, layout: &str, velem: &str, lelem: &str) -> String {
@@ -408,12 +410,14 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                 v = r;
             }
             Std::UnderYearDay | Std::ZeroYearDay => {
-                let t = if std == Std::UnderYearDay {
-                    v.trim_start_matches(' ')
-                } else {
-                    v
-                };
-                let (d, r) = take_num(t, 3, 3).ok_or_else(bad)?;
+                let mut t = v;
+                for _ in 0..2 {
+                    if std == Std::UnderYearDay {
+                        t = t.strip_prefix(' ').unwrap_or(t);
+                    }
+                }
+                let min = if std == Std::ZeroYearDay { 3 } else { 1 };
+                let (d, r) = take_num(t, min, 3).ok_or_else(bad)?;
                 yday = Some(d);
                 v = r;
             }
@@ -493,7 +497,7 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
             }
             Std::TZ => {
                 if v.starts_with("UTC") {
-                    p.zone_name = Some("UTC".into());
+                    p.utc = true;
                     v = &v[3..];
                 } else {
                     let n = v.bytes().take_while(u8::is_ascii_uppercase).count();
@@ -514,8 +518,7 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                         | Std::Iso8601ColonSecondsTZ
                 ) && v.starts_with('Z')
                 {
-                    p.offset = Some(0);
-                    p.zone_name = Some("UTC".into());
+                    p.utc = true;
                     v = &v[1..];
                     continue;
                 }
@@ -533,7 +536,21 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
         }
     }
     if let Some(d) = yday {
-        let _ = d;
+        // the day of the year decides month and day (Go checks they agree)
+        let leap = days_in(p.year, 2) == 29;
+        if d < 1 || d > if leap { 366 } else { 365 } {
+            return Err(format!(
+                "parsing time {}: day-of-year out of range",
+                go_quote(value)
+            ));
+        }
+        let (mut m, mut left) = (1, d);
+        while left > days_in(p.year, m) {
+            left -= days_in(p.year, m);
+            m += 1;
+        }
+        p.month = m;
+        p.day = left;
     }
     if p.day < 1 || p.day > days_in(p.year, p.month) {
         return Err(format!(
