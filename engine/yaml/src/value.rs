@@ -109,6 +109,8 @@ pub struct List {
     pub elem: ElemType,
     /// The items.
     pub items: Vec<Value>,
+    /// A Go nil slice: empty, but JSON/YAML `null` and `%#v` `[]T(nil)`.
+    pub nil: bool,
 }
 
 /// A Go `map[string]T`: sorted keys (Go prints and ranges maps in key order),
@@ -327,12 +329,26 @@ impl Value {
         Value::List(Arc::new(List {
             elem: ElemType::Interface,
             items,
+            nil: false,
+        }))
+    }
+
+    /// A Go nil slice of the given element type (`[]interface {}(nil)`).
+    pub fn nil_list(elem: ElemType) -> Value {
+        Value::List(Arc::new(List {
+            elem,
+            items: Vec::new(),
+            nil: true,
         }))
     }
 
     /// A typed slice.
     pub fn typed_list(elem: ElemType, items: Vec<Value>) -> Value {
-        Value::List(Arc::new(List { elem, items }))
+        Value::List(Arc::new(List {
+            elem,
+            items,
+            nil: false,
+        }))
     }
 
     /// A new `map[string]interface {}`.
@@ -433,6 +449,7 @@ impl Value {
                 Value::List(Arc::new(List {
                     elem: l.elem.clone(),
                     items: l.items.iter().map(Value::deep_copy).collect(),
+                    nil: l.nil,
                 }))
             }
             other => other.clone(),

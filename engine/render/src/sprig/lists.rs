@@ -27,7 +27,7 @@ fn last(a: &[Value]) -> FuncResult {
 
 /// A nil `[]interface {}` (prints `[]`, encodes as `null`).
 fn nil_list() -> Value {
-    Value::list(Vec::new())
+    Value::nil_list(ElemType::Interface)
 }
 
 fn rest(a: &[Value]) -> FuncResult {
@@ -158,6 +158,11 @@ fn concat(a: &[Value]) -> FuncResult {
                 .ok_or_else(|| format!("Cannot concat type {} as list", kind_of(other)))?,
         };
         out.extend(l);
+    }
+    if a.iter()
+        .all(|v| slice_items(v).is_some_and(|l| l.is_empty()))
+    {
+        return Ok(nil_list());
     }
     Ok(iface_list(out))
 }

@@ -3,7 +3,7 @@
 //! (empty matches, `n` limits), `$name`/`${name}` expansion and error texts.
 
 use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, FuncResult};
-use helmd_yaml::Value;
+use helmd_yaml::{ElemType, Value};
 use regex::Regex;
 
 use super::{int_arg, str_arg, string_list};
@@ -345,16 +345,20 @@ fn replace_all(re: &Regex, s: &str, repl: &str, literal: bool) -> String {
     out
 }
 
+/// Go's `FindAllString`: no match (or `n == 0`) is a nil `[]string`.
 fn find_all_strings(re: &Regex, s: &str, n: i64) -> Value {
-    if n == 0 {
-        return string_list(Vec::new());
-    }
-    string_list(
+    let found: Vec<String> = if n == 0 {
+        Vec::new()
+    } else {
         find_all(re, s, n)
             .into_iter()
             .map(|(a, b)| s[a..b].to_string())
-            .collect(),
-    )
+            .collect()
+    };
+    if found.is_empty() {
+        return Value::nil_list(ElemType::String);
+    }
+    string_list(found)
 }
 
 type Compiler = fn(&str) -> Result<Regex, FuncError>;
@@ -418,7 +422,11 @@ pub(crate) fn register(f: &mut FuncMap) {
             &[S, S, ArgType::Int],
             move |_, a| -> FuncResult {
                 let re = c(str_arg(&a[0]))?;
-                Ok(string_list(split(&re, str_arg(&a[1]), int_arg(&a[2]))))
+                let n = int_arg(&a[2]);
+                if n == 0 {
+                    return Ok(Value::nil_list(ElemType::String));
+                }
+                Ok(string_list(split(&re, str_arg(&a[1]), n)))
             },
         );
     }
