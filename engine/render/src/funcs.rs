@@ -62,6 +62,11 @@ fn register_helm(funcs: &mut FuncMap) {
     funcs.insert("toYaml", Arity::Exact(1), |_, a| {
         Ok(Value::from(helmd_yaml::to_yaml(&a[0]).unwrap_or_default()))
     });
+    funcs.insert("mustToYaml", Arity::Exact(1), |_, a| {
+        helmd_yaml::to_yaml(&a[0])
+            .map(Value::from)
+            .map_err(|e| FuncError::Message(format!("error marshaling into JSON: {e}")))
+    });
     funcs.insert("toYamlPretty", Arity::Exact(1), |_, a| {
         Ok(Value::from(
             helmd_yaml::to_yaml_pretty(&a[0]).unwrap_or_default(),

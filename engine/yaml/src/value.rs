@@ -123,7 +123,7 @@ pub struct Map {
     pub name: Option<Str>,
     /// A Go nil map: empty, but JSON/YAML `null`.
     nil: bool,
-    entries: RwLock<BTreeMap<Str, Value>>,
+    entries: Arc<RwLock<BTreeMap<Str, Value>>>,
 }
 
 /// A reference to a shared map (Go maps are reference types).
@@ -141,7 +141,7 @@ impl Map {
             elem,
             name: None,
             nil: false,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 
@@ -151,7 +151,7 @@ impl Map {
             elem,
             name: None,
             nil: true,
-            entries: RwLock::new(BTreeMap::new()),
+            entries: Arc::new(RwLock::new(BTreeMap::new())),
         })
     }
 
@@ -166,7 +166,7 @@ impl Map {
             elem: ElemType::Interface,
             name: Some(Str::from(name)),
             nil: false,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 
@@ -176,6 +176,20 @@ impl Map {
             Some(n) => n.to_string(),
             None => format!("map[string]{}", self.elem.name()),
         }
+    }
+
+    /// This map converted to the unnamed `map[string]T` (Go's conversion of a
+    /// named map type when it is passed as such): same entries, shared.
+    pub fn unnamed(self: &Arc<Self>) -> MapRef {
+        if self.name.is_none() {
+            return Arc::clone(self);
+        }
+        Arc::new(Map {
+            elem: self.elem.clone(),
+            name: None,
+            nil: self.nil,
+            entries: Arc::clone(&self.entries),
+        })
     }
 
     /// Read access to the entries.
@@ -227,7 +241,7 @@ impl Map {
             elem: self.elem.clone(),
             name: self.name.clone(),
             nil: self.nil,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 }

@@ -433,6 +433,9 @@ impl<'a> State<'a> {
             _ => false,
         };
         if ok {
+            if let (ArgType::Map, Value::Map(m)) = (want, &v) {
+                return Ok(Value::Map(m.unnamed()));
+            }
             return Ok(v);
         }
         let got = if iface_nil {

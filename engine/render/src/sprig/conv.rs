@@ -51,7 +51,8 @@ fn json_fn(v: &Value, pretty: bool, raw: bool, must: bool) -> FuncResult {
     match r {
         Ok(s) if raw => Ok(Value::from(unescape_html(&s))),
         Ok(s) => Ok(Value::from(s)),
-        Err(e) if must => Err(e.to_string().into()),
+        // toRawJson panics where toPrettyJson swallows the error
+        Err(e) if must || raw => Err(e.to_string().into()),
         Err(_) => Ok(Value::str("")),
     }
 }
