@@ -11,8 +11,10 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 
+use super::duration::{duration_string, parse_duration};
 use super::str_arg;
-use super::time_fmt::{Fields, duration_string, format, parse, parse_duration};
+use super::time_fmt::{Fields, format};
+use super::time_parse::parse;
 
 const S: ArgType = ArgType::String;
 const TIME: ArgType = ArgType::Named("time.Time");

@@ -2,10 +2,12 @@
 //! its own `register`, and the conversions they share (spf13/cast rules,
 //! Sprig's `strval`, list and map views of values).
 
+mod case_style;
 mod cast;
 mod conv;
 mod dates;
 mod dicts;
+mod duration;
 mod encoding;
 mod lists;
 mod math;
@@ -14,6 +16,7 @@ mod regex;
 mod semver;
 mod strings;
 mod time_fmt;
+mod time_parse;
 mod url;
 
 use std::sync::Arc;
