@@ -23,6 +23,10 @@ pub(crate) fn camelcase(s: &str) -> String {
         out.push(c);
     }
     let Some(mut r0) = r0 else {
+        // only connectors: xstrings writes the last one twice
+        if let Some(last) = s.chars().last() {
+            out.push(last);
+        }
         return out;
     };
     for c in chars {

@@ -121,8 +121,9 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
         "nan" if lower == "nan" => return Some(f64::NAN),
         _ => {}
     }
-    if body.starts_with("0x") {
-        return parse_int_base0(s).map(|i| i as f64);
+    if let Some(hex) = body.strip_prefix("0x") {
+        let neg = lower.starts_with('-');
+        return parse_hex_float(hex).map(|f| if neg { -f } else { f });
     }
     if !body
         .chars()
@@ -139,6 +140,25 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
         s.to_string()
     };
     clean.parse().ok()
+}
+
+/// A hexadecimal float body (`1.8p3`, `ff`), as strconv reads after `0x`.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = match s.split_once('p') {
+        Some((m, e)) => (m, e.replace('_', "").parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let mant = mant.replace('_', "");
+    let (int, frac) = mant.split_once('.').unwrap_or((&mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars().chain(frac.chars()) {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let shift = exp - 4 * frac.len() as i32;
+    Some(v * 2f64.powi(shift))
 }
 
 /// cast's `ToFloat64`.

@@ -62,7 +62,16 @@ pub(crate) fn register(f: &mut FuncMap) {
         let s = str_arg(&a[0]);
         let body = s.strip_prefix(['+', '-']).unwrap_or(s);
         let ok = !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit());
-        let v = if ok { s.parse::<i64>().unwrap_or(0) } else { 0 };
+        // strconv.Atoi: out-of-range values clamp (the error is ignored)
+        let v = if !ok {
+            0
+        } else {
+            s.parse::<i64>().unwrap_or(if s.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            })
+        };
         Ok(Value::int(v))
     });
     f.insert("int", Arity::Exact(1), |_, a| Ok(Value::int(to_i64(&a[0]))));

@@ -102,16 +102,17 @@ fn translate(p: &str) -> String {
 
 /// Go's syntax error for the common mistakes, `error parsing regexp: …`.
 fn go_syntax_error(p: &str) -> Option<String> {
+    let chars: Vec<char> = p.chars().collect();
+    let text = |a: usize, b: usize| -> String { chars[a..b.min(chars.len())].iter().collect() };
     let mut depth = 0i32;
-    let bytes: Vec<char> = p.chars().collect();
     let mut i = 0;
     let mut prev_operand = false;
-    while i < bytes.len() {
-        let c = bytes[i];
+    while i < chars.len() {
+        let c = chars[i];
         match c {
             '\\' => {
-                if i + 1 >= bytes.len() {
-                    return Some("trailing backslash at end of expression: ``".into());
+                if let Some(e) = check_escape(&chars, i) {
+                    return Some(e);
                 }
                 i += 2;
                 prev_operand = true;
@@ -120,33 +121,74 @@ fn go_syntax_error(p: &str) -> Option<String> {
             '[' => {
                 let start = i;
                 i += 1;
-                if i < bytes.len() && bytes[i] == '^' {
+                if chars.get(i) == Some(&'^') {
                     i += 1;
                 }
-                if i < bytes.len() && bytes[i] == ']' {
+                if chars.get(i) == Some(&']') {
                     i += 1;
                 }
-                while i < bytes.len() && bytes[i] != ']' {
-                    if bytes[i] == '\\' {
-                        i += 1;
-                    } else if bytes[i] == '[' && bytes.get(i + 1) == Some(&':') {
-                        let tail: String = bytes[i..].iter().collect();
+                let mut prev_lit: Option<char> = None;
+                while i < chars.len() && chars[i] != ']' {
+                    let ch = chars[i];
+                    if ch == '\\' {
+                        if let Some(e) = check_escape(&chars, i) {
+                            return Some(e);
+                        }
+                        prev_lit = None;
+                        i += 2;
+                        continue;
+                    }
+                    if ch == '[' && chars.get(i + 1) == Some(&':') {
+                        let tail = text(i, chars.len());
                         if let Some(end) = tail.find(":]") {
-                            i += tail[..end].chars().count() + 1;
+                            i += tail[..end].chars().count() + 2;
+                            prev_lit = None;
+                            continue;
                         }
                     }
+                    let range_hi = chars.get(i + 1).filter(|h| **h != ']' && **h != '\\');
+                    if let (Some(lo), '-', Some(&hi)) = (prev_lit, ch, range_hi) {
+                        if hi < lo {
+                            return Some(format!(
+                                "invalid character class range: `{}`",
+                                text(i - 1, i + 2)
+                            ));
+                        }
+                        i += 2;
+                        prev_lit = None;
+                        continue;
+                    }
+                    prev_lit = Some(ch);
                     i += 1;
                 }
-                if i >= bytes.len() {
-                    let rest: String = bytes[start..].iter().collect();
-                    return Some(format!("missing closing ]: `{rest}`"));
+                if i >= chars.len() {
+                    return Some(format!("missing closing ]: `{}`", text(start, chars.len())));
                 }
                 prev_operand = true;
             }
             '(' => {
                 depth += 1;
                 prev_operand = false;
-                if bytes.get(i + 1) == Some(&'?') {
+                if chars.get(i + 1) == Some(&'?') {
+                    let mut k = i + 2;
+                    let named = chars.get(k) == Some(&'<')
+                        || (chars.get(k) == Some(&'P') && chars.get(k + 1) == Some(&'<'));
+                    if !named {
+                        while k < chars.len() && !matches!(chars[k], ')' | ':') {
+                            if !matches!(chars[k], 'i' | 'm' | 's' | 'U' | '-') {
+                                return Some(format!(
+                                    "invalid or unsupported Perl syntax: `{}`",
+                                    text(i, k + 1)
+                                ));
+                            }
+                            k += 1;
+                        }
+                        if chars.get(k) == Some(&')') {
+                            depth -= 1;
+                            i = k + 1;
+                            continue;
+                        }
+                    }
                     i += 1;
                 }
             }
@@ -162,11 +204,27 @@ fn go_syntax_error(p: &str) -> Option<String> {
                 if !prev_operand {
                     return Some(format!("missing argument to repetition operator: `{c}`"));
                 }
-                if let Some(n @ ('*' | '+')) = bytes.get(i + 1) {
+                if let Some(n @ ('*' | '+')) = chars.get(i + 1) {
                     return Some(format!("invalid nested repetition operator: `{c}{n}`"));
                 }
-                if bytes.get(i + 1) == Some(&'?') {
+                if chars.get(i + 1) == Some(&'?') {
                     i += 1;
+                }
+            }
+            '{' => {
+                if let Some((end, lo, hi)) = repeat_at(&chars, i) {
+                    if !prev_operand {
+                        return Some(format!(
+                            "missing argument to repetition operator: `{}`",
+                            text(i, end + 1)
+                        ));
+                    }
+                    if lo > 1000 || hi.is_some_and(|h| h > 1000 || h < lo) {
+                        return Some(format!("invalid repeat count: `{}`", text(i, end + 1)));
+                    }
+                    i = end;
+                } else {
+                    prev_operand = true;
                 }
             }
             _ => prev_operand = true,
@@ -177,6 +235,46 @@ fn go_syntax_error(p: &str) -> Option<String> {
         return Some(format!("missing closing ): `{p}`"));
     }
     None
+}
+
+/// A `{n}`, `{n,}` or `{n,m}` repetition at `i`: (index of `}`, n, m).
+fn repeat_at(chars: &[char], i: usize) -> Option<(usize, u64, Option<u64>)> {
+    let mut k = i + 1;
+    let num = |k: &mut usize| -> Option<u64> {
+        let start = *k;
+        while chars.get(*k).is_some_and(char::is_ascii_digit) {
+            *k += 1;
+        }
+        let digits: String = chars[start..*k].iter().collect();
+        if digits.is_empty() {
+            return None;
+        }
+        Some(digits.parse().unwrap_or(u64::MAX))
+    };
+    let lo = num(&mut k)?;
+    let hi = if chars.get(k) == Some(&',') {
+        k += 1;
+        if chars.get(k) == Some(&'}') {
+            None
+        } else {
+            Some(num(&mut k)?)
+        }
+    } else {
+        Some(lo)
+    };
+    (chars.get(k) == Some(&'}')).then_some((k, lo, hi))
+}
+
+/// Go's escape check: `invalid escape sequence: \`\\8\``.
+fn check_escape(chars: &[char], i: usize) -> Option<String> {
+    let Some(&n) = chars.get(i + 1) else {
+        return Some("trailing backslash at end of expression: ``".into());
+    };
+    let ok = (n.is_ascii_punctuation()) || "afnrtvxdDsSwWbBAzpPQE0".contains(n);
+    if ok {
+        return None;
+    }
+    Some(format!("invalid escape sequence: `\\{n}`"))
 }
 
 /// Go's `regexp.Compile`.
@@ -193,6 +291,15 @@ fn compile(p: &str) -> Result<Regex, String> {
             .unwrap_or("error: invalid syntax")
             .trim_start_matches("error: ")
             .to_string();
+        if line.starts_with("Unicode property") {
+            // Go: an unknown \p{Name} is a bad class range
+            let at = p.find("\\p").or_else(|| p.find("\\P")).unwrap_or(0);
+            let end = p[at..].find('}').map_or(p.len(), |e| at + e + 1);
+            return format!(
+                "error parsing regexp: invalid character class range: `{}`",
+                &p[at..end]
+            );
+        }
         format!("error parsing regexp: {line}: `{p}`")
     })
 }

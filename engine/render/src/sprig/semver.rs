@@ -158,9 +158,25 @@ impl Object for SemverObject {
     }
 }
 
+/// Masterminds' error for a version that does not parse.
+fn invalid_version(text: &str) -> String {
+    let pre = text.split_once('+').map_or(text, |(v, _)| v);
+    let leading_zero = pre.split_once('-').is_some_and(|(_, p)| {
+        p.split('.').any(|seg| {
+            seg.len() > 1 && seg.starts_with('0') && seg.bytes().all(|b| b.is_ascii_digit())
+        })
+    });
+    if leading_zero {
+        "version segment starts with 0".into()
+    } else {
+        INVALID.into()
+    }
+}
+
 pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("semver", Arity::Exact(1), &[ArgType::String], |_, a| {
-        let v = Version::parse(str_arg(&a[0])).ok_or(INVALID)?;
+        let text = str_arg(&a[0]);
+        let v = Version::parse(text).ok_or_else(|| invalid_version(text))?;
         Ok(Value::Object(Arc::new(SemverObject::new(v))))
     });
     f.insert_typed(
@@ -174,7 +190,8 @@ pub(crate) fn register(f: &mut FuncMap) {
                 return Err(improper().into());
             }
             let c = Constraint::parse(text).map_err(|_| improper())?;
-            let v = Version::parse(str_arg(&a[1])).ok_or(INVALID)?;
+            let v =
+                Version::parse(str_arg(&a[1])).ok_or_else(|| invalid_version(str_arg(&a[1])))?;
             Ok(Value::Bool(c.matches(&v)))
         },
     );

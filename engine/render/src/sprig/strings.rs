@@ -32,6 +32,17 @@ pub(crate) fn go_lower(c: char) -> char {
     }
 }
 
+/// Go's `unicode.ToTitle` (differs from upper case for the Latin digraphs).
+fn go_title(c: char) -> char {
+    match c {
+        '\u{1c4}'..='\u{1c6}' => '\u{1c5}',
+        '\u{1c7}'..='\u{1c9}' => '\u{1c8}',
+        '\u{1ca}'..='\u{1cc}' => '\u{1cb}',
+        '\u{1f1}'..='\u{1f3}' => '\u{1f2}',
+        _ => go_upper(c),
+    }
+}
+
 fn upper(s: &str) -> String {
     s.chars().map(go_upper).collect()
 }
@@ -54,7 +65,7 @@ fn title(s: &str) -> String {
     let mut prev = ' ';
     s.chars()
         .map(|c| {
-            let out = if sep(prev) { go_upper(c) } else { c };
+            let out = if sep(prev) { go_title(c) } else { c };
             prev = c;
             out
         })

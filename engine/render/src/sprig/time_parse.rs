@@ -85,7 +85,7 @@ fn parse_offset(v: &str, std: Std) -> Option<(i64, &str)> {
 /// Go's `time.Parse` for the layout elements above.
 pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
     let mut p = Parsed {
-        year: 1,
+        year: 0,
         month: 1,
         day: 1,
         ..Parsed::default()

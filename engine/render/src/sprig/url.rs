@@ -131,11 +131,18 @@ fn parse_authority(auth: &str) -> Result<(Option<UserInfo>, String), String> {
         Some(i) => (Some(&auth[..i]), &auth[i + 1..]),
         None => (None, auth),
     };
-    if let Some(i) = host.rfind(':') {
-        let port = &host[i + 1..];
-        if !host.starts_with('[') && !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("invalid port {} after host", go_quote(&host[i..])));
-        }
+    let port_part = if host.starts_with('[') {
+        let Some(close) = host.rfind(']') else {
+            return Err("missing ']' in host".into());
+        };
+        &host[close + 1..]
+    } else {
+        host.rfind(':').map_or("", |i| &host[i..])
+    };
+    let valid_port = port_part.is_empty()
+        || (port_part.starts_with(':') && port_part[1..].bytes().all(|b| b.is_ascii_digit()));
+    if !valid_port {
+        return Err(format!("invalid port {} after host", go_quote(port_part)));
     }
     let host = unescape(host)?;
     let user = match user {
