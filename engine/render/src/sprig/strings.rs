@@ -441,7 +441,7 @@ pub(crate) fn register(f: &mut FuncMap) {
         let parts: Vec<String> = a
             .iter()
             .filter(|v| !v.is_nil())
-            .map(|v| format!("'{}'", strval(v)))
+            .map(|v| format!("'{}'", helmd_gotmpl::fmt::format_v(v, false)))
             .collect();
         Ok(Value::from(parts.join(" ")))
     });
