@@ -277,8 +277,32 @@ fn check_escape(chars: &[char], i: usize) -> Option<String> {
     Some(format!("invalid escape sequence: `\\{n}`"))
 }
 
-/// Go's `regexp.Compile`.
+thread_local! {
+    /// Compiled patterns: charts call the regex functions with the same few
+    /// patterns over and over (bounded; cleared when full).
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Regex, String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+const CACHE_MAX: usize = 512;
+
+/// Go's `regexp.Compile` (cached).
 fn compile(p: &str) -> Result<Regex, String> {
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(p).cloned()) {
+        return hit;
+    }
+    let r = compile_uncached(p);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(p.to_string(), r.clone());
+    });
+    r
+}
+
+fn compile_uncached(p: &str) -> Result<Regex, String> {
     if let Some(e) = go_syntax_error(p) {
         return Err(format!("error parsing regexp: {e}"));
     }
