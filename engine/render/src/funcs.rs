@@ -67,6 +67,15 @@ fn register_helm(funcs: &mut FuncMap) {
             .map(Value::from)
             .map_err(|e| FuncError::Message(format!("error marshaling into JSON: {e}")))
     });
+    funcs.insert("toToml", Arity::Exact(1), |_, a| {
+        if a[0].is_nil() {
+            return Err("reflect: call of reflect.Value.Type on zero Value".into());
+        }
+        Ok(Value::from(crate::toml::to_toml(&a[0])))
+    });
+    funcs.insert_typed("fromToml", Arity::Exact(1), &[ArgType::String], |_, a| {
+        Ok(crate::toml::from_toml(str_arg(&a[0])))
+    });
     funcs.insert("toYamlPretty", Arity::Exact(1), |_, a| {
         Ok(Value::from(
             helmd_yaml::to_yaml_pretty(&a[0]).unwrap_or_default(),

@@ -428,6 +428,43 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     })
 }
 
+/// A TOML datetime (offset or local date-time, local date, local time) as a time.
+pub(crate) fn toml_datetime(text: &str) -> Option<Value> {
+    let t = text.replacen(' ', "T", 1);
+    let layout = if t.contains('T') {
+        if t.ends_with('Z') || t[t.find('T')?..].contains(['+', '-']) {
+            "2006-01-02T15:04:05Z07:00"
+        } else {
+            "2006-01-02T15:04:05"
+        }
+    } else if t.contains(':') {
+        "15:04:05"
+    } else {
+        "2006-01-02"
+    };
+    let local_zone = match layout {
+        "2006-01-02T15:04:05" => Some("datetime-local"),
+        "2006-01-02" => Some("date-local"),
+        "15:04:05" => Some("time-local"),
+        _ => None,
+    };
+    let parsed = to_date(layout, &t).ok()?;
+    Some(time_value(match local_zone {
+        // BurntSushi/toml: local forms live in a fixed zone named after the
+        // form, at the offset Local has now
+        Some(name) => {
+            let (off, _) = Zone::Local.info(Timestamp::now());
+            let civil_secs = parsed.secs + Zone::Local.info(parsed.ts()).0;
+            GoTime {
+                secs: civil_secs - off,
+                zone: Zone::Fixed(name.to_string(), off as i32),
+                ..parsed
+            }
+        }
+        None => parsed,
+    }))
+}
+
 fn duration_round(v: &Value) -> String {
     let d: i64 = match v {
         Value::String(s) => parse_duration(s).unwrap_or(0),

@@ -41,6 +41,11 @@ pub(crate) fn register(f: &mut FuncMap) {
     dates::register(f);
 }
 
+/// A TOML datetime as Go's BurntSushi/toml decodes it (a `time.Time`).
+pub(crate) fn toml_datetime(text: &str) -> Option<Value> {
+    dates::toml_datetime(text)
+}
+
 /// The string of a `string` parameter (the executor checked the type).
 pub(crate) fn str_arg(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
