@@ -36,6 +36,18 @@ fn translate(p: &str) -> String {
                     out.push('\\');
                     break;
                 };
+                if n.is_ascii_digit() && n != '8' && n != '9' {
+                    // Go's octal escape: the digit and up to two more
+                    let mut digits = String::from(n);
+                    while digits.len() < 3 && chars.peek().is_some_and(|c| ('0'..='7').contains(c))
+                    {
+                        digits.extend(chars.next());
+                    }
+                    let v = u32::from_str_radix(&digits, 8).unwrap_or(0);
+                    out.push_str(&format!("\\x{{{v:x}}}"));
+                    class_start = false;
+                    continue;
+                }
                 if n == 'Q' {
                     let mut lit = String::new();
                     while let Some(x) = chars.next() {
@@ -271,7 +283,11 @@ fn check_escape(chars: &[char], i: usize) -> Option<String> {
         return Some("trailing backslash at end of expression: ``".into());
     };
     let ok = (n.is_ascii_punctuation()) || "afnrtvxdDsSwWbBAzpPQE0".contains(n);
-    if ok {
+    // `\1`–`\7` followed by another octal digit is an octal escape; alone it
+    // would be a backreference, which Go rejects
+    let octal =
+        ('1'..='7').contains(&n) && chars.get(i + 2).is_some_and(|c| ('0'..='7').contains(c));
+    if ok || octal {
         return None;
     }
     Some(format!("invalid escape sequence: `\\{n}`"))
