@@ -13,6 +13,7 @@ mod lists;
 mod math;
 mod paths;
 mod regex;
+mod regex_syntax;
 mod semver;
 mod strings;
 mod time_fmt;
