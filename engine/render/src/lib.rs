@@ -11,6 +11,7 @@ mod errors;
 mod funcs;
 mod objects;
 mod sprig;
+mod toml;
 
 pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
 pub use error::{Error, Result};

@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use oracle::{Rendered, helm_render_batch, try_helm_render_batch};
 
 /// Features the differential test runs today; spec files `requires` others are Helm-checked only.
-pub const ENABLED_FEATURES: &[&str] = &[];
+pub const ENABLED_FEATURES: &[&str] = &["sprig", "sprig-crypto", "sprig-certificate-param"];
 
 /// Whether every feature `case` requires is enabled.
 pub fn is_enabled(case: &Case) -> bool {

@@ -95,6 +95,7 @@ impl Object for Certificate {
 
 pub(crate) fn register(f: &mut FuncMap) {
     use ArgType::{Any as A, Int as I, String as S};
+    const CA: ArgType = ArgType::Named("sprig.certificate");
     f.insert_typed("genCA", Arity::Exact(2), &[S, I], |_, a| {
         let key = PrivateKey::new_rsa(keys::RSA_BITS_CERT)?;
         gen_ca(str_arg(&a[0]), int_arg(&a[1]), key).map_err(|e| wrap("", e))
@@ -127,7 +128,7 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed(
         "genSignedCert",
         Arity::Exact(5),
-        &[S, A, A, I, A],
+        &[S, A, A, I, CA],
         |_, a| {
             let ca = ca_arg(&a[4])?;
             let names = SubjectNames::from_args(&a[1], &a[2])?;
@@ -138,7 +139,7 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed(
         "genSignedCertWithKey",
         Arity::Exact(6),
-        &[S, A, A, I, A, S],
+        &[S, A, A, I, CA, S],
         |_, a| {
             let ca = ca_arg(&a[4])?;
             let key =
