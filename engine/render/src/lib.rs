@@ -14,6 +14,6 @@ mod objects;
 pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
 pub use error::{Error, Result};
 pub use helmd_chart::{
-    ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
-    merge_user_values, read_chart_archive,
+    ArchiveLimits, Chart, load_chart_archive, load_chart_dir, load_chart_files, merge_user_values,
+    read_chart_archive,
 };

@@ -97,6 +97,13 @@ impl KubeVersion {
     }
 }
 
+impl KubeVersion {
+    /// The version without pre-release or build suffix (`String()` in Go).
+    pub fn normalized(&self) -> String {
+        self.normalized.clone()
+    }
+}
+
 impl Object for KubeVersion {
     fn type_name(&self) -> &str {
         "common.KubeVersion"

@@ -1,0 +1,255 @@
+//! Charts with dependencies (`tests/charts/deps/`), rendered by helmd and by Helm v4
+//! and compared byte for byte: subchart directories and nested archives, conditions,
+//! tags, aliases, import-values, globals and coalescing, library charts, schemas,
+//! kubeVersion, missing dependencies, requirements.yaml, .helmignore and a large
+//! umbrella chart. Errors must fail on both sides with the same message.
+
+use std::path::{Path, PathBuf};
+
+use helmd_oracle::{Case, Expectation, Rendered, helm_render_batch, run_differential};
+use helmd_render::{RenderOptions, load_chart_dir, render_chart};
+
+fn deps_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/charts/deps")
+}
+
+fn helmd(case: &Case) -> Rendered {
+    let opts = RenderOptions {
+        release_name: case.release_name.clone(),
+        namespace: case.namespace.clone(),
+        kube_version: case.kube_version.clone(),
+        ..RenderOptions::default()
+    };
+    let chart = load_chart_dir(&case.chart_dir).map_err(|e| e.to_string())?;
+    render_chart(&chart, &case.values_yaml, &opts).map_err(|e| e.to_string())
+}
+
+/// A case over `dir` with values documents; `fails` expects both to fail alike.
+fn case(dir: &Path, variant: &str, values: &[&str], fails: bool) -> Case {
+    let chart = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut c = Case::new(format!("deps/{}:{variant}", chart.unwrap_or_default()), dir);
+    c.values_yaml = values.iter().map(|v| v.to_string()).collect();
+    if fails {
+        c.expect = Expectation::BothFail {
+            message_contains: None,
+        };
+    }
+    c
+}
+
+/// Judges every case against Helm; error messages must be equal too.
+fn check(cases: &[Case]) {
+    let helm = helm_render_batch(cases);
+    let report = run_differential(cases, &helm, helmd);
+    let mut problems = report.details();
+    for (c, h) in cases.iter().zip(&helm) {
+        if let (Err(theirs), Err(ours)) = (h, helmd(c)) {
+            // Helm's validator reports schema violations in map order: compare line sets.
+            let lines = |s: &str| {
+                let mut l: Vec<String> = s.trim_end().lines().map(str::to_owned).collect();
+                l.sort();
+                l
+            };
+            if lines(theirs) != lines(&ours) {
+                problems.push_str(&format!(
+                    "== {}: messages differ\nhelm:  {theirs}\nhelmd: {ours}\n",
+                    c.name
+                ));
+            }
+        }
+    }
+    eprintln!("{}", report.summary());
+    assert!(problems.is_empty(), "{problems}\n{}", report.summary());
+}
+
+fn chart(name: &str) -> PathBuf {
+    deps_dir().join(name)
+}
+
+#[test]
+fn subchart_directories_render_with_their_own_scope() {
+    check(&[
+        case(&chart("subcharts"), "defaults", &[], false),
+        case(
+            &chart("subcharts"),
+            "overrides",
+            &["pay: {currency: GBP, gateway: {port: 1}}\nglobal: {domain: other.example}\n"],
+            false,
+        ),
+    ]);
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A gzipped tar of `dir` under the top-level directory `name`.
+fn package(dir: &Path, name: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all(name, dir).expect("tar");
+    tar.into_inner().expect("tar").finish().expect("gzip")
+}
+
+#[test]
+fn a_nested_chart_archive_renders_like_a_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("nested-tgz");
+    copy_dir(&chart("nested-tgz"), &root);
+    let packed = package(&root.join("_src/packed"), "packed");
+    std::fs::create_dir_all(root.join("charts")).expect("mkdir");
+    std::fs::write(root.join("charts/packed-0.3.0.tgz"), packed).expect("write");
+    check(&[
+        case(&root, "defaults", &[], false),
+        case(
+            &root,
+            "override",
+            &["packed: {greeting: bye, list: [3]}\n"],
+            false,
+        ),
+    ]);
+}
+
+#[test]
+fn conditions_and_tags_enable_and_disable_subcharts() {
+    let dir = chart("conditions-tags");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(&dir, "back-tag-on", &["tags: {back: true}\n"], false),
+        case(
+            &dir,
+            "first-condition-wins",
+            &["alpha: {enabled: false}\nfeatures: {alpha: true}\n"],
+            false,
+        ),
+        case(
+            &dir,
+            "all-tags-off",
+            &["tags: {front: false, back: false}\n"],
+            false,
+        ),
+        case(&dir, "bool-condition", &["delta: {flag: true}\n"], false),
+        case(&dir, "condition-table", &["beta: {on: {x: 1}}\n"], false),
+    ]);
+}
+
+#[test]
+fn aliases_rename_subcharts_and_versions_must_match() {
+    let dir = chart("alias");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(&dir, "fast-off", &["fast: {enabled: false}\n"], false),
+    ]);
+}
+
+#[test]
+fn import_values_copy_child_values_into_the_parent() {
+    let dir = chart("import-values");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(
+            &dir,
+            "user-overrides",
+            &["dbpool: {max: 1}\ndb: {exports: {conn: {host: other}}}\ncacheSize: 1\n"],
+            false,
+        ),
+    ]);
+}
+
+#[test]
+fn globals_flow_down_and_values_coalesce_like_helm() {
+    let dir = chart("globals");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(
+            &dir,
+            "user-nulls",
+            &["global: {region: ap, labels: null}\nmid: {nested: null, own: null}\n"],
+            false,
+        ),
+        case(
+            &dir,
+            "type-conflicts",
+            &["mid: {table: {b: 1}, scalar: {x: 1}, nulled: 1, global: {labels: 3}}\n"],
+            false,
+        ),
+        case(&dir, "subchart-section-not-a-map", &["mid: 3\n"], true),
+    ]);
+}
+
+#[test]
+fn library_charts_lend_templates_and_render_nothing() {
+    check(&[case(&chart("library"), "defaults", &[], false)]);
+}
+
+#[test]
+fn values_schemas_of_chart_and_subcharts_are_enforced() {
+    let dir = chart("schema");
+    check(&[
+        case(&dir, "valid", &[], false),
+        case(
+            &dir,
+            "parent-invalid",
+            &["replicas: 0\nname: Web1\nmode: c\n"],
+            true,
+        ),
+        case(&dir, "missing-required", &["name: null\n"], true),
+        case(
+            &dir,
+            "subchart-invalid",
+            &["sub: {port: 70000, host: 1, other: x}\n"],
+            true,
+        ),
+    ]);
+}
+
+#[test]
+fn kube_version_and_missing_dependencies_fail_like_helm_template() {
+    let mut cases = vec![
+        case(&chart("kube-version-fail"), "default-kube", &[], true),
+        case(&chart("kube-version-pass"), "default-kube", &[], false),
+        case(&chart("missing-dep"), "defaults", &[], true),
+    ];
+    for c in &mut cases {
+        c.install_checks = true;
+    }
+    check(&cases);
+}
+
+#[test]
+fn requirements_yaml_declares_dependencies_of_v1_charts() {
+    let dir = chart("requirements-v1");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(&dir, "old-off", &["old: {enabled: false}\n"], false),
+    ]);
+}
+
+#[test]
+fn helmignore_rules_drop_files_like_helm() {
+    check(&[case(&chart("helmignore"), "defaults", &[], false)]);
+}
+
+#[test]
+fn a_large_umbrella_chart_renders_identically() {
+    let dir = chart("umbrella");
+    check(&[
+        case(&dir, "defaults", &[], false),
+        case(
+            &dir,
+            "extras-off",
+            &["tags: {extras: false}\ncron: {enabled: true}\nglobal: {env: prod}\n"],
+            false,
+        ),
+    ]);
+}
