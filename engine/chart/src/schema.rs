@@ -55,7 +55,14 @@ fn to_json(v: &Value) -> serde_json::Value {
 }
 
 fn validate_one(schema: &[u8], values: &Table) -> std::result::Result<(), String> {
-    let doc: serde_json::Value = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
+    let doc: serde_json::Value = serde_json::from_slice(schema).map_err(|e| {
+        // Go's encoding/json words a truncated document this way.
+        if e.classify() == serde_json::error::Category::Eof {
+            "unexpected EOF".to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
     let url = "file:///values.schema.json";
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();

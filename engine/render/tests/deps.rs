@@ -140,6 +140,18 @@ fn conditions_and_tags_enable_and_disable_subcharts() {
         ),
         case(&dir, "bool-condition", &["delta: {flag: true}\n"], false),
         case(&dir, "condition-table", &["beta: {on: {x: 1}}\n"], false),
+        case(
+            &dir,
+            "nested-condition-on",
+            &["alpha: {inner: {on: true}}\n"],
+            false,
+        ),
+        case(
+            &dir,
+            "nested-tag-off",
+            &["alpha: {inner: {on: true}}\ntags: {deep: false}\n"],
+            false,
+        ),
     ]);
 }
 
@@ -184,6 +196,13 @@ fn globals_flow_down_and_values_coalesce_like_helm() {
             false,
         ),
         case(&dir, "subchart-section-not-a-map", &["mid: 3\n"], true),
+        case(&dir, "global-not-a-map", &["global: 3\n"], false),
+        case(
+            &dir,
+            "subchart-global-not-a-map",
+            &["mid: {global: [1]}\n"],
+            false,
+        ),
     ]);
 }
 
@@ -252,4 +271,175 @@ fn a_large_umbrella_chart_renders_identically() {
             false,
         ),
     ]);
+}
+
+/// Writes `files` (path, text) as a chart directory under `root/name`.
+fn scratch(root: &Path, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = root.join(name);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn broken_chart_yaml_and_subcharts_fail_with_helms_messages() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = ("templates/t.yaml", "v: {{ .Chart.Version }}\n");
+    let bad: &[(&str, &[(&str, &str)])] = &[
+        (
+            "no-version",
+            &[("Chart.yaml", "apiVersion: v2\nname: x\n"), t],
+        ),
+        (
+            "bad-version",
+            &[("Chart.yaml", "apiVersion: v2\nname: x\nversion: one\n"), t],
+        ),
+        (
+            "bad-type",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ntype: app\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "slash-name",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: a/b\nversion: 1.0.0\n"),
+                t,
+            ],
+        ),
+        (
+            "keywords-string",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\nkeywords: k\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "null-dependency",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [null]\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "bad-alias",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [{name: a, alias: 'a b'}]\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "duplicate-dependency",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [{name: a}, {name: b, alias: a}]\n",
+                ),
+                t,
+            ],
+        ),
+        ("no-chart-yaml", &[t]),
+        (
+            "subchart-without-chart-yaml",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                ("charts/s/values.yaml", "a: 1\n"),
+                t,
+            ],
+        ),
+        (
+            "subchart-invalid",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                ("charts/s/Chart.yaml", "apiVersion: v2\nname: s\n"),
+                t,
+            ],
+        ),
+        (
+            "stray-file-in-charts",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                ("charts/README.md", "hi\n"),
+                t,
+            ],
+        ),
+        (
+            "bad-subchart-values",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                (
+                    "charts/s/Chart.yaml",
+                    "apiVersion: v2\nname: s\nversion: 1.0.0\n",
+                ),
+                ("charts/s/values.yaml", "- a\n"),
+                t,
+            ],
+        ),
+        (
+            "double-star-ignore",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                (".helmignore", "**/x\n"),
+                t,
+            ],
+        ),
+        (
+            "bad-schema-json",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                ("values.schema.json", "{\"type\": \n"),
+                t,
+            ],
+        ),
+    ];
+    let ok: &[(&str, &[(&str, &str)])] = &[
+        (
+            "numeric-version",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.5\nappVersion: 2\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "v1-without-api-version",
+            &[("Chart.yaml", "name: x\nversion: 1.0.0\n"), t],
+        ),
+        (
+            "prov-and-hidden-in-charts",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
+                ("charts/s-1.0.0.tgz.prov", "sig\n"),
+                ("charts/.cache/a", "x\n"),
+                ("charts/_tmp/a", "x\n"),
+                t,
+            ],
+        ),
+    ];
+    let mut cases = Vec::new();
+    for (name, files) in bad {
+        cases.push(case(&scratch(tmp.path(), name, files), "load", &[], true));
+    }
+    for (name, files) in ok {
+        cases.push(case(&scratch(tmp.path(), name, files), "load", &[], false));
+    }
+    check(&cases);
 }
