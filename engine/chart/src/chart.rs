@@ -35,13 +35,43 @@ impl Chart {
         &self.metadata.name
     }
 
-    /// The CRD files under `crds/` of this chart (not its subcharts), by path.
-    pub fn crds(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files
-            .iter()
-            .filter(|(k, _)| k.starts_with("crds/"))
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
+    /// Helm's `CRDObjects`: the `.yaml`, `.yml` and `.json` files under `crds/` of
+    /// this chart, then of its subcharts, each with its path inside the chart (`name`)
+    /// and its full path (`filename`, `<chart>/charts/<sub>/crds/x.yaml`).
+    pub fn crd_objects(&self) -> Vec<Crd> {
+        let mut out = Vec::new();
+        self.collect_crds(self.name(), &mut out);
+        out
     }
+
+    fn collect_crds(&self, full_path: &str, out: &mut Vec<Crd>) {
+        for (name, data) in &self.files {
+            let manifest = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+            if name.starts_with("crds/") && manifest {
+                out.push(Crd {
+                    name: name.clone(),
+                    filename: format!("{full_path}/{name}"),
+                    data: data.clone(),
+                });
+            }
+        }
+        for dep in &self.dependencies {
+            dep.collect_crds(&format!("{full_path}/charts/{}", dep.name()), out);
+        }
+    }
+}
+
+/// A CRD file of a chart, for the manifest stage (installed before templates render).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crd {
+    /// Path inside its chart (`crds/a.yaml`).
+    pub name: String,
+    /// Path from the root chart (`shop/charts/pay/crds/a.yaml`).
+    pub filename: String,
+    /// The file.
+    pub data: Vec<u8>,
 }
 
 /// Strips a UTF-8 byte order mark (Helm does, for every chart file).

@@ -443,3 +443,38 @@ fn broken_chart_yaml_and_subcharts_fail_with_helms_messages() {
     }
     check(&cases);
 }
+
+#[test]
+fn crd_files_of_chart_and_subcharts_are_kept_like_helms_crd_objects() {
+    let dir = chart("subcharts");
+    let python = helmd_oracle::oracle::python().expect("oracle venv");
+    let script = "import helm_python, json, sys\n\
+                  c = helm_python.Chart.load(sys.argv[1])\n\
+                  print(json.dumps([[x['name'], x['filename'], x['data']] for x in c.crds]))";
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let helm: Vec<(String, String, String)> =
+        serde_json::from_slice(&out.stdout).expect("crds json");
+    let ours: Vec<(String, String, String)> = load_chart_dir(&dir)
+        .expect("load")
+        .crd_objects()
+        .into_iter()
+        .map(|c| {
+            (
+                c.name,
+                c.filename,
+                String::from_utf8_lossy(&c.data).into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, helm);
+}
