@@ -10,7 +10,8 @@ use helmd_yaml::{Map, MapRef, Str, Value};
 
 use crate::error::{Error, Result};
 use crate::errors::{exec_error, parse_error};
-use crate::objects::{Capabilities, Files, KubeVersion};
+use crate::files::Files;
+use crate::objects::{Capabilities, KubeVersion};
 use helmd_chart::{
     Chart, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
     merge_user_values, process_dependencies, validate_values,

@@ -8,6 +8,7 @@
 mod engine;
 mod error;
 mod errors;
+mod files;
 mod funcs;
 mod objects;
 
