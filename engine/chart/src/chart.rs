@@ -90,22 +90,45 @@ pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
     load_chart_files(files)
 }
 
-/// Loads a packaged chart (`.tgz`) within `limits`; nested archives get the same limits.
+/// Subcharts nest at most this deep (charts/x/charts/y/... or archives in archives).
+pub const MAX_CHART_DEPTH: usize = 32;
+
+/// Loads a packaged chart (`.tgz`) within `limits`, which nested subchart archives
+/// share: their expanded bytes and files count against the same budget.
 pub fn load_chart_archive(archive: &[u8], limits: crate::ArchiveLimits) -> Result<Chart> {
-    load_files(crate::read_chart_archive(archive, limits)?, limits)
+    let mut budget = limits;
+    load_archive(archive, &mut budget, 0)
 }
 
 /// Loads a chart from its files, keyed by path relative to the chart root (what a
 /// directory walk or an archive yields), subcharts under `charts/` included.
 pub fn load_chart_files(all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
-    load_files(all, crate::ArchiveLimits::default())
+    load_files(all, &mut crate::ArchiveLimits::default(), 0)
+}
+
+/// Reads one (possibly nested) archive within what is left of `budget`.
+fn load_archive(data: &[u8], budget: &mut crate::ArchiveLimits, depth: usize) -> Result<Chart> {
+    let files = crate::read_chart_archive(data, *budget)?;
+    let bytes: u64 = files.values().map(|v| v.len() as u64).sum();
+    budget.max_decompressed_bytes = budget.max_decompressed_bytes.saturating_sub(bytes);
+    budget.max_files = budget.max_files.saturating_sub(files.len());
+    load_files(files, budget, depth)
 }
 
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(strip_bom(data)).into_owned()
 }
 
-fn load_files(all: BTreeMap<String, Vec<u8>>, limits: crate::ArchiveLimits) -> Result<Chart> {
+fn load_files(
+    all: BTreeMap<String, Vec<u8>>,
+    budget: &mut crate::ArchiveLimits,
+    depth: usize,
+) -> Result<Chart> {
+    if depth > MAX_CHART_DEPTH {
+        return Err(Error::Chart(format!(
+            "subcharts nest deeper than {MAX_CHART_DEPTH} levels"
+        )));
+    }
     let mut metadata: Option<Metadata> = None;
     if let Some(raw) = all.get("Chart.yaml") {
         metadata = Some(Metadata::parse(&text(raw))?);
@@ -187,10 +210,10 @@ fn load_files(all: BTreeMap<String, Vec<u8>>, limits: crate::ArchiveLimits) -> R
                     chart.name()
                 )));
             };
-            load_chart_archive(data, limits).map_err(wrap)?
+            load_archive(data, budget, depth + 1).map_err(wrap)?
         } else {
             let inner = files.into_iter().filter(|(k, _)| !k.is_empty()).collect();
-            load_files(inner, limits).map_err(wrap)?
+            load_files(inner, budget, depth + 1).map_err(wrap)?
         };
         chart.dependencies.push(loaded);
     }
