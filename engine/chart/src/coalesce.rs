@@ -2,11 +2,16 @@
 //! nested maps merge, each subchart gets its section with `global` copied in,
 //! `null` deletes when coalescing and survives when merging. Helm's warnings
 //! (type conflicts it skips) are not reported.
+//!
+//! Maps are changed in place and shared exactly where Helm's Go code shares
+//! them (deep copies of user and chart values, a shallow copy per global
+//! table), so Helm's side effects come out the same: a subchart's nested
+//! global defaults leak into the parent's `global` two levels down.
 
 use std::collections::BTreeMap;
 
 use helmd_gotmpl::fmt::format_v;
-use helmd_yaml::{Str, Value};
+use helmd_yaml::{Map, MapRef, Str, Value};
 
 use crate::chart::Chart;
 use crate::error::{Error, Result};
@@ -28,16 +33,16 @@ fn is_table(v: &Value) -> bool {
 
 /// Helm's `CoalesceValues`: `vals` over the chart's defaults and its subcharts'.
 pub fn coalesce_values(chart: &Chart, vals: &Table) -> Result<Table> {
-    let mut dest = deep(vals);
-    coalesce(chart, &mut dest, "", false)?;
-    Ok(dest)
+    let dest = Map::new(deep(vals));
+    coalesce(chart, &dest, "", false)?;
+    Ok(dest.read().clone())
 }
 
 /// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
 pub fn merge_values(chart: &Chart, vals: &Table) -> Result<Table> {
-    let mut dest = deep(vals);
-    coalesce(chart, &mut dest, "", true)?;
-    Ok(dest)
+    let dest = Map::new(deep(vals));
+    coalesce(chart, &dest, "", true)?;
+    Ok(dest.read().clone())
 }
 
 fn deep(t: &Table) -> Table {
@@ -52,7 +57,7 @@ fn concat(a: &str, b: &str) -> String {
     }
 }
 
-fn coalesce(chart: &Chart, dest: &mut Table, prefix: &str, merge: bool) -> Result<()> {
+fn coalesce(chart: &Chart, dest: &MapRef, prefix: &str, merge: bool) -> Result<()> {
     coalesce_own(chart, dest, merge);
     coalesce_deps(chart, dest, prefix, merge)
 }
@@ -66,107 +71,106 @@ fn go_t(v: &Value) -> String {
     }
 }
 
-fn coalesce_deps(chart: &Chart, dest: &mut Table, prefix: &str, merge: bool) -> Result<()> {
+fn as_map(v: &Value) -> Option<MapRef> {
+    match v {
+        Value::Map(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+fn coalesce_deps(chart: &Chart, dest: &MapRef, prefix: &str, merge: bool) -> Result<()> {
     for sub in &chart.dependencies {
         let name = sub.name();
-        let mut dv = match dest.get(name) {
-            None => Table::new(),
-            Some(v) => match table(v) {
-                Some(t) => t,
-                None => {
-                    return Err(Error::Values(format!(
-                        "type mismatch on {name}: {}",
-                        go_t(v)
-                    )));
-                }
-            },
+        let dv = match dest.get(name) {
+            None => {
+                let fresh = Map::new(Table::new());
+                dest.insert(name, Value::Map(fresh.clone()));
+                fresh
+            }
+            Some(v) => as_map(&v)
+                .ok_or_else(|| Error::Values(format!("type mismatch on {name}: {}", go_t(&v))))?,
         };
         let sub_prefix = concat(prefix, chart.name());
-        coalesce_globals(&mut dv, dest);
-        coalesce(sub, &mut dv, &sub_prefix, merge)?;
-        dest.insert(Str::from(name), Value::map(dv));
+        coalesce_globals(&dv, dest);
+        coalesce(sub, &dv, &sub_prefix, merge)?;
     }
     Ok(())
 }
 
 /// Copies the parent's `global` into a subchart's section (parent entries win).
-fn coalesce_globals(dest: &mut Table, src: &Table) {
-    let mut dg = match dest.get("global") {
-        None => Table::new(),
-        Some(v) => match table(v) {
-            Some(t) => t,
+fn coalesce_globals(dest: &MapRef, src: &MapRef) {
+    let dg = match dest.get("global") {
+        None => Map::new(Table::new()),
+        Some(v) => match as_map(&v) {
+            Some(m) => m,
             None => return,
         },
     };
     let sg = match src.get("global") {
-        None => Table::new(),
-        Some(v) => match table(v) {
-            Some(t) => t,
+        None => Map::new(Table::new()),
+        Some(v) => match as_map(&v) {
+            Some(m) => m,
             None => return,
         },
     };
-    for (key, val) in sg {
-        if let Some(mut vv) = table(&val) {
+    for (key, val) in sg.entries() {
+        if let Some(m) = as_map(&val) {
+            // A shallow copy: nested tables stay shared with the parent's global.
+            let vv = Map::new(m.read().clone());
             match dg.get(&key) {
-                None => {
-                    dg.insert(key, Value::map(vv));
-                }
+                None => dg.insert(key, Value::Map(vv)),
                 Some(destv) => {
-                    if let Some(dm) = table(destv) {
-                        coalesce_tables(&mut vv, dm, true);
-                        dg.insert(key, Value::map(vv));
+                    if let Some(dm) = as_map(&destv) {
+                        coalesce_tables(&vv, &dm, true);
+                        dg.insert(key, Value::Map(vv));
                     }
                 }
             }
-        } else if dg.get(&key).is_some_and(is_table) {
+        } else if dg.get(&key).is_some_and(|v| is_table(&v)) {
             // Helm skips a scalar over a table.
         } else {
             dg.insert(key, val);
         }
     }
-    dest.insert(Str::from("global"), Value::map(dg));
+    dest.insert("global", Value::Map(dg));
 }
 
-/// Removes `null` entries, recursively.
-pub(crate) fn clean_nils(t: &mut Table) {
-    t.retain(|_, v| !v.is_nil());
-    for v in t.values_mut() {
-        if let Some(mut inner) = table(v) {
-            clean_nils(&mut inner);
-            *v = Value::map(inner);
+/// Removes `null` entries in place, recursively.
+pub(crate) fn clean_nils(t: &MapRef) {
+    t.write().retain(|_, v| !v.is_nil());
+    for (_, v) in t.entries() {
+        if let Some(inner) = as_map(&v) {
+            clean_nils(&inner);
         }
     }
 }
 
 /// The chart's own defaults under `v` (Helm's `coalesceValues`).
-fn coalesce_own(chart: &Chart, v: &mut Table, merge: bool) {
-    let Some(defaults) = table(&chart.values.deep_copy()) else {
+fn coalesce_own(chart: &Chart, v: &MapRef, merge: bool) {
+    let Value::Map(defaults) = chart.values.deep_copy() else {
         return;
     };
-    for (key, val) in defaults {
-        match v.get(&key).cloned() {
+    for (key, val) in defaults.entries() {
+        match v.get(&key) {
             Some(value) => {
                 if value.is_nil() && !merge {
-                    v.remove(&key);
-                } else if let (Some(mut dest), Some(mut src)) = (table(&value), table(&val)) {
+                    v.write().remove(&key);
+                } else if let (Some(dest), Some(src)) = (as_map(&value), as_map(&val)) {
                     // A subchart's section merges (keeps nulls) so they reach the subchart.
                     let merge = merge || chart.dependencies.iter().any(|d| *d.name() == *key);
                     if !merge {
-                        clean_nils(&mut src);
+                        clean_nils(&src);
                     }
-                    coalesce_tables(&mut dest, src, merge);
-                    v.insert(key, Value::map(dest));
+                    coalesce_tables(&dest, &src, merge);
                 }
             }
             None => {
-                let mut val = val;
                 if !merge {
                     if val.is_nil() {
                         continue;
                     }
-                    if let Some(mut t) = table(&val) {
-                        clean_nils(&mut t);
-                        val = Value::map(t);
+                    if let Some(m) = as_map(&val) {
+                        clean_nils(&m);
                     }
                 }
                 v.insert(key, val);
@@ -175,30 +179,29 @@ fn coalesce_own(chart: &Chart, v: &mut Table, merge: bool) {
     }
 }
 
-/// Helm's `coalesceTablesFullKey`: `src` under the authoritative `dst`.
-pub(crate) fn coalesce_tables(dst: &mut Table, mut src: Table, merge: bool) {
+/// Helm's `coalesceTablesFullKey`: `src` under the authoritative `dst`, in place
+/// (as in Go, `src` gets `dst`'s nulls and `dst` shares `src`'s tables).
+pub(crate) fn coalesce_tables(dst: &MapRef, src: &MapRef, merge: bool) {
     let originally_set: std::collections::BTreeSet<Str> = src
-        .iter()
+        .entries()
+        .into_iter()
         .filter(|(_, v)| !v.is_nil())
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k)
         .collect();
-    for (key, val) in dst.iter() {
+    for (key, val) in dst.entries() {
         if val.is_nil() {
-            src.insert(key.clone(), Value::Nil);
+            src.insert(key, Value::Nil);
         }
     }
-    for (key, val) in src {
+    for (key, val) in src.entries() {
         match dst.get(&key) {
             Some(dv) if !merge && dv.is_nil() && originally_set.contains(&key) => {
-                dst.remove(&key);
+                dst.write().remove(&key);
             }
-            None => {
-                dst.insert(key, val);
-            }
+            None => dst.insert(key, val),
             Some(dv) => {
-                if let (Some(s), Some(mut d)) = (table(&val), table(dv)) {
-                    coalesce_tables(&mut d, s, merge);
-                    dst.insert(key, Value::map(d));
+                if let (Some(s), Some(d)) = (as_map(&val), as_map(&dv)) {
+                    coalesce_tables(&d, &s, merge);
                 }
             }
         }
@@ -206,6 +209,6 @@ pub(crate) fn coalesce_tables(dst: &mut Table, mut src: Table, merge: bool) {
 }
 
 /// Helm's `CoalesceTables` (coalesce, `null` deletes) and `MergeTables` (merge).
-pub fn merge_tables(dst: &mut Table, src: Table, merge: bool) {
+pub fn merge_tables(dst: &MapRef, src: &MapRef, merge: bool) {
     coalesce_tables(dst, src, merge);
 }

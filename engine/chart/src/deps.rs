@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use helmd_yaml::{Str, Value};
+use helmd_yaml::{Map, MapRef, Str, Value};
 
 use crate::chart::Chart;
 use crate::coalesce::{Table, coalesce_tables, coalesce_values, merge_values, table};
@@ -147,23 +147,35 @@ fn path_value(vals: &Table, path: &str) -> Option<Value> {
 
 /// Helm's `Values.Table`: the table at a dotted path.
 fn table_at(vals: &Table, path: &str) -> Option<Table> {
-    let mut cur = vals.clone();
-    for part in path.split('.') {
-        cur = table(cur.get(part)?)?;
+    table_ref_at(vals, path).map(|m| m.read().clone())
+}
+
+/// [`table_at`], the map itself (shared, as Go's `Table` returns it).
+fn table_ref_at(vals: &Table, path: &str) -> Option<MapRef> {
+    let mut parts = path.split('.');
+    let mut cur = match vals.get(parts.next()?)? {
+        Value::Map(m) => m.clone(),
+        _ => return None,
+    };
+    for part in parts {
+        cur = match cur.get(part)? {
+            Value::Map(m) => m,
+            _ => return None,
+        };
     }
     Some(cur)
 }
 
 /// `{a: {b: data}}` for `a.b`; `data` itself for `.`.
-fn path_to_map(path: &str, data: Table) -> Table {
+fn path_to_map(path: &str, data: MapRef) -> MapRef {
     if path == "." {
         return data;
     }
     let mut cur = data;
     for part in path.split('.').rev() {
         let mut t = Table::new();
-        t.insert(Str::from(part), Value::map(cur));
-        cur = t;
+        t.insert(Str::from(part), Value::Map(cur));
+        cur = Map::new(t);
     }
     cur
 }
@@ -180,7 +192,7 @@ fn import_values(c: &mut Chart) -> Result<()> {
         return Ok(());
     }
     let cvals = merge_values(c, &Table::new())?;
-    let mut b = Table::new();
+    let b = Map::new(Table::new());
     let mut reqs = c.metadata.dependencies.take().unwrap_or_default();
     for r in &mut reqs {
         let mut out = Vec::new();
@@ -200,7 +212,7 @@ fn import_values(c: &mut Chart) -> Result<()> {
             entry.insert(Str::from("child"), Value::str(&child));
             entry.insert(Str::from("parent"), Value::str(&parent));
             out.push(Value::map(entry));
-            let Some(vv) = table_at(&cvals, &format!("{}.{child}", r.name)) else {
+            let Some(vv) = table_ref_at(&cvals, &format!("{}.{child}", r.name)) else {
                 continue;
             };
             let add = if matches!(iv, Value::String(_)) {
@@ -208,17 +220,19 @@ fn import_values(c: &mut Chart) -> Result<()> {
             } else {
                 path_to_map(&parent, vv)
             };
-            coalesce_tables(&mut b, add, true);
+            coalesce_tables(&b, &add, true);
         }
         r.import_values = out;
     }
     c.metadata.dependencies = Some(reqs);
-    let mut merged: Table = cvals
-        .iter()
-        .map(|(k, v)| (k.clone(), v.deep_copy()))
-        .collect();
-    coalesce_tables(&mut merged, b, true);
-    c.values = Value::map(merged);
+    let merged = Map::new(
+        cvals
+            .iter()
+            .map(|(k, v)| (k.clone(), v.deep_copy()))
+            .collect(),
+    );
+    coalesce_tables(&merged, &b, true);
+    c.values = Value::Map(merged);
     Ok(())
 }
 
