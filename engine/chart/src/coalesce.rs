@@ -62,11 +62,24 @@ fn coalesce(chart: &Chart, dest: &MapRef, prefix: &str, merge: bool) -> Result<(
     coalesce_deps(chart, dest, prefix, merge)
 }
 
-/// Go's `%t` of a non-table value (Helm's type-mismatch message).
+/// Go's `%t` of a non-table value (Helm's type-mismatch message): element by
+/// element for lists and maps, `%!t(type=value)` for what is not a bool.
 fn go_t(v: &Value) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Nil => "%!t(<nil>)".into(),
+        Value::List(l) => {
+            let items: Vec<String> = l.items.iter().map(go_t).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .entries()
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_t(&v)))
+                .collect();
+            format!("map[{}]", items.join(" "))
+        }
         other => format!("%!t({}={})", other.type_name(), format_v(other, false)),
     }
 }

@@ -478,3 +478,107 @@ fn crd_files_of_chart_and_subcharts_are_kept_like_helms_crd_objects() {
         .collect();
     assert_eq!(ours, helm);
 }
+
+/// A small deterministic generator (64-bit LCG) for random values trees.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+
+    /// A YAML flow value: null, scalars, lists or maps over colliding keys.
+    fn value(&mut self, depth: u32) -> String {
+        const KEYS: [&str; 6] = ["a", "b", "c", "global", "s1", "on"];
+        match self.next(if depth == 0 { 5 } else { 8 }) {
+            0 => "null".into(),
+            1 => format!("{}", self.next(100)),
+            2 => ["true", "false"][self.next(2) as usize].into(),
+            3 => format!("x{}", self.next(9)),
+            4 => format!("[{}]", self.next(9)),
+            _ => {
+                let n = self.next(4);
+                let entries: Vec<String> = (0..n)
+                    .map(|_| {
+                        let k = KEYS[self.next(KEYS.len() as u64) as usize];
+                        format!("{k}: {}", self.value(depth - 1))
+                    })
+                    .collect();
+                format!("{{{}}}", entries.join(", "))
+            }
+        }
+    }
+
+    fn doc(&mut self) -> String {
+        let mut out = String::new();
+        for key in ["a", "b", "global", "s1", "s2", "tags"] {
+            if self.next(3) > 0 {
+                out.push_str(&format!("{key}: {}\n", self.value(3)));
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn random_values_coalesce_and_enable_subcharts_like_helm() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let show = ("templates/v.yaml", "v: {{ toJson .Values }}\n");
+    let mut rng = Rng(0x5eed);
+    let mut cases = Vec::new();
+    for i in 0..60 {
+        let chart_yaml = format!(
+            "apiVersion: v2\nname: root\nversion: 1.0.0\ndependencies:\n\
+             - name: s1\n  version: 0.1.0\n  condition: s1.on,a.on\n  tags: [t{}]\n\
+             - name: s2\n  version: 0.1.0\n  tags: [t{}]\n  import-values: [e, {{child: a, parent: b}}]\n",
+            rng.next(2),
+            rng.next(2)
+        );
+        let (root_values, s1_values, s2_values, g_values) =
+            (rng.doc(), rng.doc(), rng.doc(), rng.doc());
+        let s2_values = format!("{s2_values}exports: {{e: {}}}\n", rng.value(2));
+        let user = rng.doc();
+        let dir = scratch(
+            tmp.path(),
+            &format!("random{i}"),
+            &[
+                ("Chart.yaml", &chart_yaml),
+                ("values.yaml", &root_values),
+                show,
+                (
+                    "charts/s1/Chart.yaml",
+                    "apiVersion: v2\nname: s1\nversion: 0.1.0\n",
+                ),
+                ("charts/s1/values.yaml", &s1_values),
+                ("charts/s1/templates/v.yaml", show.1),
+                (
+                    "charts/s1/charts/g/Chart.yaml",
+                    "apiVersion: v2\nname: g\nversion: 0.1.0\n",
+                ),
+                ("charts/s1/charts/g/values.yaml", &g_values),
+                ("charts/s1/charts/g/templates/v.yaml", show.1),
+                (
+                    "charts/s2/Chart.yaml",
+                    "apiVersion: v2\nname: s2\nversion: 0.1.0\n",
+                ),
+                ("charts/s2/values.yaml", &s2_values),
+                ("charts/s2/templates/v.yaml", show.1),
+            ],
+        );
+        cases.push(case(&dir, "random", &[&user], false));
+    }
+    // Whatever Helm does (render or fail), helmd must do the same.
+    let helm = helm_render_batch(&cases);
+    for (c, h) in cases.iter_mut().zip(&helm) {
+        if h.is_err() {
+            c.expect = Expectation::BothFail {
+                message_contains: None,
+            };
+        }
+    }
+    check(&cases);
+}
