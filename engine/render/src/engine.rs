@@ -142,7 +142,9 @@ fn scope(
         .iter()
         .map(|(k, v)| (k.clone(), Arc::from(v.as_slice())))
         .collect();
-    let next = Map::named("common.Values", BTreeMap::new());
+    // Helm's scope is a plain map (so `.Subcharts.x` is `map[string]interface {}`);
+    // a template runs with it as `common.Values`.
+    let next = Map::new(BTreeMap::new());
     next.insert("Chart", chart.metadata.to_value(parent.is_none()));
     next.insert("Files", Value::Object(Arc::new(Files(files))));
     next.insert("Release", shared.release.clone());
@@ -201,8 +203,9 @@ fn render_all(mut all: Vec<Renderable>) -> Result<BTreeMap<String, String>> {
         t.insert(Str::from("BasePath"), Value::str(&r.base_path));
         r.scope
             .insert("Template", Value::Map(Map::named("common.Values", t)));
+        let data = Map::named("common.Values", r.scope.read().clone());
         let text = set
-            .execute(&r.name, &Value::Map(r.scope.clone()))
+            .execute(&r.name, &Value::Map(data))
             .map_err(|e| Error::Execute(exec_error(&r.name, &e)))?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
