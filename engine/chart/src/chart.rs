@@ -188,9 +188,10 @@ fn load_files(
             }
         }
     }
-    let Some(metadata) = metadata else {
+    let Some(mut metadata) = metadata else {
         return Err(Error::Chart("Chart.yaml file is missing".into()));
     };
+    metadata.sanitize();
     metadata.validate()?;
     chart.metadata = metadata;
     for (sub, files) in subcharts {

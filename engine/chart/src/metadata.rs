@@ -241,6 +241,45 @@ impl Metadata {
         Ok(())
     }
 
+    /// What Helm's `Validate` does to the text fields first: white space
+    /// becomes a space, other unprintable characters go (annotations are kept).
+    pub fn sanitize(&mut self) {
+        for s in [
+            &mut self.name,
+            &mut self.description,
+            &mut self.home,
+            &mut self.icon,
+            &mut self.condition,
+            &mut self.tags,
+            &mut self.app_version,
+            &mut self.kube_version,
+        ] {
+            *s = sanitize(s);
+        }
+        for s in self.sources.iter_mut().chain(self.keywords.iter_mut()) {
+            *s = sanitize(s);
+        }
+        for m in &mut self.maintainers {
+            for s in [&mut m.name, &mut m.email, &mut m.url] {
+                *s = sanitize(s);
+            }
+        }
+        for d in self.dependencies.iter_mut().flatten() {
+            for s in [
+                &mut d.name,
+                &mut d.version,
+                &mut d.repository,
+                &mut d.condition,
+                &mut d.alias,
+            ] {
+                *s = sanitize(s);
+            }
+            for t in &mut d.tags {
+                *t = sanitize(t);
+            }
+        }
+    }
+
     /// Helm's `Metadata.Validate`, with its `validation: ...` messages.
     pub fn validate(&self) -> Result<()> {
         let fail = |m: String| Err(Error::Chart(format!("validation: {m}")));
@@ -369,6 +408,21 @@ impl Dependency {
         m.insert("Version".into(), Value::str(&self.version));
         Value::map(m)
     }
+}
+
+/// Go's `sanitizeString`: spaces for white space, unprintable characters dropped.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            if c.is_whitespace() {
+                Some(' ')
+            } else if c.is_control() {
+                None
+            } else {
+                Some(c)
+            }
+        })
+        .collect()
 }
 
 fn parse_list<T>(
