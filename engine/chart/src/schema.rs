@@ -83,6 +83,15 @@ fn validate_one(schema: &[u8], values: &Table) -> std::result::Result<(), String
     }
 }
 
+/// Whether boon reported one failing `allOf` branch without its `allOf` error
+/// (Helm's validator always shows `'allOf' failed` above it).
+fn bare_all_of_branch(e: &boon::ValidationError) -> bool {
+    let Some((head, index)) = e.schema_url.rsplit_once('/') else {
+        return false;
+    };
+    head.ends_with("/allOf") && index.chars().all(|c| c.is_ascii_digit())
+}
+
 /// One `- at '<pointer>': <problem>` line per leaf, nested causes indented.
 fn render(e: &boon::ValidationError, depth: usize, out: &mut String) {
     let is_group = matches!(
@@ -91,7 +100,7 @@ fn render(e: &boon::ValidationError, depth: usize, out: &mut String) {
     );
     if is_group && !e.causes.is_empty() {
         for c in &e.causes {
-            render(c, depth, out);
+            render_cause(c, depth, out);
         }
         return;
     }
@@ -102,26 +111,45 @@ fn render(e: &boon::ValidationError, depth: usize, out: &mut String) {
         e.instance_location,
         message(&e.kind)
     );
+    let nested = !matches!(e.kind, boon::ErrorKind::AllOf);
     for c in &e.causes {
-        render(c, depth + 1, out);
+        if nested {
+            render_cause(c, depth + 1, out);
+        } else {
+            render(c, depth + 1, out);
+        }
     }
 }
 
-/// A JSON number as Go's message printer shows it: thousands grouped.
-fn number(n: &serde_json::Number) -> String {
-    let plain = n.to_string();
-    let (sign, digits) = match plain.strip_prefix('-') {
-        Some(d) => ("-", d),
-        None => ("", plain.as_str()),
-    };
-    let (int, frac) = match digits.split_once('.') {
-        Some((i, f)) if f.chars().all(|c| c == '0') => (i, ""),
-        Some((i, f)) => (i, f),
-        None => (digits, ""),
-    };
-    if !int.chars().all(|c| c.is_ascii_digit()) {
-        return plain;
+/// [`render`], restoring the `allOf` level boon leaves out for a single failing branch.
+fn render_cause(e: &boon::ValidationError, depth: usize, out: &mut String) {
+    if bare_all_of_branch(e) {
+        let _ = writeln!(
+            out,
+            "{}- at '{}': 'allOf' failed",
+            "  ".repeat(depth),
+            e.instance_location
+        );
+        render(e, depth + 1, out);
+    } else {
+        render(e, depth, out);
     }
+}
+
+/// A number as Helm's validator prints it: Go's `%v` of a float64 through
+/// golang.org/x/text's printer (`70,000`, `1.234567×10⁰⁶`, `1×10⁻⁰⁵`).
+fn number(n: &serde_json::Number) -> String {
+    let f = n.as_f64().unwrap_or_default();
+    let go = helmd_gotmpl::fmt::format_v(&Value::Float(f), false);
+    let (mantissa, exponent) = match go.split_once('e') {
+        Some((m, e)) => (m.to_string(), Some(e.to_string())),
+        None => (go, None),
+    };
+    let (sign, digits) = match mantissa.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", mantissa.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -129,11 +157,31 @@ fn number(n: &serde_json::Number) -> String {
         }
         grouped.push(c);
     }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
+    let mut out = format!("{sign}{grouped}");
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
     }
+    if let Some(e) = exponent {
+        out.push_str("×10");
+        for c in e.chars() {
+            out.push(match c {
+                '-' => '⁻',
+                '0' => '⁰',
+                '1' => '¹',
+                '2' => '²',
+                '3' => '³',
+                '4' => '⁴',
+                '5' => '⁵',
+                '6' => '⁶',
+                '7' => '⁷',
+                '8' => '⁸',
+                '9' => '⁹',
+                _ => continue,
+            });
+        }
+    }
+    out
 }
 
 fn quoted<S: AsRef<str>>(items: &[S]) -> String {
@@ -144,10 +192,12 @@ fn quoted<S: AsRef<str>>(items: &[S]) -> String {
         .join(", ")
 }
 
-/// A JSON value in a message: strings quoted, others as JSON.
+/// A JSON value in a message: strings quoted, numbers as [`number`], null as `<nil>`.
 fn json_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => format!("'{s}'"),
+        serde_json::Value::Number(n) => number(n),
+        serde_json::Value::Null => "<nil>".into(),
         other => other.to_string(),
     }
 }
@@ -205,11 +255,18 @@ fn message(kind: &boon::ErrorKind) -> String {
         K::Format { got, want, .. } => format!("{} is not valid {want}", json_value(got)),
         K::UniqueItems { got } => format!("items at {} and {} are equal", got[0], got[1]),
         K::FalseSchema => "false schema".into(),
-        K::Not => "not failed".into(),
-        K::AllOf => "allOf failed".into(),
-        K::AnyOf => "anyOf failed".into(),
-        K::OneOf(None) => "oneOf failed, none matched".into(),
-        K::OneOf(Some((a, b))) => format!("oneOf failed, subschemas {a}, {b} matched"),
+        K::Not => "'not' failed".into(),
+        K::AllOf => "'allOf' failed".into(),
+        K::AnyOf => "'anyOf' failed".into(),
+        K::OneOf(None) => "'oneOf' failed, none matched".into(),
+        K::OneOf(Some((a, b))) => format!("'oneOf' failed, subschemas {a}, {b} matched"),
+        K::DependentRequired { prop, missing } | K::Dependency { prop, missing } => {
+            format!(
+                "properties {} required, if '{prop}' exists",
+                quoted(missing)
+            )
+        }
+        K::PropertyName { prop } => format!("invalid propertyName '{prop}'"),
         other => other.to_string(),
     }
 }
