@@ -254,3 +254,10 @@ fn crd_files_of_chart_and_subcharts_are_kept_like_helms_crd_objects() {
         .collect();
     assert_eq!(ours, helm);
 }
+
+#[test]
+fn the_deps_area_loads_as_a_corpus_and_agrees_with_helm() {
+    let corpus = helmd_oracle::Corpus::load_areas(&["deps"]).expect("corpus");
+    assert!(corpus.cases.len() >= 14, "{} cases", corpus.cases.len());
+    check(&corpus.cases);
+}
