@@ -126,9 +126,15 @@ fn scope(
     let (path, own_values) = match parent {
         None => (chart.name().to_string(), values.clone()),
         Some((parent_path, parent_values)) => {
-            let section = parent_values
-                .as_map()
-                .and_then(|m| m.get(chart.name()))
+            // Helm looks the section up as a dotted path, so `my.sub` reads `my: {sub:}`.
+            let section = chart
+                .name()
+                .split('.')
+                .try_fold(parent_values.clone(), |cur, part| {
+                    cur.as_map()
+                        .and_then(|m| m.get(part))
+                        .filter(|v| matches!(v, Value::Map(_)))
+                })
                 .and_then(|v| v.as_map().map(|m| m.read().clone()))
                 .unwrap_or_default();
             (
