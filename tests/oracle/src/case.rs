@@ -45,7 +45,9 @@ pub struct Case {
     pub requires: Vec<String>,
     /// Also run Helm's install checks (`helm template` runs them, the engine alone
     /// does not): dependencies missing from `charts/` and the chart's `kubeVersion`.
-    /// Helm's error wins; the rendered files still come from the engine.
+    /// Helm's error wins; the rendered files still come from the engine. The
+    /// install always targets Helm's default Kubernetes (`v1.36.0`), so such a case
+    /// must not set `kube_version`.
     pub install_checks: bool,
 }
 
