@@ -181,33 +181,52 @@ impl Rng {
         (self.0 >> 33) % n
     }
 
-    /// A YAML flow value: null, scalars, lists or maps over colliding keys.
-    fn value(&mut self, depth: u32) -> String {
-        const KEYS: [&str; 6] = ["a", "b", "c", "global", "s1", "on"];
+    /// A YAML flow value for `key`: subchart sections and `global` are maps
+    /// (now and then null), `tags` maps tag names to booleans, anything else is
+    /// null, a scalar, a list or a map over colliding keys.
+    fn value(&mut self, key: &str, depth: u32) -> String {
+        const SECTIONS: [&str; 7] = ["s1", "s2", "x1", "x2", "g", "global", "exports"];
+        if key == "tags" {
+            return format!("{{t0: {}, t1: {}}}", self.next(2) == 0, self.next(3) == 0);
+        }
+        if SECTIONS.contains(&key) {
+            return if self.next(10) == 0 {
+                "null".into()
+            } else {
+                self.map(depth.max(1))
+            };
+        }
         match self.next(if depth == 0 { 5 } else { 8 }) {
             0 => "null".into(),
             1 => format!("{}", self.next(100)),
             2 => ["true", "false"][self.next(2) as usize].into(),
             3 => format!("x{}", self.next(9)),
             4 => format!("[{}]", self.next(9)),
-            _ => {
-                let n = self.next(4);
-                let entries: Vec<String> = (0..n)
-                    .map(|_| {
-                        let k = KEYS[self.next(KEYS.len() as u64) as usize];
-                        format!("{k}: {}", self.value(depth - 1))
-                    })
-                    .collect();
-                format!("{{{}}}", entries.join(", "))
-            }
+            _ => self.map(depth),
         }
+    }
+
+    fn map(&mut self, depth: u32) -> String {
+        const KEYS: [&str; 10] = [
+            "a", "b", "c", "on", "e", "global", "g", "x1", "exports", "enabled",
+        ];
+        let n = self.next(4);
+        let entries: Vec<String> = (0..n)
+            .map(|_| {
+                let k = KEYS[self.next(KEYS.len() as u64) as usize];
+                format!("{k}: {}", self.value(k, depth.saturating_sub(1)))
+            })
+            .collect();
+        format!("{{{}}}", entries.join(", "))
     }
 
     fn doc(&mut self) -> String {
         let mut out = String::new();
-        for key in ["a", "b", "global", "s1", "s2", "tags"] {
+        for key in [
+            "a", "b", "global", "s1", "s2", "tags", "x1", "x2", "g", "exports",
+        ] {
             if self.next(3) > 0 {
-                out.push_str(&format!("{key}: {}\n", self.value(3)));
+                out.push_str(&format!("{key}: {}\n", self.value(key, 3)));
             }
         }
         out
@@ -230,7 +249,7 @@ fn random_values_coalesce_and_enable_subcharts_like_helm() {
         );
         let (root_values, s1_values, s2_values, g_values) =
             (rng.doc(), rng.doc(), rng.doc(), rng.doc());
-        let s2_values = format!("{s2_values}exports: {{e: {}}}\n", rng.value(2));
+        let s2_values = format!("{s2_values}exports: {{e: {}}}\n", rng.map(2));
         let user = rng.doc();
         let dir = scratch(
             tmp.path(),
@@ -263,6 +282,12 @@ fn random_values_coalesce_and_enable_subcharts_like_helm() {
     }
     // Whatever Helm does (render or fail), helmd must do the same.
     let helm = helm_render_batch(&cases);
+    let rendered = helm.iter().filter(|h| h.is_ok()).count();
+    eprintln!("Helm rendered {rendered} of {} random cases", cases.len());
+    assert!(
+        rendered * 2 >= cases.len(),
+        "most random cases should render"
+    );
     for (c, h) in cases.iter_mut().zip(&helm) {
         if h.is_err() {
             c.expect = Expectation::BothFail {
@@ -360,4 +385,71 @@ fn schema_violations_read_like_helms_validator() {
         all.push(case(&dir, "schema", &[&format!("v: {value}\n")], fails));
     }
     check(&all);
+}
+
+#[test]
+fn random_values_over_aliased_and_nested_subcharts_agree_with_helm() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let show = (
+        "templates/v.yaml",
+        "v: {{ toJson .Values }} {{ toJson .Chart.Dependencies }}\n",
+    );
+    let mut rng = Rng(0xa11a5);
+    let mut cases = Vec::new();
+    for i in 0..40 {
+        let chart_yaml = format!(
+            "apiVersion: v2\nname: root\nversion: 1.0.0\ndependencies:\n\
+             - name: s1\n  version: ~0.1.0\n  alias: x1\n  condition: x1.on,a.on\n  import-values: [e, {{child: g, parent: fromg}}]\n\
+             - name: s1\n  version: ~0.1.0\n  alias: x2\n  tags: [t{}]\n\
+             - name: s2\n  version: 0.1.0\n  condition: s2.on,x1.on\n  import-values: [{{child: a.b, parent: {}}}]\n",
+            rng.next(2),
+            ["deep.path", ".", "a"][rng.next(3) as usize],
+        );
+        let s1_chart = "apiVersion: v2\nname: s1\nversion: 0.1.3\ndependencies:\n- name: g\n  condition: g.on\n  import-values: [e]\n";
+        let (root_values, s1_values, s2_values, g_values) =
+            (rng.doc(), rng.doc(), rng.doc(), rng.doc());
+        let s1_values = format!("{s1_values}exports: {{e: {}}}\n", rng.map(2));
+        let g_values = format!("{g_values}exports: {{e: {}}}\n", rng.map(2));
+        let user = rng.doc();
+        let dir = scratch(
+            tmp.path(),
+            &format!("aliased{i}"),
+            &[
+                ("Chart.yaml", &chart_yaml),
+                ("values.yaml", &root_values),
+                show,
+                ("charts/s1/Chart.yaml", s1_chart),
+                ("charts/s1/values.yaml", &s1_values),
+                ("charts/s1/templates/v.yaml", show.1),
+                (
+                    "charts/s1/charts/g/Chart.yaml",
+                    "apiVersion: v2\nname: g\nversion: 0.1.0\n",
+                ),
+                ("charts/s1/charts/g/values.yaml", &g_values),
+                ("charts/s1/charts/g/templates/v.yaml", show.1),
+                (
+                    "charts/s2/Chart.yaml",
+                    "apiVersion: v2\nname: s2\nversion: 0.1.0\n",
+                ),
+                ("charts/s2/values.yaml", &s2_values),
+                ("charts/s2/templates/v.yaml", show.1),
+            ],
+        );
+        cases.push(case(&dir, "aliased", &[&user], false));
+    }
+    let helm = helm_render_batch(&cases);
+    let rendered = helm.iter().filter(|h| h.is_ok()).count();
+    eprintln!("Helm rendered {rendered} of {} random cases", cases.len());
+    assert!(
+        rendered * 2 >= cases.len(),
+        "most random cases should render"
+    );
+    for (c, h) in cases.iter_mut().zip(&helm) {
+        if h.is_err() {
+            c.expect = Expectation::BothFail {
+                message_contains: None,
+            };
+        }
+    }
+    check(&cases);
 }
