@@ -133,6 +133,9 @@ impl Reader<'_> {
                 .map(|v| match v {
                     Value::String(s) => Ok(s.to_string()),
                     Value::Nil => Ok(String::new()),
+                    Value::Bool(_) | Value::Int(..) | Value::Uint(..) | Value::Float(_) => {
+                        Ok(format_v(v, false))
+                    }
                     other => Err(unmarshal_error(
                         self.file,
                         json_kind(other),
@@ -169,6 +172,12 @@ impl Metadata {
     pub fn parse(text: &str) -> Result<Metadata> {
         let doc = helmd_yaml::parse_yaml(text)
             .map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {e}")))?;
+        if !matches!(doc, Value::Nil | Value::Map(_)) {
+            return Err(Error::Chart(format!(
+                "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type v2.Metadata",
+                json_kind(&doc)
+            )));
+        }
         let map = doc.as_map();
         let r = Reader {
             map,
@@ -215,6 +224,14 @@ impl Metadata {
         }
         if let Some(v) = r.get("maintainers") {
             md.maintainers = parse_list(&v, "Metadata.maintainers", |item| {
+                if !matches!(item, Value::Map(_) | Value::Nil) {
+                    return Err(unmarshal_error(
+                        "Chart.yaml",
+                        json_kind(item),
+                        "Metadata.maintainers",
+                        "v2.Maintainer",
+                    ));
+                }
                 let r = Reader {
                     map: item.as_map(),
                     file: "Chart.yaml",
@@ -436,7 +453,7 @@ fn parse_list<T>(
             "Chart.yaml",
             json_kind(other),
             field,
-            "[]*chart.Maintainer",
+            "[]*v2.Maintainer",
         )),
     }
 }
@@ -456,7 +473,7 @@ fn parse_dependencies(
                 file,
                 json_kind(&other),
                 "Metadata.dependencies",
-                "[]*chart.Dependency",
+                "[]*v2.Dependency",
             ));
         }
     };
@@ -467,10 +484,18 @@ fn parse_dependencies(
                 "validation: dependencies must not contain empty or null nodes".into(),
             ));
         }
+        if !matches!(item, Value::Map(_)) {
+            return Err(unmarshal_error(
+                file,
+                json_kind(item),
+                "Metadata.dependencies",
+                "v2.Dependency",
+            ));
+        }
         let r = Reader {
             map: item.as_map(),
             file,
-            owner: "Dependency",
+            owner: "Dependency.dependencies",
         };
         let import_values = match r.get("import-values") {
             None => Vec::new(),
@@ -479,7 +504,7 @@ fn parse_dependencies(
                 return Err(unmarshal_error(
                     file,
                     json_kind(&v),
-                    "Dependency.import-values",
+                    "Dependency.dependencies.import-values",
                     "[]interface {}",
                 ));
             }

@@ -125,6 +125,54 @@ fn broken_chart_yaml_and_subcharts_fail_with_helms_messages() {
             ],
         ),
         (
+            "maintainer-string",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\nmaintainers: [bob]\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "dependency-tags-string",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [{name: a, tags: t}]\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "dependency-imports-string",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [{name: a, import-values: x}]\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "dependencies-map",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: {a: 1}\n",
+                ),
+                t,
+            ],
+        ),
+        (
+            "name-list",
+            &[
+                ("Chart.yaml", "apiVersion: v2\nname: [x]\nversion: 1.0.0\n"),
+                t,
+            ],
+        ),
+        ("chart-yaml-list", &[("Chart.yaml", "- a\n"), t]),
+        (
             "bad-schema-json",
             &[
                 ("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n"),
@@ -142,6 +190,16 @@ fn broken_chart_yaml_and_subcharts_fail_with_helms_messages() {
                     "apiVersion: v2\nname: x\nversion: 1.5\nappVersion: 2\n",
                 ),
                 t,
+            ],
+        ),
+        (
+            "scalars-as-strings",
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: 2\nname: 123\nversion: 1.0.0\nappVersion: 1.10\nannotations: {a: 1}\ndescription: 5\nkeywords: [1, true]\ndeprecated: yes\n",
+                ),
+                ("templates/t.yaml", "v: {{ toJson .Chart }}\n"),
             ],
         ),
         (
@@ -166,6 +224,21 @@ fn broken_chart_yaml_and_subcharts_fail_with_helms_messages() {
     for (name, files) in ok {
         cases.push(case(&scratch(tmp.path(), name, files), "load", &[], false));
     }
+    // A numeric kubeVersion is its text ("1.2": ~1.2), checked like any other.
+    let kube = scratch(
+        tmp.path(),
+        "kube-version-number",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: x\nversion: 1.0.0\nkubeVersion: 1.2\n",
+            ),
+            t,
+        ],
+    );
+    let mut kube = case(&kube, "load", &[], true);
+    kube.install_checks = true;
+    cases.push(kube);
     check(&cases);
 }
 
