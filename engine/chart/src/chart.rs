@@ -86,7 +86,7 @@ pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
         Err(_) => IgnoreRules::defaults(),
     };
     let mut files = BTreeMap::new();
-    walk(dir, dir, &rules, &mut files)?;
+    walk(dir, dir, &rules, &mut files, 0)?;
     load_chart_files(files)
 }
 
@@ -227,7 +227,16 @@ fn walk(
     dir: &Path,
     rules: &IgnoreRules,
     files: &mut BTreeMap<String, Vec<u8>>,
+    depth: usize,
 ) -> Result<()> {
+    // Symbolic links are followed like Helm does; a loop must not recurse forever.
+    if depth > 4 * MAX_CHART_DEPTH {
+        return Err(Error::Chart(format!(
+            "{}: directories nest deeper than {} levels (a symbolic link loop?)",
+            dir.display(),
+            4 * MAX_CHART_DEPTH
+        )));
+    }
     let io = |path: &Path| {
         let path = path.display().to_string();
         move |source| Error::Io { path, source }
@@ -246,7 +255,7 @@ fn walk(
             continue;
         }
         if is_dir {
-            walk(root, &p, rules, files)?;
+            walk(root, &p, rules, files, depth + 1)?;
         } else {
             files.insert(rel, std::fs::read(&p).map_err(io(&p))?);
         }

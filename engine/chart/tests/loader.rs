@@ -107,3 +107,22 @@ fn requirements_yaml_gives_v1_charts_their_dependencies() {
         .collect();
     assert_eq!(crds, ["old/charts/dep/crds/a.yaml"]);
 }
+
+#[test]
+fn a_symbolic_link_loop_in_a_chart_directory_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("c");
+    std::fs::create_dir_all(root.join("files")).expect("mkdir");
+    std::fs::write(root.join("Chart.yaml"), chart_yaml("c")).expect("write");
+    std::os::unix::fs::symlink(&root, root.join("files/loop")).expect("symlink");
+    let err = helmd_chart::load_chart_dir(&root)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    // Linux refuses the path after 40 links; the depth guard covers the rest.
+    assert!(
+        err.contains("symbolic link"),
+        "{}",
+        err.chars().take(300).collect::<String>()
+    );
+}
