@@ -8,6 +8,7 @@
 mod engine;
 mod error;
 mod errors;
+mod files;
 mod funcs;
 mod objects;
 mod sprig;
@@ -16,6 +17,6 @@ mod toml;
 pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
 pub use error::{Error, Result};
 pub use helmd_chart::{
-    ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
-    merge_user_values, read_chart_archive,
+    ArchiveLimits, Chart, load_chart_archive, load_chart_dir, load_chart_files, merge_user_values,
+    read_chart_archive,
 };
