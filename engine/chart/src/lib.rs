@@ -6,9 +6,14 @@
 mod archive;
 mod chart;
 mod error;
+mod strvals;
 mod values;
 
 pub use archive::{ArchiveLimits, read_chart_archive};
 pub use chart::{Chart, load_chart_archive, load_chart_dir, load_chart_files};
 pub use error::{Error, Result};
+pub use strvals::{
+    FileReader, ValueOptions, Values, merge_values, parse_set, parse_set_file, parse_set_json,
+    parse_set_literal, parse_set_string,
+};
 pub use values::{coalesce, merge_user_values, values_error};

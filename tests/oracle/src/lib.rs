@@ -17,6 +17,7 @@ pub mod diff;
 pub mod differential;
 pub mod error;
 pub mod oracle;
+pub mod strvals;
 
 pub use case::{Case, Expectation};
 pub use corpus::Corpus;
