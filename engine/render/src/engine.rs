@@ -70,7 +70,16 @@ pub fn render_chart(
     values_yaml: &[String],
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>> {
-    let user = merge_user_values(values_yaml)?;
+    render_chart_values(chart, merge_user_values(values_yaml)?, opts)
+}
+
+/// Renders a loaded chart with user values already merged (from `-f` files
+/// and the `--set` family, see `helmd_chart::merge_values`).
+pub fn render_chart_values(
+    chart: &Chart,
+    user: BTreeMap<Str, Value>,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>> {
     let values = coalesce(&chart.values, user);
     let base = top_level(chart, Value::Map(values), opts)?;
     let names = sorted_names(chart);

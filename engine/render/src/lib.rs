@@ -9,9 +9,12 @@ mod engine;
 mod error;
 mod errors;
 mod funcs;
+pub mod manifest;
 mod objects;
 
-pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
+pub use engine::{
+    RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir, render_chart_values,
+};
 pub use error::{Error, Result};
 pub use helmd_chart::{
     ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
