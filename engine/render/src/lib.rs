@@ -20,3 +20,4 @@ pub use helmd_chart::{
     ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
     merge_user_values, read_chart_archive,
 };
+pub use helmd_chart::{ValueOptions, Values, merge_values};

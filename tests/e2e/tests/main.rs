@@ -8,4 +8,5 @@ mod helmctl;
 mod reflection;
 mod serve;
 mod template;
+mod template_manifest;
 mod tidy;

@@ -18,6 +18,7 @@ pub mod differential;
 pub mod error;
 pub mod oracle;
 pub mod strvals;
+pub mod template;
 
 pub use case::{Case, Expectation};
 pub use corpus::Corpus;

@@ -1,6 +1,7 @@
 //! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
 
 mod template;
+mod values;
 mod version;
 
 use std::path::PathBuf;
@@ -69,7 +70,7 @@ enum Command {
     /// Print the client and server versions and the server's health.
     Version(version::VersionArgs),
     /// Render a chart locally, like `helm template` (no server needed).
-    Template(template::TemplateArgs),
+    Template(Box<template::TemplateArgs>),
 }
 
 /// Output format of commands that print data.
