@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use helmd_render::{ValueOptions, Values, merge_values};
 
@@ -40,15 +40,8 @@ impl ValuesArgs {
             .iter()
             .map(|path| {
                 let name = path.display().to_string();
-                let text = if name.trim() == "-" {
-                    let mut text = String::new();
-                    std::io::stdin()
-                        .read_to_string(&mut text)
-                        .context("reading values from stdin")?;
-                    text
-                } else {
-                    std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?
-                };
+                // Helm reports an unreadable values file with Go's bare error text.
+                let text = read_like_go(&name).map_err(anyhow::Error::msg)?;
                 Ok((name, text))
             })
             .collect::<Result<Vec<_>>>()?;
