@@ -3,7 +3,7 @@
 
 use helmd_yaml::{Value, parse_json};
 
-use super::go_quote_rune;
+use super::go::go_quote_rune;
 
 /// Go's `maxNestingDepth` for JSON.
 const MAX_DEPTH: usize = 10_000;
