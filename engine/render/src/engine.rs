@@ -77,7 +77,16 @@ pub fn render_chart(
     values_yaml: &[String],
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>> {
-    let user = merge_user_values(values_yaml)?;
+    render_chart_values(chart, merge_user_values(values_yaml)?, opts)
+}
+
+/// Renders a loaded chart with user values already merged (from `-f` files
+/// and the `--set` family, see `helmd_chart::merge_values`).
+pub fn render_chart_values(
+    chart: &Chart,
+    user: BTreeMap<Str, Value>,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>> {
     check_dependencies(chart)?;
     let mut chart = chart.clone();
     process_dependencies(&mut chart, &user)?;

@@ -12,4 +12,5 @@ mod reflection;
 mod repositories;
 mod serve;
 mod template;
+mod template_manifest;
 mod tidy;

@@ -17,6 +17,8 @@ pub mod diff;
 pub mod differential;
 pub mod error;
 pub mod oracle;
+pub mod strvals;
+pub mod template;
 
 pub use case::{Case, Expectation};
 pub use corpus::Corpus;

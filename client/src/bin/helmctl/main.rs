@@ -7,6 +7,7 @@ mod repo;
 mod search;
 mod show;
 mod template;
+mod values;
 mod version;
 
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ enum Command {
     /// Print the client and server versions and the server's health.
     Version(version::VersionArgs),
     /// Render a chart locally, like `helm template` (no server needed).
-    Template(template::TemplateArgs),
+    Template(Box<template::TemplateArgs>),
     /// Download a chart archive, like `helm pull` (runs locally).
     Pull(pull::PullArgs),
     /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
