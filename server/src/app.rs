@@ -25,6 +25,8 @@ pub struct AppState {
     pub config: ServeConfig,
     /// helmd's database.
     pub db: Database,
+    /// Chart sources: the shared cache, the credentials key, Secret references.
+    pub sources: crate::sources::Sources,
 }
 
 /// Runs `helmd serve`: prepare, bind, print the address, serve until a signal.
@@ -66,10 +68,15 @@ pub async fn prepare(config: ServeConfig) -> Result<AppState> {
         connect_timeout: config.database_connect_timeout,
         acquire_timeout: config.database_acquire_timeout,
     };
+    let sources = crate::sources::Sources::new(&config)?;
     let db = Database::connect(&config.database_url(), &options).await?;
     let applied = db.migrate().await?;
     tracing::info!(backend = ?db.backend(), applied, "database ready");
-    Ok(AppState { config, db })
+    Ok(AppState {
+        config,
+        db,
+        sources,
+    })
 }
 
 /// The one stable stdout line: tests and scripts read the bound address from it.

@@ -96,6 +96,22 @@ pub struct ServeConfig {
     #[arg(long, env = "HELMD_KUBE_CONTEXT", value_name = "NAME")]
     pub kube_context: Option<String>,
 
+    /// File holding the 32-byte key (64 hex digits or base64) that encrypts repository
+    /// credentials at rest (AES-256-GCM). Without it, repositories can still use
+    /// credentials from a Kubernetes Secret, but inline credentials are refused
+    /// (FAILED_PRECONDITION, reason CREDENTIALS_KEY_NOT_CONFIGURED).
+    #[arg(long, env = "HELMD_CREDENTIALS_KEY_FILE", value_name = "FILE")]
+    pub credentials_key_file: Option<PathBuf>,
+
+    /// How long a pull, push or index download keeps retrying a registry or
+    /// repository that is down before answering UNAVAILABLE.
+    #[arg(long, env = "HELMD_SOURCE_RETRY_DEADLINE", value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
+    pub source_retry_deadline: Duration,
+
+    /// Most bytes of chart archives kept in the chart cache under the data directory.
+    #[arg(long, env = "HELMD_CHART_CACHE_BYTES", default_value_t = 1 << 30, value_name = "BYTES")]
+    pub chart_cache_bytes: u64,
+
     /// Where release records are kept.
     #[arg(long, env = "HELMD_RELEASE_STORAGE", value_enum, default_value_t = ReleaseStorage::Sql)]
     pub release_storage: ReleaseStorage,

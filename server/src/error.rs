@@ -82,6 +82,51 @@ pub enum Error {
     /// The operation named does not exist.
     #[error("operation {0} not found")]
     OperationNotFound(String),
+    /// The credentials key file is unreadable or does not hold a 32-byte key.
+    #[error("credentials key file {}: {reason}", path.display())]
+    CredentialsKey {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (never the key).
+        reason: String,
+    },
+    /// Inline credentials were sent but no credentials key is configured.
+    #[error(
+        "inline credentials need a credentials encryption key (--credentials-key-file); \
+         configure one or reference a Kubernetes Secret"
+    )]
+    CredentialsKeyNotConfigured,
+    /// The Secret a repository's credentials refer to is missing or incomplete.
+    #[error("credentials Secret {namespace}/{name}: {reason}")]
+    CredentialsSecret {
+        /// The Secret's namespace.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+        /// What is wrong (never a value).
+        reason: String,
+    },
+    /// Kubernetes is needed (a Secret reference) but no cluster is configured or reachable.
+    #[error("kubernetes: {0}")]
+    KubernetesUnavailable(String),
+    /// Kubernetes refused helmd's service account (reading a Secret).
+    #[error("kubernetes: {0}")]
+    KubernetesForbidden(String),
+    /// No repository has this name.
+    #[error("repository {0:?} not found")]
+    RepositoryNotFound(String),
+    /// A repository with this name exists already.
+    #[error("repository {0:?} already exists")]
+    RepositoryAlreadyExists(String),
+    /// The repository changed since the caller read it.
+    #[error("repository {0:?} changed since it was read (etag mismatch)")]
+    EtagMismatch(String),
+    /// The operation needs another repository type.
+    #[error("{0}")]
+    RepositoryTypeUnsupported(String),
+    /// Fetching, resolving, caching or pushing a chart failed.
+    #[error(transparent)]
+    Source(#[from] helmd_source::Error),
     /// The RPC exists in the API but its behaviour is not built yet.
     #[error("{0} is not implemented yet")]
     NotImplemented(&'static str),

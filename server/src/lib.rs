@@ -5,8 +5,10 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod convert;
+pub mod crypto;
 pub mod error;
 pub mod health;
+pub mod sources;
 pub mod status;
 pub mod storage;
 

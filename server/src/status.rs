@@ -29,6 +29,12 @@ impl From<Error> for Status {
             Error::NotImplemented(method) => {
                 HashMap::from([("method".to_owned(), (*method).to_owned())])
             }
+            Error::RepositoryNotFound(name)
+            | Error::RepositoryAlreadyExists(name)
+            | Error::EtagMismatch(name) => HashMap::from([("repository".to_owned(), name.clone())]),
+            Error::Source(helmd_source::Error::VersionNotFound { available, .. }) => {
+                HashMap::from([("available_versions".to_owned(), available.join(","))])
+            }
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
@@ -62,6 +68,27 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
         Error::InvalidArgument(_) => (Code::InvalidArgument, ErrorReason::RequestInvalid),
         Error::OperationNotFound(_) => (Code::NotFound, ErrorReason::OperationNotFound),
         Error::NotImplemented(_) => (Code::Unimplemented, ErrorReason::NotImplemented),
+        Error::CredentialsKeyNotConfigured => (
+            Code::FailedPrecondition,
+            ErrorReason::CredentialsKeyNotConfigured,
+        ),
+        Error::CredentialsSecret { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::CredentialsSecretInvalid,
+        ),
+        Error::KubernetesUnavailable(_) => (Code::Unavailable, ErrorReason::KubernetesUnavailable),
+        Error::KubernetesForbidden(_) => (Code::PermissionDenied, ErrorReason::KubernetesForbidden),
+        Error::RepositoryNotFound(_) => (Code::NotFound, ErrorReason::RepositoryNotFound),
+        Error::RepositoryAlreadyExists(_) => {
+            (Code::AlreadyExists, ErrorReason::RepositoryAlreadyExists)
+        }
+        Error::EtagMismatch(_) => (Code::Aborted, ErrorReason::EtagMismatch),
+        Error::RepositoryTypeUnsupported(_) => (
+            Code::FailedPrecondition,
+            ErrorReason::RepositoryTypeUnsupported,
+        ),
+        Error::Source(e) => classify_source(e),
+        Error::CredentialsKey { .. } => (Code::Internal, ErrorReason::Internal),
         Error::DataDir { .. }
         | Error::DatabaseUrl { .. }
         | Error::DatabaseConnect { .. }
@@ -71,6 +98,38 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
         | Error::Serve(_)
         | Error::Database(_)
         | Error::Corrupt(_) => (Code::Internal, ErrorReason::Internal),
+    }
+}
+
+/// The gRPC code and reason of each chart-source error (helmd-source's every variant).
+fn classify_source(err: &helmd_source::Error) -> (Code, ErrorReason) {
+    use helmd_source::Error as S;
+    match err {
+        S::InvalidReference { .. }
+        | S::InvalidConstraint { .. }
+        | S::InvalidConfig { .. }
+        | S::DependencyLock { .. } => (Code::InvalidArgument, ErrorReason::RequestInvalid),
+        S::InvalidArchive { .. } => (Code::InvalidArgument, ErrorReason::ChartInvalid),
+        S::TooLarge { .. } => (Code::InvalidArgument, ErrorReason::ChartTooLarge),
+        S::ChartNotFound { .. } => (Code::NotFound, ErrorReason::ChartNotFound),
+        S::VersionNotFound { .. } => (Code::NotFound, ErrorReason::ChartVersionNotFound),
+        // The registry or repository refused the configured credentials: the caller's
+        // own authentication to helmd is fine, so this is not UNAUTHENTICATED (errors.proto).
+        S::Unauthenticated { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::RegistryAuthenticationFailed,
+        ),
+        S::PermissionDenied { .. } => (Code::PermissionDenied, ErrorReason::PermissionDenied),
+        S::Unavailable { .. } => (Code::Unavailable, ErrorReason::RegistryUnavailable),
+        // An untrusted certificate does not heal by retrying: fix the repository's TLS.
+        S::Tls { .. } => (Code::FailedPrecondition, ErrorReason::RegistryUnavailable),
+        // The source served content that is not what it promised: corrupt upstream data.
+        S::DigestMismatch { .. } => (Code::DataLoss, ErrorReason::DigestMismatch),
+        S::Protocol { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::RepositoryIndexInvalid,
+        ),
+        S::Cache { .. } => (Code::Internal, ErrorReason::Internal),
     }
 }
 
@@ -115,6 +174,47 @@ mod tests {
             "NOT_IMPLEMENTED",
         );
         assert!(status.message().contains("InstallRelease"));
+    }
+
+    #[test]
+    fn chart_source_errors_map_to_their_codes() {
+        use helmd_source::Error as S;
+        let status = check(
+            Error::Source(S::VersionNotFound {
+                chart: "demo".into(),
+                constraint: "^9".into(),
+                available: vec!["1.1.0".into(), "1.0.0".into()],
+            }),
+            Code::NotFound,
+            "CHART_VERSION_NOT_FOUND",
+        );
+        assert!(status.message().contains("1.1.0, 1.0.0"), "{status:?}");
+        check(
+            Error::Source(S::Unauthenticated {
+                host: "r".into(),
+                reason: "401".into(),
+            }),
+            Code::FailedPrecondition,
+            "REGISTRY_AUTHENTICATION_FAILED",
+        );
+        check(
+            Error::Source(S::TooLarge {
+                what: "chart archive",
+                size: 2,
+                limit: 1,
+            }),
+            Code::InvalidArgument,
+            "CHART_TOO_LARGE",
+        );
+        check(
+            Error::Source(S::DigestMismatch {
+                what: "x".into(),
+                expected: "a".into(),
+                actual: "b".into(),
+            }),
+            Code::DataLoss,
+            "DIGEST_MISMATCH",
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ Batch mode (the only mode): stdin holds a JSON list of cases
     {"chart_dir": "/abs/path", "values_yaml": ["a: 1\n", ...],
      "release_name": "release-name", "namespace": "default", "revision": 1,
      "is_install": true, "is_upgrade": false,
-     "kube_version": null | "v1.28.0", "api_versions": ["foo/v1", ...]}
+     "kube_version": null | "v1.28.0", "api_versions": ["foo/v1", ...],
+     "install_checks": false}
 
 and stdout receives a JSON list of results in the same order, each either
 {"ok": {template path: rendered text}} or {"error": message}. With --stream
@@ -146,12 +147,46 @@ def render_options(case: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+_INSTALL_CONFIG: helm_python.Config | None = None
+_EMPTY_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+
+
+def install_error(case: dict[str, Any], values: dict[str, Any]) -> str | None:
+    """The error of a client-only install (`helm install --dry-run=client`), if any.
+
+    The native render is Helm's engine after dependency processing and schema
+    validation; the checks `helm template` adds before it (dependencies declared
+    but missing from charts/, the chart's kubeVersion) only run in an install.
+    The install uses Helm's default Kubernetes version (v1.36.0).
+    """
+    global _INSTALL_CONFIG
+    if _INSTALL_CONFIG is None:
+        _INSTALL_CONFIG = helm_python.Config(
+            storage_driver="memory", kubeconfig_content=_EMPTY_KUBECONFIG
+        )
+    try:
+        _INSTALL_CONFIG.install(
+            case["chart_dir"],
+            case.get("release_name", "release-name"),
+            values,
+            namespace=case.get("namespace", "default"),
+            dry_run="client",
+        )
+    except helm_python.HelmError as err:
+        return str(err)
+    return None
+
+
 def render_case(case: dict[str, Any]) -> dict[str, Any]:
     """Render one case; never raises for a Helm-side failure."""
     try:
         values = user_values(case.get("values_yaml", []))
     except ValuesFileError as err:
         return {"error": str(err)}
+    if case.get("install_checks"):
+        error = install_error(case, values)
+        if error is not None:
+            return {"error": error}
     # Rendering mutates the loaded chart (pruned subcharts, imported values),
     # so every render loads the chart afresh.
     try:

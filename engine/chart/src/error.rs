@@ -21,6 +21,9 @@ pub enum Error {
     /// A values document is malformed (`failed to parse values file N: ...`).
     #[error("{0}")]
     Values(String),
+    /// The values break a chart's `values.schema.json`.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// Result alias for this crate.

@@ -1,14 +1,32 @@
-//! Helm charts as helmd loads them: directories and packaged `.tgz` archives
-//! (with Helm's path checks and our size limits), Chart.yaml, values files and
-//! values coalescing. Dependencies, `.helmignore`, schema validation and the
-//! `--set` family land here too.
+//! Helm charts as helmd loads them: directories (with `.helmignore`) and packaged
+//! `.tgz` archives (with Helm's path checks and our size limits), Chart.yaml as typed
+//! metadata with Helm's validation, subcharts, dependency processing (conditions,
+//! tags, aliases, import-values), values coalescing, `values.schema.json` and
+//! `kubeVersion` checks.
 
 mod archive;
 mod chart;
+mod coalesce;
+mod deps;
 mod error;
+mod ignore;
+mod kube_version;
+mod metadata;
+mod schema;
+mod strvals;
 mod values;
 
 pub use archive::{ArchiveLimits, read_chart_archive};
-pub use chart::{Chart, load_chart_archive, load_chart_dir, load_chart_files};
+pub use chart::{Chart, Crd, load_chart_archive, load_chart_dir, load_chart_files};
+pub use coalesce::{Table, coalesce_values, merge_tables};
+pub use deps::{check_dependencies, process_dependencies};
 pub use error::{Error, Result};
-pub use values::{coalesce, merge_user_values, values_error};
+pub use ignore::IgnoreRules;
+pub use kube_version::check_kube_version;
+pub use metadata::{Dependency, Maintainer, Metadata};
+pub use schema::validate_values;
+pub use strvals::{
+    FileReader, ValueOptions, Values, merge_values, parse_set, parse_set_file, parse_set_json,
+    parse_set_literal, parse_set_string,
+};
+pub use values::{merge_user_values, values_error};

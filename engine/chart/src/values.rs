@@ -1,9 +1,9 @@
 //! Values as Helm builds them: user documents merged in order, then
-//! coalesced over the chart's defaults (nested maps merge, `null` deletes).
+//! (coalescing over the chart's defaults lives in `coalesce.rs`).
 
 use std::collections::BTreeMap;
 
-use helmd_yaml::{Map, MapRef, Str, Value, parse_yaml};
+use helmd_yaml::{Str, Value, parse_yaml};
 
 use crate::error::{Error, Result};
 
@@ -99,80 +99,9 @@ fn merge_into(dst: &mut BTreeMap<Str, Value>, src: BTreeMap<Str, Value>) {
     }
 }
 
-/// Coalesces user values over chart defaults (Helm's `CoalesceValues`):
-/// user keys win, nested maps merge, a user `null` deletes the default, and
-/// `null`s among the defaults are dropped.
-pub fn coalesce(defaults: &Value, user: BTreeMap<Str, Value>) -> MapRef {
-    let mut out = user;
-    if let Some(d) = defaults.as_map() {
-        coalesce_into(&mut out, &d.read());
-    }
-    Map::named("common.Values", out)
-}
-
-fn coalesce_into(dst: &mut BTreeMap<Str, Value>, src: &BTreeMap<Str, Value>) {
-    for (k, dv) in src {
-        match dst.get(k) {
-            Some(Value::Nil) => {
-                dst.remove(k);
-            }
-            None => {
-                if let Some(v) = without_nulls(dv) {
-                    dst.insert(k.clone(), v);
-                }
-            }
-            Some(Value::Map(u)) => {
-                if let Value::Map(d) = dv {
-                    let mut inner = u.read().clone();
-                    coalesce_into(&mut inner, &d.read());
-                    dst.insert(k.clone(), Value::map(inner));
-                }
-            }
-            Some(_) => {}
-        }
-    }
-}
-
-/// A copy of a default value with `null` map entries removed (None for null itself).
-fn without_nulls(v: &Value) -> Option<Value> {
-    match v {
-        Value::Nil => None,
-        Value::Map(m) => {
-            // A structural clone of the tree (no re-sorting), then fix-ups.
-            let mut inner = m.read().clone();
-            inner.retain(|_, v| !v.is_nil());
-            for v in inner.values_mut() {
-                if let Value::Map(_) | Value::List(_) = v
-                    && let Some(copy) = without_nulls(v)
-                {
-                    *v = copy;
-                }
-            }
-            Some(Value::map(inner))
-        }
-        other => Some(other.deep_copy()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn yaml(s: &str) -> Value {
-        parse_yaml(s).unwrap_or(Value::Nil)
-    }
-
-    #[test]
-    fn user_values_override_and_null_deletes() {
-        let defaults = yaml("a: 1\nb: {c: 2, d: 3}\ne: 4\nn: null");
-        let user =
-            merge_user_values(&["b: {c: 9}\ne: null\nz: null".to_string()]).unwrap_or_default();
-        let got = coalesce(&defaults, user);
-        assert_eq!(
-            format!("{:?}", Value::Map(got)),
-            r#"{"a": float64(1), "b": {"c": float64(9), "d": float64(3)}, "z": nil}"#
-        );
-    }
 
     #[test]
     fn later_documents_merge_deeply() {

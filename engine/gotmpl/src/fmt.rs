@@ -31,9 +31,11 @@ pub fn sprintln(args: &[Value]) -> String {
 pub const FAKE_ADDRESS: &str = "0xc000010000";
 
 /// Whether Go would print `v` as an address when it is nested in a map or
-/// list under `%v`: a pointer (host objects whose type starts with `*`).
+/// list under `%v`: a pointer (host objects whose type starts with `*`) with
+/// no `String` or `Error` method (fmt calls those at any depth).
 pub fn is_pointer(v: &Value) -> bool {
-    matches!(v, Value::Object(o) if o.type_name().starts_with('*'))
+    matches!(v, Value::Object(o) if o.type_name().starts_with('*')
+        && !o.has_method("String") && !o.has_method("Error"))
 }
 
 /// `%v` (or `%+v`) of a value.

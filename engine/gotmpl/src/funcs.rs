@@ -54,6 +54,10 @@ pub enum ArgType {
     Float64,
     /// `bool`
     Bool,
+    /// `map[string]interface {}` (named map types with that underlying type convert).
+    Map,
+    /// A host struct type, by its Go name (`time.Time`); only such objects are accepted.
+    Named(&'static str),
 }
 
 impl ArgType {
@@ -66,6 +70,8 @@ impl ArgType {
             ArgType::Int64 => "int64",
             ArgType::Float64 => "float64",
             ArgType::Bool => "bool",
+            ArgType::Map => "map[string]interface {}",
+            ArgType::Named(name) => name,
         }
     }
 }
@@ -75,8 +81,10 @@ impl ArgType {
 pub struct FuncDef {
     /// Argument count rule.
     pub arity: Arity,
-    /// Types of the leading parameters (the rest are `Any`).
+    /// Types of the leading parameters (the rest are `rest`).
     pub params: Vec<ArgType>,
+    /// Type of the parameters after `params` (a typed variadic tail).
+    pub rest: ArgType,
     /// The implementation.
     pub func: Arc<dyn Function>,
 }
@@ -134,6 +142,7 @@ impl FuncMap {
             FuncDef {
                 arity,
                 params: Vec::new(),
+                rest: ArgType::Any,
                 func: Arc::new(f),
             },
         );
@@ -150,6 +159,30 @@ impl FuncMap {
             FuncDef {
                 arity,
                 params: params.to_vec(),
+                rest: ArgType::Any,
+                func: Arc::new(f),
+            },
+        );
+    }
+
+    /// Registers `name` with typed leading parameters and a typed variadic tail
+    /// (Go's `func(a string, rest ...map[string]interface{})`).
+    pub fn insert_variadic<F>(
+        &mut self,
+        name: &str,
+        arity: Arity,
+        params: &[ArgType],
+        rest: ArgType,
+        f: F,
+    ) where
+        F: Fn(&mut CallContext<'_>, &[Value]) -> FuncResult + Send + Sync + 'static,
+    {
+        self.map.insert(
+            Arc::from(name),
+            FuncDef {
+                arity,
+                params: params.to_vec(),
+                rest,
                 func: Arc::new(f),
             },
         );

@@ -6,12 +6,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use helmd_gotmpl::{FuncMap, Limits, MissingKey, Options, Templates};
-use helmd_yaml::{Map, Str, Value};
+use helmd_yaml::{Map, MapRef, Str, Value};
 
 use crate::error::{Error, Result};
 use crate::errors::{exec_error, parse_error};
-use crate::objects::{Capabilities, Files, KubeVersion};
-use helmd_chart::{Chart, coalesce, load_chart_dir, merge_user_values};
+use crate::files::Files;
+use crate::objects::{Capabilities, KubeVersion};
+use helmd_chart::{
+    Chart, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
+    merge_user_values, process_dependencies, validate_values,
+};
 
 /// Release and cluster options of a render (Helm template's defaults).
 #[derive(Debug, Clone)]
@@ -71,16 +75,130 @@ pub fn render_chart_dir(
     render_chart(&chart, values_yaml, opts)
 }
 
-/// Renders a loaded chart.
+/// Renders a loaded chart as `helm template` does: declared dependencies must be
+/// present, dependencies are processed (conditions, tags, aliases, import-values),
+/// values coalesced and checked against every `values.schema.json`, the chart's
+/// `kubeVersion` checked, then every chart's templates render in one set.
 pub fn render_chart(
     chart: &Chart,
     values_yaml: &[String],
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>> {
-    let user = merge_user_values(values_yaml)?;
-    let values = coalesce(&chart.values, user);
-    let base = top_level(chart, Value::Map(values), opts)?;
-    let names = sorted_names(chart);
+    render_chart_values(chart, merge_user_values(values_yaml)?, opts)
+}
+
+/// Renders a loaded chart with user values already merged (from `-f` files
+/// and the `--set` family, see `helmd_chart::merge_values`).
+pub fn render_chart_values(
+    chart: &Chart,
+    user: BTreeMap<Str, Value>,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>> {
+    check_dependencies(chart)?;
+    let mut chart = chart.clone();
+    process_dependencies(&mut chart, &user)?;
+    let values = coalesce_values(&chart, &user)?;
+    validate_values(&chart, &values)?;
+    let kube_text = opts
+        .kube_version
+        .clone()
+        .unwrap_or_else(|| "v1.36.0".into());
+    let kube = KubeVersion::parse(&kube_text)
+        .ok_or_else(|| Error::KubeVersion(format!("illegal version string {kube_text:?}")))?;
+    check_kube_version(&chart, &kube.normalized())?;
+    let shared = Shared {
+        release: release(opts),
+        capabilities: capabilities(kube, &kube_text, &opts.api_versions),
+    };
+    let mut renderables = Vec::new();
+    let values = Value::Map(Map::named("common.Values", values));
+    scope(&chart, None, &values, &shared, &mut renderables);
+    render_all(renderables)
+}
+
+/// What every chart's scope shares: `.Release` and `.Capabilities`.
+struct Shared {
+    release: Value,
+    capabilities: Value,
+}
+
+/// One template to parse (and, unless a partial, render) with its chart's scope.
+struct Renderable {
+    name: String,
+    text: String,
+    scope: MapRef,
+    base_path: String,
+}
+
+/// Builds the scope of `chart` (and, first, of its subcharts) like Helm's
+/// `recAllTpls`: one map per chart that all its templates share.
+fn scope(
+    chart: &Chart,
+    parent: Option<(&str, &Value)>,
+    values: &Value,
+    shared: &Shared,
+    out: &mut Vec<Renderable>,
+) -> MapRef {
+    let (path, own_values) = match parent {
+        None => (chart.name().to_string(), values.clone()),
+        Some((parent_path, parent_values)) => {
+            // Helm looks the section up as a dotted path, so `my.sub` reads `my: {sub:}`.
+            let section = chart
+                .name()
+                .split('.')
+                .try_fold(parent_values.clone(), |cur, part| {
+                    cur.as_map()
+                        .and_then(|m| m.get(part))
+                        .filter(|v| matches!(v, Value::Map(_)))
+                })
+                .and_then(|v| v.as_map().map(|m| m.read().clone()))
+                .unwrap_or_default();
+            (
+                format!("{parent_path}/charts/{}", chart.name()),
+                Value::Map(Map::named("common.Values", section)),
+            )
+        }
+    };
+    let files = chart
+        .files
+        .iter()
+        .map(|(k, v)| (k.clone(), Arc::from(v.as_slice())))
+        .collect();
+    // Helm's scope is a plain map (so `.Subcharts.x` is `map[string]interface {}`);
+    // a template runs with it as `common.Values`.
+    let next = Map::new(BTreeMap::new());
+    next.insert("Chart", chart.metadata.to_value(parent.is_none()));
+    next.insert("Files", Value::Object(Arc::new(Files(files))));
+    next.insert("Release", shared.release.clone());
+    next.insert("Capabilities", shared.capabilities.clone());
+    next.insert("Values", own_values.clone());
+    let subcharts = Map::new(BTreeMap::new());
+    for child in &chart.dependencies {
+        let child_scope = scope(child, Some((&path, &own_values)), values, shared, out);
+        subcharts.insert(child.name(), Value::Map(child_scope));
+    }
+    next.insert("Subcharts", Value::Map(subcharts));
+    let library = chart.metadata.is_library();
+    for (file, text) in &chart.templates {
+        let partial = file.rsplit('/').next().unwrap_or(file).starts_with('_');
+        if library && !partial {
+            continue;
+        }
+        out.push(Renderable {
+            name: format!("{path}/{file}"),
+            text: text.clone(),
+            scope: next.clone(),
+            base_path: format!("{path}/templates"),
+        });
+    }
+    next
+}
+
+fn render_all(mut all: Vec<Renderable>) -> Result<BTreeMap<String, String>> {
+    all.sort_by(|a, b| {
+        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
+    });
     let limits = Limits {
         max_depth: 100_000,
         ..Limits::default()
@@ -92,25 +210,24 @@ pub fn render_chart(
         ..Options::default()
     };
     let mut set = Templates::new(shared_funcs(), options);
-    for (name, path) in &names {
-        let text = chart
-            .templates
-            .get(path)
-            .map(String::as_str)
-            .unwrap_or_default();
-        set.add(name, text)
-            .map_err(|e| Error::Parse(parse_error(name, &e)))?;
+    for r in &all {
+        set.add(&r.name, &r.text)
+            .map_err(|e| Error::Parse(parse_error(&r.name, &e)))?;
     }
-    let base_path = format!("{}/templates", chart.name);
     let mut out = BTreeMap::new();
-    for (name, _) in &names {
-        let file = name.rsplit('/').next().unwrap_or(name);
+    for r in &all {
+        let file = r.name.rsplit('/').next().unwrap_or(&r.name);
         if file.starts_with('_') {
             continue;
         }
-        let data = with_template(&base, name, &base_path);
-        let text = set.execute(name, &data).map_err(|e| {
-            Error::Execute(helmd_yaml::gostr::replace_raw(&exec_error(name, &e)).into_owned())
+        let mut t = BTreeMap::new();
+        t.insert(Str::from("Name"), Value::str(&r.name));
+        t.insert(Str::from("BasePath"), Value::str(&r.base_path));
+        r.scope
+            .insert("Template", Value::Map(Map::named("common.Values", t)));
+        let data = Map::named("common.Values", r.scope.read().clone());
+        let text = set.execute(&r.name, &Value::Map(data)).map_err(|e| {
+            Error::Execute(helmd_yaml::gostr::replace_raw(&exec_error(&r.name, &e)).into_owned())
         })?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
@@ -122,33 +239,12 @@ pub fn render_chart(
             std::borrow::Cow::Borrowed(_) => text,
             std::borrow::Cow::Owned(replaced) => replaced,
         };
-        out.insert(name.clone(), text);
+        out.insert(r.name.clone(), text);
     }
     Ok(out)
 }
 
-/// Template names (`<chart>/templates/x`) with their chart paths, in Helm's
-/// order: more `/` first, then reverse lexical.
-fn sorted_names(chart: &Chart) -> Vec<(String, String)> {
-    let mut names: Vec<(String, String)> = chart
-        .templates
-        .keys()
-        .map(|p| (format!("{}/{p}", chart.name), p.clone()))
-        .collect();
-    names.sort_by(|a, b| {
-        let (ca, cb) = (a.0.matches('/').count(), b.0.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.0.cmp(&a.0))
-    });
-    names
-}
-
-fn top_level(chart: &Chart, values: Value, opts: &RenderOptions) -> Result<BTreeMap<Str, Value>> {
-    let kube_text = opts
-        .kube_version
-        .clone()
-        .unwrap_or_else(|| "v1.36.0".into());
-    let kube = KubeVersion::parse(&kube_text)
-        .ok_or_else(|| Error::KubeVersion(format!("illegal version string {kube_text:?}")))?;
+fn release(opts: &RenderOptions) -> Value {
     let mut release = BTreeMap::new();
     release.insert(Str::from("Name"), Value::str(&opts.release_name));
     release.insert(Str::from("Namespace"), Value::str(&opts.namespace));
@@ -156,22 +252,7 @@ fn top_level(chart: &Chart, values: Value, opts: &RenderOptions) -> Result<BTree
     release.insert(Str::from("IsInstall"), Value::Bool(opts.is_install));
     release.insert(Str::from("IsUpgrade"), Value::Bool(opts.is_upgrade));
     release.insert(Str::from("Service"), Value::str("Helm"));
-    let files = chart
-        .files
-        .iter()
-        .map(|(k, v)| (k.clone(), Arc::from(v.as_slice())))
-        .collect();
-    let mut top = BTreeMap::new();
-    top.insert(Str::from("Values"), values);
-    top.insert(Str::from("Release"), Value::map(release));
-    top.insert(Str::from("Chart"), chart.metadata.clone());
-    top.insert(
-        Str::from("Capabilities"),
-        capabilities(kube, &kube_text, &opts.api_versions),
-    );
-    top.insert(Str::from("Files"), Value::Object(Arc::new(Files(files))));
-    top.insert(Str::from("Subcharts"), Value::empty_map());
-    Ok(top)
+    Value::map(release)
 }
 
 /// `.Capabilities` (immutable): renders with the same Kubernetes version and
@@ -189,16 +270,4 @@ fn capabilities(kube: KubeVersion, kube_text: &str, apis: &[String]) -> Value {
     let caps = Value::Object(Arc::new(Capabilities::new(kube, apis)));
     *last = Some(((kube_text.to_string(), apis.to_vec()), caps.clone()));
     caps
-}
-
-fn with_template(base: &BTreeMap<Str, Value>, name: &str, base_path: &str) -> Value {
-    let mut t = BTreeMap::new();
-    t.insert(Str::from("Name"), Value::str(name));
-    t.insert(Str::from("BasePath"), Value::str(base_path));
-    let mut top = base.clone();
-    top.insert(
-        Str::from("Template"),
-        Value::Map(Map::named("common.Values", t)),
-    );
-    Value::Map(Map::named("common.Values", top))
 }

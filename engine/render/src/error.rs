@@ -15,6 +15,10 @@ pub enum Error {
     /// A template failed to execute, in one of Helm's three shapes.
     #[error("{0}")]
     Execute(String),
+    /// The rendered manifest is not what Helm accepts (`YAML parse error on FILE: ...`),
+    /// or `--show-only` names no template.
+    #[error("{0}")]
+    Manifest(String),
 }
 
 /// Result alias for this crate.

@@ -1,11 +1,10 @@
 //! Helm's own template functions (include, tpl, required, fail, the YAML
-//! and JSON converters) and the most common Sprig functions.
+//! and JSON converters); Sprig's live in `sprig/`.
 
 use std::collections::BTreeMap;
 
-use helmd_gotmpl::fmt::{format_v, sprintf};
 use helmd_gotmpl::{ArgType, Arity, CallContext, FuncError, FuncMap, FuncResult, go_quote};
-use helmd_yaml::{IntKind, Str, Value};
+use helmd_yaml::{Str, Value};
 
 /// How deep `include` may nest the same name (Helm's `recursionMaxNums`).
 const RECURSION_MAX: i64 = 1000;
@@ -27,10 +26,10 @@ struct TplDepth(usize);
 #[derive(Default)]
 struct IncludeDepth(BTreeMap<String, i64>);
 
-/// Registers Helm's functions and the basic Sprig set into `funcs`.
+/// Registers Sprig's functions, then Helm's (which replace Sprig's of the same name).
 pub fn register(funcs: &mut FuncMap) {
+    crate::sprig::register(funcs);
     register_helm(funcs);
-    register_sprig(funcs);
 }
 
 fn template_err(prefix: String, e: helmd_gotmpl::Error) -> FuncError {
@@ -62,6 +61,20 @@ fn register_helm(funcs: &mut FuncMap) {
     });
     funcs.insert("toYaml", Arity::Exact(1), |_, a| {
         Ok(Value::from(helmd_yaml::to_yaml(&a[0]).unwrap_or_default()))
+    });
+    funcs.insert("mustToYaml", Arity::Exact(1), |_, a| {
+        helmd_yaml::to_yaml(&a[0])
+            .map(Value::from)
+            .map_err(|e| FuncError::Message(format!("error marshaling into JSON: {e}")))
+    });
+    funcs.insert("toToml", Arity::Exact(1), |_, a| {
+        if a[0].is_nil() {
+            return Err("reflect: call of reflect.Value.Type on zero Value".into());
+        }
+        Ok(Value::from(crate::toml::to_toml(&a[0])))
+    });
+    funcs.insert_typed("fromToml", Arity::Exact(1), &[ArgType::String], |_, a| {
+        Ok(crate::toml::from_toml(str_arg(&a[0])))
     });
     funcs.insert("toYamlPretty", Arity::Exact(1), |_, a| {
         match helmd_yaml::to_yaml_pretty(&a[0]) {
@@ -216,206 +229,4 @@ fn json_kind(v: &Value) -> &'static str {
         Value::Bool(_) => "bool",
         _ => "number",
     }
-}
-
-/// Sprig's `strval`: strings as is, everything else `%v`.
-pub(crate) fn strval(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.to_string(),
-        Value::Bytes(b) => helmd_yaml::gostr::from_go_bytes(b).into_owned(),
-        Value::Object(o) => o.print(),
-        Value::Float(f) => helmd_yaml::number::format_float(*f, 'g', -1),
-        other => format_v(other, false),
-    }
-}
-
-/// Sprig's `empty`.
-pub(crate) fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Object(_) => false,
-        other => !other.truth(),
-    }
-}
-
-/// spf13/cast's ToInt64 (errors become 0).
-pub(crate) fn to_i64(v: &Value) -> i64 {
-    match v {
-        Value::Int(i, _) => *i,
-        Value::Uint(u, _) => *u as i64,
-        Value::Float(f) => *f as i64,
-        Value::Bool(b) => i64::from(*b),
-        Value::String(s) => {
-            let t = s.trim_end_matches('0');
-            let t = if s.contains('.') && t.ends_with('.') {
-                &t[..t.len() - 1]
-            } else {
-                s.as_ref()
-            };
-            parse_go_int(t).unwrap_or(0)
-        }
-        _ => 0,
-    }
-}
-
-fn parse_go_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string())
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string())
-    } else {
-        (10, lower)
-    };
-    let v = i64::from_str_radix(&digits.replace('_', ""), radix).ok()?;
-    Some(if neg { -v } else { v })
-}
-
-/// spf13/cast's ToFloat64 (errors become 0).
-pub(crate) fn to_f64(v: &Value) -> f64 {
-    match v {
-        Value::Int(i, _) => *i as f64,
-        Value::Uint(u, _) => *u as f64,
-        Value::Float(f) => *f,
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::String(s) => s.parse().unwrap_or(0.0),
-        _ => 0.0,
-    }
-}
-
-fn register_sprig(funcs: &mut FuncMap) {
-    funcs.insert("quote", Arity::AtLeast(0), |_, a| {
-        if let [Value::String(s)] = a {
-            return Ok(Value::from(go_quote(s)));
-        }
-        let parts: Vec<String> = a
-            .iter()
-            .filter(|v| !v.is_nil())
-            .map(|v| go_quote(&strval(v)))
-            .collect();
-        Ok(Value::from(parts.join(" ")))
-    });
-    funcs.insert("squote", Arity::AtLeast(0), |_, a| {
-        let parts: Vec<String> = a
-            .iter()
-            .filter(|v| !v.is_nil())
-            .map(|v| format!("'{}'", strval(v)))
-            .collect();
-        Ok(Value::from(parts.join(" ")))
-    });
-    funcs.insert("default", Arity::AtLeast(1), |_, a| match a.get(1) {
-        Some(v) if !is_empty(v) => Ok(v.clone()),
-        _ => Ok(a[0].clone()),
-    });
-    funcs.insert_typed(
-        "indent",
-        Arity::Exact(2),
-        &[ArgType::Int, ArgType::String],
-        |_, a| Ok(Value::from(indent(to_i64(&a[0]), str_arg(&a[1])))),
-    );
-    funcs.insert_typed(
-        "nindent",
-        Arity::Exact(2),
-        &[ArgType::Int, ArgType::String],
-        |_, a| {
-            Ok(Value::from(indent_into(
-                String::from("\n"),
-                to_i64(&a[0]),
-                str_arg(&a[1]),
-            )))
-        },
-    );
-    funcs.insert_typed("trim", Arity::Exact(1), &[ArgType::String], |_, a| {
-        Ok(Value::str(
-            str_arg(&a[0]).trim_matches(|c: char| c.is_whitespace()),
-        ))
-    });
-    funcs.insert_typed("upper", Arity::Exact(1), &[ArgType::String], |_, a| {
-        Ok(Value::from(str_arg(&a[0]).to_uppercase()))
-    });
-    funcs.insert_typed("lower", Arity::Exact(1), &[ArgType::String], |_, a| {
-        Ok(Value::from(str_arg(&a[0]).to_lowercase()))
-    });
-    funcs.insert("list", Arity::AtLeast(0), |_, a| {
-        Ok(Value::list(a.to_vec()))
-    });
-    funcs.insert("dict", Arity::AtLeast(0), |_, a| {
-        let mut m = BTreeMap::new();
-        for pair in a.chunks(2) {
-            let v = pair.get(1).cloned().unwrap_or_else(|| Value::str(""));
-            m.insert(Str::from(strval(&pair[0])), v);
-        }
-        Ok(Value::map(m))
-    });
-    funcs.insert("toString", Arity::Exact(1), |_, a| match &a[0] {
-        Value::String(_) => Ok(a[0].clone()),
-        other => Ok(Value::from(strval(other))),
-    });
-    funcs.insert("int", Arity::Exact(1), |_, a| {
-        Ok(Value::Int(to_i64(&a[0]), IntKind::Int))
-    });
-    funcs.insert("int64", Arity::Exact(1), |_, a| {
-        Ok(Value::Int(to_i64(&a[0]), IntKind::Int64))
-    });
-    funcs.insert("float64", Arity::Exact(1), |_, a| {
-        Ok(Value::Float(to_f64(&a[0])))
-    });
-    funcs.insert("typeOf", Arity::Exact(1), |_, a| {
-        Ok(Value::from(sprintf("%T", a)))
-    });
-    funcs.insert("kindOf", Arity::Exact(1), |_, a| {
-        Ok(Value::from(a[0].kind_name()))
-    });
-    funcs.insert("slice", Arity::AtLeast(1), sprig_slice);
-}
-
-fn indent(spaces: i64, s: &str) -> String {
-    indent_into(String::new(), spaces, s)
-}
-
-/// Appends `s` to `out` with `spaces` of padding at the start of every line.
-fn indent_into(mut out: String, spaces: i64, s: &str) -> String {
-    let pad = spaces.clamp(0, 1 << 20) as usize;
-    let lines = 1 + s.bytes().filter(|b| *b == b'\n').count();
-    out.reserve(s.len() + pad * lines);
-    for (i, line) in s.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.extend(std::iter::repeat_n(' ', pad));
-        out.push_str(line);
-    }
-    out
-}
-
-/// Sprig's `slice` (Helm's replaces Go's builtin): lists only.
-fn sprig_slice(_: &mut CallContext<'_>, a: &[Value]) -> FuncResult {
-    let Value::List(l) = &a[0] else {
-        let t = if a[0].is_nil() {
-            "invalid".to_string()
-        } else {
-            a[0].kind_name()
-        };
-        return Err(format!("list should be type of slice or array but {t}").into());
-    };
-    let n = l.items.len() as i64;
-    let (lo, hi) = match a.len() {
-        1 => (0, n),
-        2 => (to_i64(&a[1]), n),
-        _ => (to_i64(&a[1]), to_i64(&a[2])),
-    };
-    if lo < 0 || hi < lo || hi > n {
-        return Err("reflect.Value.Slice: slice index out of bounds".into());
-    }
-    Ok(Value::typed_list(
-        l.elem.clone(),
-        l.items[lo as usize..hi as usize].to_vec(),
-    ))
 }

@@ -8,12 +8,19 @@
 mod engine;
 mod error;
 mod errors;
+mod files;
 mod funcs;
+pub mod manifest;
 mod objects;
+mod sprig;
+mod toml;
 
-pub use engine::{RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir};
+pub use engine::{
+    RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir, render_chart_values,
+};
 pub use error::{Error, Result};
 pub use helmd_chart::{
-    ArchiveLimits, Chart, coalesce, load_chart_archive, load_chart_dir, load_chart_files,
-    merge_user_values, read_chart_archive,
+    ArchiveLimits, Chart, load_chart_archive, load_chart_dir, load_chart_files, merge_user_values,
+    read_chart_archive,
 };
+pub use helmd_chart::{ValueOptions, Values, merge_values};

@@ -97,6 +97,13 @@ impl KubeVersion {
     }
 }
 
+impl KubeVersion {
+    /// The version without pre-release or build suffix (`String()` in Go).
+    pub fn normalized(&self) -> String {
+        self.normalized.clone()
+    }
+}
+
 impl Object for KubeVersion {
     fn type_name(&self) -> &str {
         "common.KubeVersion"
@@ -336,79 +343,6 @@ impl Object for Capabilities {
         m.insert(Str::from("APIVersions"), self.apis.to_data());
         m.insert(Str::from("HelmVersion"), BuildInfo.to_data());
         Value::map(m)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// Helm's `engine.files`: the chart's non-template files.
-#[derive(Debug)]
-pub struct Files(pub BTreeMap<String, Arc<[u8]>>);
-
-impl Object for Files {
-    fn type_name(&self) -> &str {
-        "engine.files"
-    }
-    fn kind(&self) -> &str {
-        "map"
-    }
-    fn field(&self, _name: &str) -> Option<Value> {
-        None
-    }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(name, "Get" | "GetBytes" | "Lines")
-    }
-    fn method_arity(&self, name: &str) -> Option<usize> {
-        self.has_method(name).then_some(1)
-    }
-    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, ObjectError>> {
-        if !self.has_method(name) {
-            return None;
-        }
-        let path = match args {
-            [Value::String(s)] => s.to_string(),
-            [other] => {
-                return Some(Err(ObjectError(format!(
-                    "wrong type for value; expected string; got {}",
-                    other.type_name()
-                ))));
-            }
-            _ => {
-                return Some(Err(ObjectError(format!(
-                    "wrong number of args for {name}: want 1 got {}",
-                    args.len()
-                ))));
-            }
-        };
-        let data = self.0.get(&path).cloned();
-        Some(Ok(match name {
-            "GetBytes" => Value::Bytes(data.unwrap_or_else(|| Arc::from(&[][..]))),
-            "Lines" => {
-                let text = data
-                    .map(|d| helmd_yaml::gostr::from_go_bytes(&d).into_owned())
-                    .unwrap_or_default();
-                let body = text.strip_suffix('\n').unwrap_or(&text);
-                let lines: Vec<Value> = if text.is_empty() {
-                    Vec::new()
-                } else {
-                    body.split('\n').map(Value::str).collect()
-                };
-                Value::typed_list(ElemType::String, lines)
-            }
-            _ => Value::from(
-                data.map(|d| helmd_yaml::gostr::from_go_bytes(&d).into_owned())
-                    .unwrap_or_default(),
-            ),
-        }))
-    }
-    fn format(&self, _plus: bool) -> String {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(k, v)| format!("{k}:{}", format_v(&Value::Bytes(v.clone()), false)))
-            .collect();
-        format!("map[{}]", parts.join(" "))
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -177,6 +177,18 @@ impl ChartSource {
         }
     }
 
+    /// The index of an HTTP repository, revalidated with its ETag (`helm repo update`).
+    pub async fn index(
+        &self,
+        url: &str,
+        transport: &Transport,
+        pass_credentials_all: bool,
+    ) -> Result<Arc<crate::repo::index::IndexFile>> {
+        self.repository(url, transport, pass_credentials_all)?
+            .index()
+            .await
+    }
+
     /// Pulls every dependency that is neither vendored nor local, like
     /// `helm dependency build` (with a lock) or `helm dependency update` (without).
     pub async fn pull_dependencies(

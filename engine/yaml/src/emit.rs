@@ -89,6 +89,7 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
         },
         Value::String(s) => Node::Str(s.clone()),
         Value::Bytes(b) => Node::Str(Str::from(crate::json::base64(b))),
+        Value::List(l) if l.nil && flavor == Flavor::V2 => Node::Raw("null".into()),
         Value::List(l) => Node::Seq(
             l.items
                 .iter()

@@ -60,6 +60,7 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
             out.push_str(&base64(b));
             out.push('"');
         }
+        Value::List(l) if l.nil => out.push_str("null"),
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.items.iter().enumerate() {

@@ -109,6 +109,8 @@ pub struct List {
     pub elem: ElemType,
     /// The items.
     pub items: Vec<Value>,
+    /// A Go nil slice: empty, but JSON/YAML `null` and `%#v` `[]T(nil)`.
+    pub nil: bool,
 }
 
 /// A Go `map[string]T`: sorted keys (Go prints and ranges maps in key order),
@@ -121,7 +123,7 @@ pub struct Map {
     pub name: Option<Str>,
     /// A Go nil map: empty, but JSON/YAML `null`.
     nil: bool,
-    entries: RwLock<BTreeMap<Str, Value>>,
+    entries: Arc<RwLock<BTreeMap<Str, Value>>>,
 }
 
 /// A reference to a shared map (Go maps are reference types).
@@ -139,7 +141,7 @@ impl Map {
             elem,
             name: None,
             nil: false,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 
@@ -149,7 +151,7 @@ impl Map {
             elem,
             name: None,
             nil: true,
-            entries: RwLock::new(BTreeMap::new()),
+            entries: Arc::new(RwLock::new(BTreeMap::new())),
         })
     }
 
@@ -164,7 +166,7 @@ impl Map {
             elem: ElemType::Interface,
             name: Some(Str::from(name)),
             nil: false,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 
@@ -174,6 +176,20 @@ impl Map {
             Some(n) => n.to_string(),
             None => format!("map[string]{}", self.elem.name()),
         }
+    }
+
+    /// This map converted to the unnamed `map[string]T` (Go's conversion of a
+    /// named map type when it is passed as such): same entries, shared.
+    pub fn unnamed(self: &Arc<Self>) -> MapRef {
+        if self.name.is_none() {
+            return Arc::clone(self);
+        }
+        Arc::new(Map {
+            elem: self.elem.clone(),
+            name: None,
+            nil: self.nil,
+            entries: Arc::clone(&self.entries),
+        })
     }
 
     /// Read access to the entries.
@@ -240,7 +256,7 @@ impl Map {
             elem: self.elem.clone(),
             name: self.name.clone(),
             nil: self.nil,
-            entries: RwLock::new(entries),
+            entries: Arc::new(RwLock::new(entries)),
         })
     }
 }
@@ -344,12 +360,26 @@ impl Value {
         Value::List(Arc::new(List {
             elem: ElemType::Interface,
             items,
+            nil: false,
+        }))
+    }
+
+    /// A Go nil slice of the given element type (`[]interface {}(nil)`).
+    pub fn nil_list(elem: ElemType) -> Value {
+        Value::List(Arc::new(List {
+            elem,
+            items: Vec::new(),
+            nil: true,
         }))
     }
 
     /// A typed slice.
     pub fn typed_list(elem: ElemType, items: Vec<Value>) -> Value {
-        Value::List(Arc::new(List { elem, items }))
+        Value::List(Arc::new(List {
+            elem,
+            items,
+            nil: false,
+        }))
     }
 
     /// A new `map[string]interface {}`.
@@ -454,6 +484,7 @@ impl Value {
                 Value::List(Arc::new(List {
                     elem: l.elem.clone(),
                     items: l.items.iter().map(Value::deep_copy).collect(),
+                    nil: l.nil,
                 }))
             }
             other => other.clone(),

@@ -1,25 +1,300 @@
-//! ChartService: render, show, lint, list versions, pull and push charts. Not built yet:
-//! every RPC answers UNIMPLEMENTED.
+//! ChartService: list versions, pull and push charts through the shared chart source.
+//! Render, show and lint come with the rendering work and answer UNIMPLEMENTED.
 
 use std::sync::Arc;
 
 use helmd_proto::v1::chart_service_server::ChartService;
 use helmd_proto::v1::*;
+use helmd_source::{ChartRequest, Transport, read_chart_metadata};
 use tonic::{Request, Response, Status};
 
 use super::not_implemented;
 use crate::app::AppState;
+use crate::convert::chart as conv;
+use crate::convert::page;
+use crate::convert::repository::{row_kind, settings};
+use crate::error::{Error, Result};
+use crate::storage::RepositoryRow;
 
 /// The ChartService implementation.
 #[derive(Debug)]
 pub struct ChartApi {
-    _state: Arc<AppState>,
+    state: Arc<AppState>,
+}
+
+/// A chart reference resolved to a source request.
+struct Resolved {
+    request: ChartRequest,
+    /// For an HTTP repository: the row (for its index).
+    http: Option<RepositoryRow>,
 }
 
 impl ChartApi {
     /// A ChartService over the shared state.
     pub fn new(state: Arc<AppState>) -> Self {
-        ChartApi { _state: state }
+        ChartApi { state }
+    }
+
+    /// The registered repository `name` (field `field`), which must be of `kind`.
+    async fn repository(
+        &self,
+        name: &str,
+        field: &str,
+        kind: RepositoryType,
+    ) -> Result<RepositoryRow> {
+        let row = match self.state.db.get_repository(name).await {
+            Ok(row) => row,
+            Err(Error::RepositoryNotFound(_)) => {
+                return Err(Error::invalid(
+                    field,
+                    format!("no repository named {name:?}"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if kind != RepositoryType::Unspecified && row_kind(&row) != kind {
+            return Err(Error::invalid(
+                field,
+                format!("repository {name:?} is not an OCI repository"),
+            ));
+        }
+        Ok(row)
+    }
+
+    /// A registered OCI repository's transport, checking `reference` lies under its URL.
+    async fn oci_transport(&self, name: &str, field: &str, reference: &str) -> Result<Transport> {
+        if name.is_empty() {
+            return Ok(self.state.sources.anonymous());
+        }
+        let row = self.repository(name, field, RepositoryType::Oci).await?;
+        let base = format!("{}/", row.url.trim_end_matches('/'));
+        if !reference.starts_with(&base) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{reference:?} does not lie under repository {name:?} ({})",
+                    row.url
+                ),
+            ));
+        }
+        self.state.sources.transport(&row).await
+    }
+
+    async fn resolve(&self, chart: Option<&ChartReference>) -> Result<Resolved> {
+        use chart_reference::Source;
+        match chart.and_then(|c| c.source.as_ref()) {
+            None => Err(Error::invalid("chart", "required: oci or repository")),
+            Some(Source::Uploaded(_)) => Err(Error::invalid(
+                "chart.uploaded",
+                "an uploaded chart cannot be pulled or listed",
+            )),
+            Some(Source::Oci(oci)) => {
+                if oci.reference.is_empty() {
+                    return Err(Error::invalid("chart.oci.reference", "required"));
+                }
+                let (reference, version) = match &oci.pin {
+                    Some(oci_chart::Pin::Digest(d)) => (format!("{}@{d}", oci.reference), None),
+                    Some(oci_chart::Pin::Version(v)) if !v.is_empty() => {
+                        (oci.reference.clone(), Some(v.clone()))
+                    }
+                    _ => (oci.reference.clone(), None),
+                };
+                let transport = self
+                    .oci_transport(&oci.repository, "chart.oci.repository", &oci.reference)
+                    .await?;
+                Ok(Resolved {
+                    request: ChartRequest::Oci {
+                        reference,
+                        version,
+                        transport,
+                    },
+                    http: None,
+                })
+            }
+            Some(Source::Repository(r)) => {
+                if r.chart.is_empty() {
+                    return Err(Error::invalid("chart.repository.chart", "required"));
+                }
+                if r.repository.is_empty() {
+                    return Err(Error::invalid("chart.repository.repository", "required"));
+                }
+                let row = self
+                    .repository(
+                        &r.repository,
+                        "chart.repository.repository",
+                        RepositoryType::Unspecified,
+                    )
+                    .await?;
+                let transport = self.state.sources.transport(&row).await?;
+                let version = (!r.version.is_empty()).then(|| r.version.clone());
+                if row_kind(&row) == RepositoryType::Oci {
+                    let reference = format!("{}/{}", row.url.trim_end_matches('/'), r.chart);
+                    return Ok(Resolved {
+                        request: ChartRequest::Oci {
+                            reference,
+                            version,
+                            transport,
+                        },
+                        http: None,
+                    });
+                }
+                let pass_credentials_all = settings(&row)?.pass_credentials_all;
+                Ok(Resolved {
+                    request: ChartRequest::Repo {
+                        url: row.url.clone(),
+                        chart: r.chart.clone(),
+                        version,
+                        transport,
+                        pass_credentials_all,
+                    },
+                    http: Some(row),
+                })
+            }
+        }
+    }
+
+    async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {
+        let resolved = self.resolve(req.chart.as_ref()).await?;
+        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        let meta = read_chart_metadata(&pulled.archive)?;
+        let (manifest_digest, resolved_reference) = match &resolved.request {
+            ChartRequest::Oci { .. } => {
+                let (base, digest) = pulled
+                    .origin
+                    .split_once('@')
+                    .unwrap_or((pulled.origin.as_str(), ""));
+                (
+                    digest.to_owned(),
+                    format!("{base}:{}", pulled.version.replace('+', "_")),
+                )
+            }
+            ChartRequest::Repo { .. } => (String::new(), pulled.origin.clone()),
+        };
+        Ok(PullChartResponse {
+            archive: pulled.archive,
+            archive_digest: pulled.digest.to_string(),
+            manifest_digest,
+            version: pulled.version.clone(),
+            resolved_reference,
+            metadata: Some(conv::metadata(&meta)),
+            provenance: pulled.provenance.unwrap_or_default(),
+        })
+    }
+
+    async fn push(&self, req: PushChartRequest) -> Result<PushChartResponse> {
+        if req.archive.is_empty() {
+            return Err(Error::invalid("archive", "required"));
+        }
+        if !req.destination.starts_with("oci://") {
+            return Err(Error::invalid(
+                "destination",
+                "required: oci://host[:port]/path",
+            ));
+        }
+        let probe = format!("{}/", req.destination.trim_end_matches('/'));
+        let transport = self
+            .oci_transport(&req.repository, "repository", &probe)
+            .await?;
+        let provenance = (!req.provenance.is_empty()).then_some(&req.provenance[..]);
+        let pushed = self
+            .state
+            .sources
+            .charts
+            .push(&req.destination, &req.archive, provenance, &transport)
+            .await?;
+        Ok(PushChartResponse {
+            reference: pushed.reference.clone(),
+            manifest_digest: pushed.manifest_digest.to_string(),
+            metadata: Some(conv::metadata(&pushed.metadata)),
+        })
+    }
+
+    async fn versions(&self, req: ListChartVersionsRequest) -> Result<ListChartVersionsResponse> {
+        let size = page::page_size(req.page_size)?;
+        let offset = page::decode("versions", &req.page_token)?
+            .map(|(offset, _)| usize::try_from(offset).unwrap_or(0))
+            .unwrap_or(0);
+        if let Some(chart_reference::Source::Oci(oci)) =
+            req.chart.as_ref().and_then(|c| c.source.as_ref())
+            && matches!(oci.pin, Some(oci_chart::Pin::Digest(_)))
+        {
+            return Err(Error::invalid(
+                "chart.oci.digest",
+                "a digest names one artifact; list versions by reference",
+            ));
+        }
+        let resolved = self.resolve(req.chart.as_ref()).await?;
+        let mut versions: Vec<ChartVersion> = match &resolved.request {
+            ChartRequest::Repo {
+                url,
+                chart,
+                version,
+                transport,
+                pass_credentials_all,
+            } => {
+                let constraint = conv::constraint(
+                    version.as_deref().unwrap_or_default(),
+                    "chart.repository.version",
+                )?;
+                let index = self
+                    .state
+                    .sources
+                    .charts
+                    .index(url, transport, *pass_credentials_all)
+                    .await?;
+                let source_name = resolved
+                    .http
+                    .as_ref()
+                    .map_or(url.as_str(), |r| r.name.as_str());
+                let entries =
+                    index
+                        .versions(chart)
+                        .ok_or_else(|| helmd_source::Error::ChartNotFound {
+                            chart: chart.clone(),
+                            source_name: source_name.to_owned(),
+                        })?;
+                entries
+                    .iter()
+                    .filter(|e| conv::admits(constraint.as_ref(), &e.version))
+                    .map(conv::index_version)
+                    .collect()
+            }
+            ChartRequest::Oci { version, .. } => {
+                let constraint =
+                    conv::constraint(version.as_deref().unwrap_or_default(), "chart.oci.version")?;
+                let mut all = resolved.request.clone();
+                if let ChartRequest::Oci { version, .. } = &mut all {
+                    *version = None;
+                }
+                self.state
+                    .sources
+                    .charts
+                    .versions(&all)
+                    .await?
+                    .into_iter()
+                    .filter(|v| conv::admits(constraint.as_ref(), v))
+                    .map(|version| ChartVersion {
+                        version,
+                        ..ChartVersion::default()
+                    })
+                    .collect()
+            }
+        };
+        let total = versions.len();
+        let next_page_token = if offset + size < total {
+            page::encode(
+                "versions",
+                i64::try_from(offset + size).unwrap_or(i64::MAX),
+                "",
+            )
+        } else {
+            String::new()
+        };
+        let versions = versions.drain(..).skip(offset).take(size).collect();
+        Ok(ListChartVersionsResponse {
+            versions,
+            next_page_token,
+        })
     }
 }
 
@@ -48,22 +323,22 @@ impl ChartService for ChartApi {
 
     async fn list_chart_versions(
         &self,
-        _: Request<ListChartVersionsRequest>,
+        request: Request<ListChartVersionsRequest>,
     ) -> Result<Response<ListChartVersionsResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/ListChartVersions")
+        Ok(Response::new(self.versions(request.into_inner()).await?))
     }
 
     async fn pull_chart(
         &self,
-        _: Request<PullChartRequest>,
+        request: Request<PullChartRequest>,
     ) -> Result<Response<PullChartResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/PullChart")
+        Ok(Response::new(self.pull(request.into_inner()).await?))
     }
 
     async fn push_chart(
         &self,
-        _: Request<PushChartRequest>,
+        request: Request<PushChartRequest>,
     ) -> Result<Response<PushChartResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/PushChart")
+        Ok(Response::new(self.push(request.into_inner()).await?))
     }
 }

@@ -1,7 +1,9 @@
 //! Conversions between stored rows, engine types and helmd.v1 messages, and paging.
 
+pub mod chart;
 pub mod operation;
 pub mod page;
+pub mod repository;
 
 /// Unix microseconds to a protobuf Timestamp.
 pub fn timestamp(us: i64) -> prost_types::Timestamp {

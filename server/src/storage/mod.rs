@@ -3,6 +3,7 @@
 mod audit;
 mod filter;
 mod operations;
+mod repositories;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -14,6 +15,7 @@ use sqlx::migrate::Migrator;
 
 pub use audit::{AuditFilter, AuditRow};
 pub use operations::{OperationFilter, OperationRow};
+pub use repositories::RepositoryRow;
 
 use crate::error::{Error, Result, redact_url};
 

@@ -80,7 +80,7 @@ fn bench(chart_path: &Path, value_files: &[std::path::PathBuf], n: usize) -> Res
         renders.push(ms(start));
         last = black_box(out);
     }
-    let name = chart.name.clone();
+    let name = chart.name().to_string();
     Ok(Report {
         chart: name,
         iterations: n,

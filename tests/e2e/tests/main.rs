@@ -1,11 +1,16 @@
 //! The end-to-end test binary: the real `helmd` process over real gRPC, real Postgres,
 //! third-party clients, and repository-wide tidy checks.
 
+mod chart_service;
 mod common;
 mod config_errors;
 mod database;
+mod fixtures;
 mod helmctl;
+mod helmctl_charts;
 mod reflection;
+mod repositories;
 mod serve;
 mod template;
+mod template_manifest;
 mod tidy;

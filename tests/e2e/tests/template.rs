@@ -135,23 +135,6 @@ fn template_errors_exit_non_zero_with_helms_message() {
     );
 }
 
-#[test]
-fn template_yaml_output_says_it_is_not_built_yet() {
-    let dir = tempfile::tempdir().expect("dir");
-    write(&dir.path().join("c"), CHART);
-    let (ok, stdout, stderr) = helmctl(&[
-        "template",
-        "x",
-        dir.path().join("c").to_str().expect("utf-8"),
-    ]);
-    assert!(!ok);
-    assert!(stdout.is_empty());
-    assert!(
-        stderr.contains("--output yaml is not built yet"),
-        "{stderr}"
-    );
-}
-
 /// Packs a chart directory into a .tgz the way `helm package` lays it out.
 fn package(chart: &Path, name: &str, to: &Path) {
     let file = std::fs::File::create(to).expect("archive file");

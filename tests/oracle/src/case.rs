@@ -43,6 +43,12 @@ pub struct Case {
     pub expect: Expectation,
     /// Features beyond the gotmpl issue this case needs (e.g. `sprig`).
     pub requires: Vec<String>,
+    /// Also run Helm's install checks (`helm template` runs them, the engine alone
+    /// does not): dependencies missing from `charts/` and the chart's `kubeVersion`.
+    /// Helm's error wins; the rendered files still come from the engine. The
+    /// install always targets Helm's default Kubernetes (`v1.36.0`), so such a case
+    /// must not set `kube_version`.
+    pub install_checks: bool,
 }
 
 /// Helm template's defaults.
@@ -66,6 +72,7 @@ impl Case {
             api_versions: Vec::new(),
             expect: Expectation::Match,
             requires: Vec::new(),
+            install_checks: false,
         }
     }
 
@@ -81,6 +88,7 @@ impl Case {
             is_upgrade: self.is_upgrade,
             kube_version: self.kube_version.as_deref(),
             api_versions: &self.api_versions,
+            install_checks: self.install_checks,
         }
     }
 }
@@ -106,4 +114,6 @@ pub struct OracleRequest<'a> {
     pub kube_version: Option<&'a str>,
     /// Extra API versions.
     pub api_versions: &'a [String],
+    /// Run a client-only install first and report its error (see [`Case::install_checks`]).
+    pub install_checks: bool,
 }

@@ -21,6 +21,7 @@
 //!   namespace: ns            # is_upgrade, kube_version, api_versions: optional
 //!   expect: match            # match (default) or error
 //!   error_contains: "..."    # error cases: a substring both messages contain
+//!   install_checks: false    # also run helm template's install checks (see Case)
 //! ```
 //!
 //! A plain chart is a directory holding `Chart.yaml`; it renders once with
@@ -98,6 +99,8 @@ struct SpecCase {
     expect: Expect,
     #[serde(default)]
     error_contains: Option<String>,
+    #[serde(default)]
+    install_checks: bool,
 }
 
 impl SpecCase {
@@ -123,6 +126,7 @@ impl SpecCase {
             },
         };
         case.requires = requires.to_vec();
+        case.install_checks = self.install_checks;
         case
     }
 }

@@ -17,6 +17,8 @@ pub mod diff;
 pub mod differential;
 pub mod error;
 pub mod oracle;
+pub mod strvals;
+pub mod template;
 
 pub use case::{Case, Expectation};
 pub use corpus::Corpus;
@@ -26,7 +28,7 @@ pub use error::{Error, Result};
 pub use oracle::{Rendered, helm_render_batch, try_helm_render_batch};
 
 /// Features the differential test runs today; spec files `requires` others are Helm-checked only.
-pub const ENABLED_FEATURES: &[&str] = &[];
+pub const ENABLED_FEATURES: &[&str] = &["sprig", "sprig-crypto", "sprig-certificate-param"];
 
 /// Whether every feature `case` requires is enabled.
 pub fn is_enabled(case: &Case) -> bool {

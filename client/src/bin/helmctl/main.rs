@@ -1,6 +1,13 @@
 //! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
 
+mod local;
+mod pull;
+mod push;
+mod repo;
+mod search;
+mod show;
 mod template;
+mod values;
 mod version;
 
 use std::path::PathBuf;
@@ -17,6 +24,8 @@ use helmd_client::{ClientConfig, DEFAULT_SERVER, TlsOptions};
 struct Cli {
     #[command(flatten)]
     conn: Connection,
+    #[command(flatten)]
+    paths: local::LocalPaths,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,7 +39,9 @@ struct Connection {
     /// Speak TLS to helmd (implied by an https:// server URL or any TLS file option).
     #[arg(long, global = true, env = "HELMD_TLS")]
     tls: bool,
-    /// PEM CA bundle to verify helmd's certificate with.
+    /// PEM CA bundle to verify helmd's certificate with; for the commands that run
+    /// locally (pull, push, show, repo add), the CA that verifies the registry or
+    /// chart repository, as Helm's `--ca-file`.
     #[arg(long, global = true, env = "HELMD_CA_FILE", value_name = "FILE")]
     ca_file: Option<PathBuf>,
     /// Server name to verify in helmd's certificate.
@@ -69,7 +80,17 @@ enum Command {
     /// Print the client and server versions and the server's health.
     Version(version::VersionArgs),
     /// Render a chart locally, like `helm template` (no server needed).
-    Template(template::TemplateArgs),
+    Template(Box<template::TemplateArgs>),
+    /// Download a chart archive, like `helm pull` (runs locally).
+    Pull(pull::PullArgs),
+    /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
+    Push(push::PushArgs),
+    /// Search the added repositories, like `helm search repo` (runs locally).
+    Search(search::SearchArgs),
+    /// Show a chart's Chart.yaml, values and README, like `helm show` (runs locally).
+    Show(show::ShowArgs),
+    /// Add, list, remove and update chart repositories, like `helm repo` (runs locally).
+    Repo(repo::RepoArgs),
 }
 
 /// Output format of commands that print data.
@@ -134,6 +155,11 @@ async fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Version(args) => version::run(&cli.conn, args).await,
         Command::Template(args) => template::run(args),
+        Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
+        Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
+        Command::Search(args) => search::run(&cli.paths, args),
+        Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
+        Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,8 @@
 //! `helmctl template NAME CHART`: renders a chart locally, offline, with no server
-//! (Helm's `helm template`). A chart is a directory or a packaged `.tgz`; `--output json`
-//! prints the rendered files exactly as `{template path: text}`.
+//! (Helm's `helm template`). A chart is a directory or a packaged `.tgz`. The default
+//! output is the manifest stream `helm template` prints (`# Source:` headers, Helm's
+//! kind order, hooks last); `--output json` prints the rendered files as
+//! `{template path: text}`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,9 +10,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use helmd_render::{
-    ArchiveLimits, RenderOptions, load_chart_archive, load_chart_dir, render_chart,
+use helmd_render::manifest::{
+    ManifestOptions, TemplateOptions, build_release_manifest, template_output,
 };
+use helmd_render::{
+    ArchiveLimits, Chart, Error as RenderError, RenderOptions, load_chart_archive, load_chart_dir,
+    render_chart_values,
+};
+
+use crate::values::ValuesArgs;
 
 /// Options of `helmctl template`, with Helm's flag names.
 #[derive(Debug, Args)]
@@ -19,9 +27,8 @@ pub struct TemplateArgs {
     name: String,
     /// Chart directory or packaged chart (`.tgz`).
     chart: PathBuf,
-    /// Values files, applied in order (later files win).
-    #[arg(short = 'f', long = "values", value_name = "FILE")]
-    values: Vec<PathBuf>,
+    #[command(flatten)]
+    values: ValuesArgs,
     /// Namespace (`.Release.Namespace`).
     #[arg(short = 'n', long, default_value = "default")]
     namespace: String,
@@ -34,6 +41,18 @@ pub struct TemplateArgs {
     /// Render as an upgrade (`.Release.IsUpgrade` true, `.Release.IsInstall` false).
     #[arg(long)]
     is_upgrade: bool,
+    /// Only show manifests rendered from these templates (repeatable, globs allowed).
+    #[arg(short = 's', long = "show-only", value_name = "TEMPLATE")]
+    show_only: Vec<String>,
+    /// Include the chart's CRDs (`crds/`) in the output.
+    #[arg(long)]
+    include_crds: bool,
+    /// Leave test hooks out.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Leave hooks out.
+    #[arg(long)]
+    no_hooks: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = TemplateOutput::Yaml)]
     output: TemplateOutput,
@@ -50,11 +69,6 @@ enum TemplateOutput {
 
 /// Renders and prints; template and values errors exit non-zero with Helm's message.
 pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
-    if args.output == TemplateOutput::Yaml {
-        // Splitting into documents, Helm's kind order and `# Source:` headers come with
-        // the manifest stage of the rendering work; say so rather than print something else.
-        bail!("--output yaml is not built yet; use --output json");
-    }
     let chart = if args.chart.is_dir() {
         load_chart_dir(&args.chart)?
     } else {
@@ -63,13 +77,7 @@ pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
         load_chart_archive(&archive, ArchiveLimits::default())
             .with_context(|| format!("loading {}", args.chart.display()))?
     };
-    let values = args
-        .values
-        .iter()
-        .map(|path| {
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
-        })
-        .collect::<Result<Vec<String>>>()?;
+    let user = args.values.user_values()?;
     let options = RenderOptions {
         release_name: args.name.clone(),
         namespace: args.namespace.clone(),
@@ -79,7 +87,40 @@ pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
         api_versions: args.api_versions.clone(),
         ..RenderOptions::default()
     };
-    let rendered: BTreeMap<String, String> = render_chart(&chart, &values, &options)?;
-    println!("{}", serde_json::to_string_pretty(&rendered)?);
+    let rendered: BTreeMap<String, String> = render_chart_values(&chart, user, &options)?;
+    if args.output == TemplateOutput::Json {
+        println!("{}", serde_json::to_string_pretty(&rendered)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = ManifestOptions {
+        include_crds: args.include_crds,
+        render_subchart_notes: false,
+    };
+    let release = match build_release_manifest(chart.name(), &rendered, &crds(&chart), &opts) {
+        Ok(release) => release,
+        Err(err @ RenderError::Manifest(_)) => {
+            bail!("{err}\n\nUse --debug flag to render out invalid YAML")
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let shown = TemplateOptions {
+        show_only: args.show_only.clone(),
+        no_hooks: args.no_hooks,
+        skip_tests: args.skip_tests,
+    };
+    print!("{}", template_output(&release, &shown)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CRD files of the chart and its subcharts (Helm's `CRDObjects`) as
+/// `(chart/crds/x.yaml, text)`, in chart order.
+fn crds(chart: &Chart) -> Vec<(String, String)> {
+    chart
+        .crd_objects()
+        .into_iter()
+        .map(|crd| {
+            let text = String::from_utf8_lossy(&crd.data).into_owned();
+            (crd.filename, text)
+        })
+        .collect()
 }

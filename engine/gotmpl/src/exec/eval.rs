@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use helmd_yaml::{ElemType, IntKind, Value};
+use helmd_yaml::{ElemType, IntKind, Map, Value};
 
 use super::{At, Ev, State, zero_of};
 use crate::ast::{Arg, Command, Pipe};
@@ -292,11 +292,11 @@ impl<'a> State<'a> {
         if user.is_none() && (name == "and" || name == "or") {
             return self.eval_and_or(dot, name == "or", args, fin);
         }
-        let params: &[ArgType] = match &user {
-            Some(def) => &def.params,
-            None => builtins::params(name),
+        let (params, rest): (&[ArgType], ArgType) = match &user {
+            Some(def) => (&def.params, def.rest),
+            None => (builtins::params(name), ArgType::Any),
         };
-        let argv = self.eval_typed_args(dot, params, args, fin)?;
+        let argv = self.eval_typed_args(dot, params, rest, args, fin)?;
         let result = match &user {
             Some(def) => {
                 let mut cx = CallContext {
@@ -330,19 +330,20 @@ impl<'a> State<'a> {
         &mut self,
         dot: &Ev,
         params: &[ArgType],
+        rest: ArgType,
         args: &'a [Arg],
         fin: Option<Ev>,
     ) -> Result<Vec<Value>> {
-        if params.is_empty() {
+        if params.is_empty() && rest == ArgType::Any {
             return self.eval_args(dot, args, fin);
         }
         let mut argv = self.new_argv();
         for (i, a) in args.iter().skip(1).enumerate() {
-            let want = params.get(i).copied().unwrap_or(ArgType::Any);
+            let want = params.get(i).copied().unwrap_or(rest);
             argv.push(self.eval_typed_arg(dot, want, a)?);
         }
         if let Some(f) = fin {
-            let want = params.get(argv.len()).copied().unwrap_or(ArgType::Any);
+            let want = params.get(argv.len()).copied().unwrap_or(rest);
             argv.push(self.validate_type(want, f)?);
         }
         Ok(argv)
@@ -391,10 +392,19 @@ impl<'a> State<'a> {
                 },
             ) => Some(v.clone()),
             (ArgType::Bool, Arg::Bool { value, .. }) => Some(Value::Bool(*value)),
+            (ArgType::Map, Arg::Nil { .. }) => Some(Value::Map(Map::nil_map(ElemType::Interface))),
             _ => None,
         };
         match ok {
             Some(v) => Ok(v),
+            None if matches!(want, ArgType::Map | ArgType::Named(_))
+                && !matches!(a, Arg::Nil { .. }) =>
+            {
+                Err(self.errorf(format!(
+                    "can't handle {a} for arg of type {}",
+                    want.go_name()
+                )))
+            }
             None if matches!(a, Arg::Nil { .. }) => {
                 Err(self.errorf(format!("cannot assign nil to {}", want.go_name())))
             }
@@ -404,7 +414,7 @@ impl<'a> State<'a> {
                     ArgType::Int | ArgType::Int64 => "integer",
                     ArgType::Float64 => "float",
                     ArgType::Bool => "bool",
-                    ArgType::Any => "value",
+                    ArgType::Any | ArgType::Map | ArgType::Named(_) => "value",
                 };
                 Err(self.errorf(format!("expected {what}; found {a}")))
             }
@@ -417,6 +427,9 @@ impl<'a> State<'a> {
             Ev::Invalid => {
                 if want == ArgType::Any {
                     return Ok(Value::Nil);
+                }
+                if want == ArgType::Map {
+                    return Ok(Value::Map(Map::nil_map(ElemType::Interface)));
                 }
                 return Err(self.errorf(format!("invalid value; expected {}", want.go_name())));
             }
@@ -431,8 +444,15 @@ impl<'a> State<'a> {
                 | (ArgType::Int64, Value::Int(_, IntKind::Int64))
                 | (ArgType::Float64, Value::Float(_))
                 | (ArgType::Bool, Value::Bool(_))
-        );
+        ) || match (want, &v) {
+            (ArgType::Map, Value::Map(m)) => m.elem == ElemType::Interface,
+            (ArgType::Named(name), Value::Object(o)) => o.type_name() == name,
+            _ => false,
+        };
         if ok {
+            if let (ArgType::Map, Value::Map(m)) = (want, &v) {
+                return Ok(Value::Map(m.unnamed()));
+            }
             return Ok(v);
         }
         let got = if iface_nil {

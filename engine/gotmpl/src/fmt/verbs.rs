@@ -151,6 +151,7 @@ fn go_syntax_inner(v: &Value, top: bool) -> String {
         Value::String(s) => go_quote(s),
         Value::Float(f) => format_float(*f, 'g', -1),
         Value::Uint(u, k) if *k != UintKind::Uint8 => format!("0x{u:x}"),
+        Value::List(l) if l.nil => format!("{}(nil)", v.type_name()),
         Value::List(l) => {
             let items: Vec<String> = l.items.iter().map(|x| go_syntax(x, false)).collect();
             format!("{}{{{}}}", v.type_name(), items.join(", "))

@@ -21,6 +21,9 @@ pub struct IndexFile {
     /// Chart name → versions.
     #[serde(default)]
     pub entries: BTreeMap<String, Vec<ChartVersion>>,
+    /// `sha256:<hex>` of the index.yaml bytes this was parsed from.
+    #[serde(skip)]
+    pub digest: String,
 }
 
 /// One chart version in an index.
@@ -48,6 +51,12 @@ pub struct ChartVersion {
     /// Whether deprecated.
     #[serde(default)]
     pub deprecated: bool,
+    /// Keywords, for searching.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// When the version was published (RFC 3339), as the index records it.
+    #[serde(default, deserialize_with = "lenient")]
+    pub created: String,
     #[serde(skip)]
     parsed: Option<Version>,
 }
@@ -71,6 +80,7 @@ impl IndexFile {
                 "invalid index.yaml: no API version",
             ));
         }
+        index.digest = crate::digest::Digest::of(bytes).to_string();
         for versions in index.entries.values_mut() {
             for v in versions.iter_mut() {
                 v.parsed = Version::parse(&v.version);

@@ -1,0 +1,3 @@
+{{- define "common.labels" -}}
+labels: {{ toJson .Values | quote }}
+{{- end -}}

@@ -1,0 +1,1 @@
+{{- define "gateway.addr" -}}{{ .Values.region }}:{{ .Values.port }}{{- end -}}

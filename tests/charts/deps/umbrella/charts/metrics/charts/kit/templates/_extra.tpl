@@ -1,0 +1,1 @@
+{{- define "kit.extra" -}}extra{{- end -}}

@@ -1,0 +1,198 @@
+//! Chart fixtures for the repository and chart e2e tests: archives built in memory, an
+//! HTTP chart repository serving them with an index.yaml, the TLS registry with
+//! htpasswd, helmd started with a credentials key, and Repository messages.
+
+use std::path::PathBuf;
+
+use helmd_client::proto::{
+    BasicCredentials, Repository, RepositoryCredentials, RepositoryType, SecretCredentials,
+    TlsConfig, repository_credentials,
+};
+use helmd_test_support::http_repo::{HttpRepoOptions, HttpRepoServer};
+use helmd_test_support::registry::{RegistryOptions, RegistryServer};
+use helmd_test_support::{Helmd, HelmdOptions};
+use sha2::Digest;
+use tempfile::TempDir;
+
+/// The password of the HTTP repository's basic auth.
+pub const REPO_PASSWORD: &str = "repo-Pa55word!";
+
+/// A chart archive: Chart.yaml, values.yaml, README.md and one template.
+pub fn chart_archive(name: &str, version: &str) -> Vec<u8> {
+    chart_archive_sized(name, version, 0)
+}
+
+/// Like [`chart_archive`] with `padding` incompressible-ish bytes in a file.
+pub fn chart_archive_sized(name: &str, version: &str, padding: usize) -> Vec<u8> {
+    let chart_yaml = format!(
+        "apiVersion: v2\nname: {name}\nversion: {version}\ndescription: {name} serves web pages\n\
+         appVersion: \"2.4\"\nkeywords:\n  - web\n"
+    );
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("Chart.yaml".into(), chart_yaml.into_bytes()),
+        ("values.yaml".into(), b"replicas: 2\n".to_vec()),
+        ("README.md".into(), format!("# {name}\n").into_bytes()),
+        (
+            "templates/cm.yaml".into(),
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n".to_vec(),
+        ),
+    ];
+    if padding > 0 {
+        let mut state = 0x2545_f491_u32;
+        let noise: Vec<u8> = (0..padding)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state.to_le_bytes()[0]
+            })
+            .collect();
+        files.push(("files/blob.bin".into(), noise));
+    }
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, format!("{name}/{path}"), bytes.as_slice())
+            .expect("append");
+    }
+    builder
+        .into_inner()
+        .and_then(|gz| gz.finish())
+        .expect("finish")
+}
+
+/// A served HTTP chart repository and the directory behind it.
+pub struct HttpRepo {
+    /// The server.
+    pub server: HttpRepoServer,
+    /// Its files.
+    pub _dir: TempDir,
+}
+
+/// An HTTP repository (basic auth `helmd` / [`REPO_PASSWORD`]) holding `charts`
+/// (name, version); `corrupt` names a version whose index digest is wrong.
+pub async fn http_repo(charts: &[(&str, &str)], corrupt: Option<&str>) -> HttpRepo {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut index = String::from("apiVersion: v1\nentries:\n");
+    let mut names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
+    names.dedup();
+    for name in names {
+        index.push_str(&format!("  {name}:\n"));
+        for (_, version) in charts.iter().filter(|(n, _)| *n == name) {
+            let archive = chart_archive(name, version);
+            let file = format!("{name}-{version}.tgz");
+            std::fs::write(dir.path().join(&file), &archive).expect("write archive");
+            let mut digest = hex::encode(sha2::Sha256::digest(&archive));
+            if corrupt == Some(*version) {
+                digest = "0".repeat(64);
+            }
+            index.push_str(&format!(
+                "  - name: {name}\n    version: {version}\n    appVersion: \"2.4\"\n    \
+                 description: {name} serves web pages\n    keywords: [web]\n    \
+                 created: \"2026-01-02T03:04:05Z\"\n    digest: {digest}\n    urls: [{file}]\n"
+            ));
+        }
+    }
+    std::fs::write(dir.path().join("index.yaml"), index).expect("write index");
+    let server = HttpRepoServer::start(
+        dir.path(),
+        HttpRepoOptions {
+            basic_auth: Some(("helmd".into(), REPO_PASSWORD.into())),
+            tls: None,
+        },
+    )
+    .await
+    .expect("http repo");
+    HttpRepo { server, _dir: dir }
+}
+
+/// The TLS registry with htpasswd.
+pub async fn registry() -> RegistryServer {
+    RegistryServer::start(RegistryOptions::tls())
+        .await
+        .expect("registry")
+}
+
+/// helmd with a credentials key (and the extra arguments), on SQLite or `database_url`.
+pub async fn helmd_with_key(database_url: Option<String>, extra: &[&str]) -> (Helmd, TempDir) {
+    let keys = tempfile::tempdir().expect("tempdir");
+    let key_file: PathBuf = keys.path().join("credentials.key");
+    std::fs::write(&key_file, "42".repeat(32)).expect("write key");
+    let mut args = vec![
+        "--credentials-key-file".to_owned(),
+        key_file.display().to_string(),
+        "--source-retry-deadline".to_owned(),
+        "1s".to_owned(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let helmd = Helmd::start(HelmdOptions {
+        database_url,
+        args,
+        ..Default::default()
+    })
+    .await
+    .expect("helmd");
+    (helmd, keys)
+}
+
+/// Basic credentials.
+pub fn basic(username: &str, password: &str) -> Option<RepositoryCredentials> {
+    Some(RepositoryCredentials {
+        kind: Some(repository_credentials::Kind::Basic(BasicCredentials {
+            username: username.into(),
+            password: password.into(),
+        })),
+    })
+}
+
+/// A Secret reference with the default keys.
+pub fn secret_ref(namespace: &str, name: &str) -> Option<RepositoryCredentials> {
+    Some(RepositoryCredentials {
+        kind: Some(repository_credentials::Kind::Secret(SecretCredentials {
+            namespace: namespace.into(),
+            name: name.into(),
+            ..SecretCredentials::default()
+        })),
+    })
+}
+
+/// An HTTP repository message.
+pub fn http_repository(
+    name: &str,
+    url: &str,
+    credentials: Option<RepositoryCredentials>,
+) -> Repository {
+    Repository {
+        name: name.into(),
+        r#type: RepositoryType::Http as i32,
+        url: url.into(),
+        credentials,
+        ..Repository::default()
+    }
+}
+
+/// An OCI repository message for `oci://<registry>/charts`, trusting its CA.
+pub fn oci_repository(
+    name: &str,
+    registry: &RegistryServer,
+    credentials: Option<RepositoryCredentials>,
+) -> Repository {
+    Repository {
+        name: name.into(),
+        r#type: RepositoryType::Oci as i32,
+        url: format!("oci://{}/charts", registry.host()),
+        credentials,
+        tls: Some(TlsConfig {
+            ca_pem: registry.ca_pem().expect("tls registry").to_owned(),
+            ..TlsConfig::default()
+        }),
+        ..Repository::default()
+    }
+}

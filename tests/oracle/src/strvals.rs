@@ -1,0 +1,84 @@
+//! Runs `strvals_oracle.py`: Helm v4's own `--set` parsers over a batch of expressions.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::oracle::python;
+
+/// Which of Helm's parsers reads an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SetKind {
+    /// `--set` (`strvals.ParseInto`).
+    Set,
+    /// `--set-string`.
+    String,
+    /// `--set-json` in its `key=json` form.
+    Json,
+    /// `--set-literal`.
+    Literal,
+    /// `--set-file` (Helm reads the named files itself).
+    File,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    kind: SetKind,
+    expr: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Reply {
+    Ok(String),
+    Error(String),
+}
+
+/// Parses every expression with Helm; each result is Go's JSON text of the
+/// parsed map, or Helm's error message.
+pub fn helm_strvals_batch(
+    requests: &[(SetKind, String)],
+) -> Result<Vec<std::result::Result<String, String>>> {
+    let body: Vec<Request<'_>> = requests
+        .iter()
+        .map(|(kind, expr)| Request { kind: *kind, expr })
+        .collect();
+    let input = serde_json::to_vec(&body).map_err(|e| Error::Oracle(e.to_string()))?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("strvals_oracle.py");
+    let python = python()?;
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Oracle(format!("cannot start {}: {e}", python.display())))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::Oracle("no stdin pipe".to_owned()))?;
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::Oracle(format!("waiting for python: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::Oracle(format!(
+            "strvals oracle failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let replies: Vec<Reply> = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::Oracle(format!("strvals oracle output: {e}")))?;
+    Ok(replies
+        .into_iter()
+        .map(|r| match r {
+            Reply::Ok(json) => Ok(json),
+            Reply::Error(message) => Err(message),
+        })
+        .collect())
+}

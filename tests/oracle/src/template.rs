@@ -1,0 +1,96 @@
+//! Runs `template_oracle.py`: the manifest and notes Helm v4 renders for a
+//! chart (client-side dry-run install), with values given as Helm's flags.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::oracle::python;
+
+/// A `helm template` run: chart, release, namespace and values flags.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TemplateCase {
+    /// The chart directory.
+    pub chart_dir: PathBuf,
+    /// Release name.
+    pub release_name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// `-f` files' contents in order.
+    pub values_yaml: Vec<String>,
+    /// `--set-json`.
+    pub set_json: Vec<String>,
+    /// `--set`.
+    pub set: Vec<String>,
+    /// `--set-string`.
+    pub set_string: Vec<String>,
+    /// `--set-literal`.
+    pub set_literal: Vec<String>,
+}
+
+/// What Helm produced.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HelmRelease {
+    /// The release manifest (`---\n# Source: ...` per document).
+    pub manifest: String,
+    /// The rendered notes.
+    pub notes: String,
+}
+
+impl HelmRelease {
+    /// What `helm template` prints for this manifest when there are no hooks.
+    pub fn template_text(&self) -> String {
+        format!("{}\n", self.manifest.trim())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Reply {
+    Ok(HelmRelease),
+    Error(String),
+}
+
+/// Runs each case through Helm; results are in case order.
+pub fn helm_template_batch(
+    cases: &[TemplateCase],
+) -> Result<Vec<std::result::Result<HelmRelease, String>>> {
+    let input = serde_json::to_vec(cases).map_err(|e| Error::Oracle(e.to_string()))?;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = python()?;
+    let mut child = Command::new(&python)
+        .arg(dir.join("template_oracle.py"))
+        .env("PYTHONPATH", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Oracle(format!("cannot start {}: {e}", python.display())))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::Oracle("no stdin pipe".to_owned()))?;
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::Oracle(format!("waiting for python: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::Oracle(format!(
+            "template oracle failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let replies: Vec<Reply> = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::Oracle(format!("template oracle output: {e}")))?;
+    Ok(replies
+        .into_iter()
+        .map(|r| match r {
+            Reply::Ok(release) => Ok(release),
+            Reply::Error(message) => Err(message),
+        })
+        .collect())
+}
