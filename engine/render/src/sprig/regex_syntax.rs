@@ -97,6 +97,15 @@ pub(super) fn translate(p: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // Go reads a byte that is not UTF-8 as U+FFFD: the pattern's
+            // U+FFFD also matches helmd's raw-byte characters.
+            '\u{FFFD}' if in_class => {
+                out.push(c);
+                if chars.peek() != Some(&'-') && !out[..out.len() - c.len_utf8()].ends_with('-') {
+                    out.push_str("\u{10FF00}-\u{10FFFF}");
+                }
+            }
+            '\u{FFFD}' => out.push_str("(?:\u{FFFD}|[\u{10FF00}-\u{10FFFF}])"),
             _ => out.push(c),
         }
         class_start = false;
