@@ -298,6 +298,15 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn json_fields(&self) -> Option<Vec<(Str, Value)>> {
         None
     }
+    /// For a host value of a Go map type (`map[string]T`): its entries in key
+    /// order, for `range`, `len` and `index`; `None` for other types.
+    fn map_entries(&self) -> Option<Vec<(Str, Value)>> {
+        None
+    }
+    /// The zero value of the map's element type (`index` of a missing key).
+    fn map_elem_zero(&self) -> Value {
+        Value::Nil
+    }
     /// For downcasting to the concrete type.
     fn as_any(&self) -> &dyn Any;
 }
