@@ -96,6 +96,7 @@ fn length(v: &Value) -> FuncResult {
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.len(),
+        Value::Object(o) if let Some(entries) = o.map_entries() => entries.len(),
         other => return Err(format!("len of type {}", other.type_name()).into()),
     };
     Ok(Value::int(n as i64))
@@ -148,6 +149,18 @@ fn index(item: &Value, indexes: &[Value]) -> FuncResult {
             }
             Value::Map(m) => match i {
                 Value::String(k) => m.get(k).unwrap_or(Value::Nil),
+                Value::Nil => return Err("value is nil; should be of type string".into()),
+                other => {
+                    return Err(
+                        format!("value has type {}; should be string", other.type_name()).into(),
+                    );
+                }
+            },
+            Value::Object(o) if let Some(entries) = o.map_entries() => match i {
+                Value::String(k) => entries
+                    .into_iter()
+                    .find(|(key, _)| key == k)
+                    .map_or_else(|| o.map_elem_zero(), |(_, v)| v),
                 Value::Nil => return Err("value is nil; should be of type string".into()),
                 other => {
                     return Err(

@@ -316,6 +316,13 @@ impl<'a> State<'a> {
                 });
                 self.iterate(b, items, mark, out)?
             }
+            Value::Object(o) if let Some(entries) = o.map_entries() => {
+                // a host map type: typed keys and values (not interfaces)
+                let items = entries
+                    .into_iter()
+                    .map(|(k, item)| (Ev::Val(Value::String(k)), Ev::Val(item)));
+                self.iterate(b, items, mark, out)?
+            }
             Value::Bytes(bytes) => {
                 let items = bytes.iter().enumerate().map(|(i, x)| {
                     (

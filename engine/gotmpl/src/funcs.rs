@@ -54,6 +54,11 @@ pub enum ArgType {
     Float64,
     /// `bool`
     Bool,
+    /// `uint32` (non-negative integer constants convert, truncated like
+    /// reflect's `SetUint`; other values must be `uint32`).
+    Uint32,
+    /// `[]interface {}` (nil converts; constants are refused).
+    List,
     /// `map[string]interface {}` (named map types with that underlying type convert).
     Map,
     /// A host struct type, by its Go name (`time.Time`); only such objects are accepted.
@@ -70,6 +75,8 @@ impl ArgType {
             ArgType::Int64 => "int64",
             ArgType::Float64 => "float64",
             ArgType::Bool => "bool",
+            ArgType::Uint32 => "uint32",
+            ArgType::List => "[]interface {}",
             ArgType::Map => "map[string]interface {}",
             ArgType::Named(name) => name,
         }

@@ -125,6 +125,17 @@ impl Object for Files {
             _ => Value::from(self.text(&path)),
         }))
     }
+    fn map_entries(&self) -> Option<Vec<(Str, Value)>> {
+        Some(
+            self.0
+                .iter()
+                .map(|(k, v)| (Str::from(k.as_str()), Value::Bytes(v.clone())))
+                .collect(),
+        )
+    }
+    fn map_elem_zero(&self) -> Value {
+        Value::Bytes(Arc::from(&[][..]))
+    }
     fn format(&self, _plus: bool) -> String {
         let parts: Vec<String> = self
             .0

@@ -120,7 +120,7 @@ fn to_node_inner(v: &Value, flavor: Flavor, depth: usize) -> Result<Node> {
         Value::Object(o) if o.type_name().starts_with("complex") => {
             return Err(Error::UnsupportedType(o.type_name().to_string()));
         }
-        Value::Object(o) => to_node(&crate::json::object_data(o.as_ref()), flavor, depth + 1)?,
+        Value::Object(o) => to_node(&crate::json::object_data(o.as_ref())?, flavor, depth + 1)?,
     })
 }
 

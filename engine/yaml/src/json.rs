@@ -7,9 +7,16 @@ use crate::error::{Error, Result};
 use crate::number::format_json_float;
 use crate::value::{Object, Str, Value};
 
-/// The JSON form of a host object.
-pub(crate) fn object_data(o: &dyn Object) -> Value {
-    o.to_data()
+/// The JSON form of a host object, or encoding/json's error calling its
+/// `MarshalJSON`.
+pub(crate) fn object_data(o: &dyn Object) -> Result<Value> {
+    if let Some(e) = o.marshal_error() {
+        return Err(Error::Json(format!(
+            "json: error calling MarshalJSON for type {}: {e}",
+            o.type_name()
+        )));
+    }
+    Ok(o.to_data())
 }
 
 /// Go's `json.Marshal` text of `v`.
@@ -82,7 +89,7 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
         }
         Value::Object(o) => match o.json_fields() {
             Some(fields) => write_object(out, fields.iter().map(|(k, v)| (k, v)), indent, depth)?,
-            None => write_json(out, &o.to_data(), indent, depth + 1)?,
+            None => write_json(out, &object_data(o.as_ref())?, indent, depth + 1)?,
         },
     }
     Ok(())

@@ -313,6 +313,20 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn json_fields(&self) -> Option<Vec<(Str, Value)>> {
         None
     }
+    /// Why encoding/json cannot marshal the value (its `MarshalJSON` error,
+    /// such as `Time.MarshalJSON: year outside of range [0,9999]`), if so.
+    fn marshal_error(&self) -> Option<String> {
+        None
+    }
+    /// For a host value of a Go map type (`map[string]T`): its entries in key
+    /// order, for `range`, `len` and `index`; `None` for other types.
+    fn map_entries(&self) -> Option<Vec<(Str, Value)>> {
+        None
+    }
+    /// The zero value of the map's element type (`index` of a missing key).
+    fn map_elem_zero(&self) -> Value {
+        Value::Nil
+    }
     /// For downcasting to the concrete type.
     fn as_any(&self) -> &dyn Any;
 }

@@ -28,7 +28,12 @@ pub use error::{Error, Result};
 pub use oracle::{Rendered, helm_render_batch, try_helm_render_batch};
 
 /// Features the differential test runs today; spec files `requires` others are Helm-checked only.
-pub const ENABLED_FEATURES: &[&str] = &["sprig", "sprig-crypto", "sprig-certificate-param"];
+pub const ENABLED_FEATURES: &[&str] = &[
+    "sprig",
+    "sprig-crypto",
+    "sprig-certificate-param",
+    "gotmpl-uint32-and-slice-params",
+];
 
 /// Whether every feature `case` requires is enabled.
 pub fn is_enabled(case: &Case) -> bool {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use helmd_yaml::{ElemType, IntKind, Map, Value};
+use helmd_yaml::{ElemType, IntKind, Map, UintKind, Value};
 
 use super::{At, Ev, State, zero_of};
 use crate::ast::{Arg, Command, Pipe};
@@ -392,12 +392,16 @@ impl<'a> State<'a> {
                 },
             ) => Some(v.clone()),
             (ArgType::Bool, Arg::Bool { value, .. }) => Some(Value::Bool(*value)),
+            (ArgType::Uint32, Arg::Number { value: Ok(v), .. }) => {
+                unsigned_constant(v).map(|u| Value::Uint(u64::from(u as u32), UintKind::Uint32))
+            }
+            (ArgType::List, Arg::Nil { .. }) => Some(Value::nil_list(ElemType::Interface)),
             (ArgType::Map, Arg::Nil { .. }) => Some(Value::Map(Map::nil_map(ElemType::Interface))),
             _ => None,
         };
         match ok {
             Some(v) => Ok(v),
-            None if matches!(want, ArgType::Map | ArgType::Named(_))
+            None if matches!(want, ArgType::Map | ArgType::List | ArgType::Named(_))
                 && !matches!(a, Arg::Nil { .. }) =>
             {
                 Err(self.errorf(format!(
@@ -412,9 +416,10 @@ impl<'a> State<'a> {
                 let what = match want {
                     ArgType::String => "string",
                     ArgType::Int | ArgType::Int64 => "integer",
+                    ArgType::Uint32 => "unsigned integer",
                     ArgType::Float64 => "float",
                     ArgType::Bool => "bool",
-                    ArgType::Any | ArgType::Map | ArgType::Named(_) => "value",
+                    ArgType::Any | ArgType::Map | ArgType::List | ArgType::Named(_) => "value",
                 };
                 Err(self.errorf(format!("expected {what}; found {a}")))
             }
@@ -431,6 +436,9 @@ impl<'a> State<'a> {
                 if want == ArgType::Map {
                     return Ok(Value::Map(Map::nil_map(ElemType::Interface)));
                 }
+                if want == ArgType::List {
+                    return Ok(Value::nil_list(ElemType::Interface));
+                }
                 return Err(self.errorf(format!("invalid value; expected {}", want.go_name())));
             }
             Ev::Iface(Value::Nil) => (true, Value::Nil),
@@ -444,7 +452,9 @@ impl<'a> State<'a> {
                 | (ArgType::Int64, Value::Int(_, IntKind::Int64))
                 | (ArgType::Float64, Value::Float(_))
                 | (ArgType::Bool, Value::Bool(_))
+                | (ArgType::Uint32, Value::Uint(_, UintKind::Uint32))
         ) || match (want, &v) {
+            (ArgType::List, Value::List(l)) => l.elem == ElemType::Interface,
             (ArgType::Map, Value::Map(m)) => m.elem == ElemType::Interface,
             (ArgType::Named(name), Value::Object(o)) => o.type_name() == name,
             _ => false,
@@ -514,5 +524,18 @@ impl<'a> State<'a> {
                 Err(e) => Err(self.errorf(e.clone())),
             },
         }
+    }
+}
+
+/// Go's `NumberNode.IsUint` and `Uint64` for a number constant: non-negative
+/// integers, and floats holding an exact non-negative integer.
+fn unsigned_constant(v: &Value) -> Option<u64> {
+    match v {
+        Value::Int(i, _) => u64::try_from(*i).ok(),
+        Value::Uint(u, _) => Some(*u),
+        Value::Float(f) if *f >= 0.0 && f.fract() == 0.0 && *f < 18_446_744_073_709_551_616.0 => {
+            Some(*f as u64)
+        }
+        _ => None,
     }
 }

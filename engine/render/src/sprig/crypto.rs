@@ -47,7 +47,7 @@ pub(crate) fn register(f: &mut FuncMap) {
         decrypt_aes(arg(a, 0), arg(a, 1)).map(Value::from)
     });
     let derive_params = [
-        ArgType::Any,
+        ArgType::Uint32,
         ArgType::String,
         ArgType::String,
         ArgType::String,
@@ -181,19 +181,10 @@ fn as_blocks(buf: &mut [u8]) -> &mut [aes::Block] {
 
 /// `derivePassword counter type password user site` (the Master Password algorithm).
 fn derive_password(_: &mut helmd_gotmpl::CallContext<'_>, a: &[Value]) -> FuncResult {
+    // The executor checked the parameter's Go type (uint32).
     let counter = match &a[0] {
-        Value::Int(i, _) if *i >= 0 => *i as u32,
         Value::Uint(u, _) => *u as u32,
-        Value::Int(i, _) => {
-            return Err(format!("expected unsigned integer; found {i}").into());
-        }
-        other => {
-            return Err(format!(
-                "wrong type for value; expected uint32; got {}",
-                other.type_name()
-            )
-            .into());
-        }
+        _ => 0,
     };
     Ok(Value::from(master_password::derive(
         counter,

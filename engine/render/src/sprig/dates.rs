@@ -114,20 +114,23 @@ impl GoTime {
     }
 
     fn fields(&self) -> Fields {
-        let (offset, abbrev) = self.zone.info(self.ts());
-        let local = self.secs + offset;
-        let ts = Timestamp::new(local, self.nanos).unwrap_or(Timestamp::UNIX_EPOCH);
-        let dt = ts.to_zoned(TimeZone::UTC).datetime();
+        // zone rules from the nearest instant jiff covers (years ±9999);
+        // the calendar itself is proleptic Gregorian for any year, as in Go
+        let (offset, abbrev) = self.zone.info(clamped_ts(self.secs));
+        let local = self.secs.saturating_add(offset);
+        let days = local.div_euclid(86_400);
+        let sod = local.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
         Fields {
-            year: i64::from(dt.year()),
-            month: i64::from(dt.month()),
-            day: i64::from(dt.day()),
-            hour: i64::from(dt.hour()),
-            minute: i64::from(dt.minute()),
-            second: i64::from(dt.second()),
-            nanos: i64::from(dt.subsec_nanosecond()),
-            weekday: i64::from(dt.weekday().to_sunday_zero_offset()),
-            yday: i64::from(dt.day_of_year()),
+            year,
+            month,
+            day,
+            hour: sod / 3600,
+            minute: sod % 3600 / 60,
+            second: sod % 60,
+            nanos: i64::from(self.nanos),
+            weekday: (days + 4).rem_euclid(7),
+            yday: days - days_from_civil(year, 1, 1) + 1,
             offset,
             abbrev,
         }
@@ -168,6 +171,40 @@ impl GoTime {
             + i128::from(now.subsec_nanosecond() - self.nanos);
         n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     }
+}
+
+/// The instant nearest `secs` that jiff can represent (years ±9999).
+fn clamped_ts(secs: i64) -> Timestamp {
+    Timestamp::new(
+        secs.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second()),
+        0,
+    )
+    .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A named Go integer with a `String` method (`time.Month`, `time.Weekday`).
@@ -336,6 +373,11 @@ impl Object for GoTime {
     fn to_data(&self) -> Value {
         Value::from(self.format("2006-01-02T15:04:05.999999999Z07:00"))
     }
+    fn marshal_error(&self) -> Option<String> {
+        let year = self.fields().year;
+        (!(0..=9999).contains(&year))
+            .then(|| "Time.MarshalJSON: year outside of range [0,9999]".to_string())
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -380,11 +422,11 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     )
     .map_err(|e| e.to_string())?;
     let local = Zone::Local;
-    let utc_secs = dt
-        .to_zoned(TimeZone::UTC)
-        .map_err(|e| e.to_string())?
-        .timestamp()
-        .as_second();
+    // computed here: jiff's timestamps stop short of 9999-12-31
+    let utc_secs = days_from_civil(p.year, p.month, p.day) * 86_400
+        + i64::from(dt.hour()) * 3600
+        + i64::from(dt.minute()) * 60
+        + i64::from(dt.second());
     let (secs, zone) = if p.utc {
         (utc_secs, Zone::Utc)
     } else if let Some(off) = p.offset {
@@ -414,11 +456,12 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
             (utc_secs - off, Zone::Fixed(name.clone(), off as i32))
         }
     } else {
-        let ts = dt
-            .to_zoned(local.tz())
-            .map_err(|e| e.to_string())?
-            .timestamp();
-        (ts.as_second(), local)
+        let secs = match dt.to_zoned(local.tz()) {
+            Ok(z) => z.timestamp().as_second(),
+            // past jiff's range: the zone's offset at the nearest instant it has
+            Err(_) => utc_secs - local.info(clamped_ts(utc_secs)).0,
+        };
+        (secs, local)
     };
     Ok(GoTime {
         secs,
@@ -572,7 +615,10 @@ pub(crate) fn register(f: &mut FuncMap) {
             other => as_time(other).unwrap_or_else(GoTime::now),
         };
         let n = t.since_nanos();
+        // Go's Duration.Round(time.Second): half away from zero, saturating
+        let n = i128::from(n);
         let rounded = (n + n.signum() * 500_000_000) / 1_000_000_000 * 1_000_000_000;
+        let rounded = rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         Ok(Value::from(duration_string(rounded)))
     });
 }

@@ -3,6 +3,7 @@
 
 use helmd_gotmpl::{ArgType, Arity, FuncMap};
 use helmd_yaml::Value;
+use helmd_yaml::gostr::{from_go_bytes, go_bytes};
 
 use super::str_arg;
 
@@ -44,8 +45,10 @@ fn decode(
     name: &str,
 ) -> Result<Vec<u8>, String> {
     let err = |i: usize| format!("illegal {name} data at input byte {i}");
-    let symbols: Vec<(usize, u8)> = s
-        .bytes()
+    let bytes = go_bytes(s);
+    let symbols: Vec<(usize, u8)> = bytes
+        .iter()
+        .copied()
         .enumerate()
         .filter(|(_, b)| *b != b'\r' && *b != b'\n')
         .collect();
@@ -85,34 +88,34 @@ fn decode(
         let start = symbols.len() / block * block;
         if bits == 5 && pad_at.is_some() {
             // base32: a short padded tail fails at the end of the input
-            return Err(err(s.len()));
+            return Err(err(bytes.len()));
         }
-        return Err(err(symbols.get(start).map_or(s.len(), |(i, _)| *i)));
+        return Err(err(symbols.get(start).map_or(bytes.len(), |(i, _)| *i)));
     }
     Ok(out)
 }
 
 /// `b64enc`.
 pub(crate) fn b64enc(s: &str) -> String {
-    encode(s.as_bytes(), B64, 6, 4)
+    encode(&go_bytes(s), B64, 6, 4)
 }
 
 /// `b64dec`.
 pub(crate) fn b64dec(s: &str) -> String {
     match decode(s, B64, 6, 4, "base64") {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Ok(b) => from_go_bytes(&b).into_owned(),
         Err(e) => e,
     }
 }
 
 pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("b32enc", Arity::Exact(1), &[ArgType::String], |_, a| {
-        Ok(Value::from(encode(str_arg(&a[0]).as_bytes(), B32, 5, 8)))
+        Ok(Value::from(encode(&go_bytes(str_arg(&a[0])), B32, 5, 8)))
     });
     f.insert_typed("b32dec", Arity::Exact(1), &[ArgType::String], |_, a| {
         Ok(Value::from(
             match decode(str_arg(&a[0]), B32, 5, 8, "base32") {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Ok(b) => from_go_bytes(&b).into_owned(),
                 Err(e) => e,
             },
         ))

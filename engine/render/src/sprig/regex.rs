@@ -3,6 +3,7 @@
 //! (empty matches, `n` limits), `$name`/`${name}` expansion and error texts.
 
 use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, FuncResult};
+use helmd_yaml::gostr::raw_byte;
 use helmd_yaml::{ElemType, Value};
 use regex::Regex;
 
@@ -37,6 +38,13 @@ fn compile(p: &str) -> Result<Regex, String> {
 }
 
 fn compile_uncached(p: &str) -> Result<Regex, String> {
+    if let Some(at) = p.char_indices().find(|(_, c)| raw_byte(*c).is_some()) {
+        // Go's parser checks UTF-8 first; the text is the rest from the bad byte
+        return Err(format!(
+            "error parsing regexp: invalid UTF-8: `{}`",
+            &p[at.0..]
+        ));
+    }
     if let Some(e) = go_syntax_error(p) {
         return Err(format!("error parsing regexp: {e}"));
     }
@@ -65,7 +73,11 @@ fn compile_uncached(p: &str) -> Result<Regex, String> {
 /// Go's `regexp.MustCompile` panic text.
 fn must_compile(p: &str) -> Result<Regex, FuncError> {
     compile(p).map_err(|e| {
-        let quoted = if p.contains('`') || p.chars().any(|c| c.is_control() && c != '\t') {
+        // Go's strconv.CanBackquote decides between `…` and "…"
+        let quoted = if p.contains('`')
+            || p.chars()
+                .any(|c| c.is_control() && c != '\t' || c == '\u{FEFF}' || raw_byte(c).is_some())
+        {
             helmd_gotmpl::go_quote(p)
         } else {
             format!("`{p}`")

@@ -97,6 +97,15 @@ pub(super) fn translate(p: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // Go reads a byte that is not UTF-8 as U+FFFD: the pattern's
+            // U+FFFD also matches helmd's raw-byte characters.
+            '\u{FFFD}' if in_class => {
+                out.push(c);
+                if chars.peek() != Some(&'-') && !out[..out.len() - c.len_utf8()].ends_with('-') {
+                    out.push_str("\u{10FF00}-\u{10FFFF}");
+                }
+            }
+            '\u{FFFD}' => out.push_str("(?:\u{FFFD}|[\u{10FF00}-\u{10FFFF}])"),
             _ => out.push(c),
         }
         class_start = false;
@@ -111,15 +120,35 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
     let mut depth = 0i32;
     let mut i = 0;
     let mut prev_operand = false;
+    // where the previous token's repetition operator started, if it was one
+    let mut last_repeat: Option<usize> = None;
     while i < chars.len() {
         let c = chars[i];
+        if !matches!(c, '*' | '+' | '?' | '{') {
+            // (a `{` that is no repetition resets it below)
+            last_repeat = None;
+        }
         match c {
+            '\\' if chars.get(i + 1) == Some(&'Q') => {
+                // \Q…\E is literal text; an empty one is no operand
+                let mut k = i + 2;
+                while k < chars.len() && !(chars[k] == '\\' && chars.get(k + 1) == Some(&'E')) {
+                    k += 1;
+                }
+                if k > i + 2 {
+                    prev_operand = true;
+                    last_repeat = None;
+                }
+                i = (k + 2).min(chars.len().max(k));
+                continue;
+            }
             '\\' => {
                 if let Some(e) = check_escape(&chars, i) {
                     return Some(e);
                 }
-                i += 2;
+                i += escape_len(&chars, i);
                 prev_operand = true;
+                last_repeat = None;
                 continue;
             }
             '[' => {
@@ -145,10 +174,26 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
                     if ch == '[' && chars.get(i + 1) == Some(&':') {
                         let tail = text(i, chars.len());
                         if let Some(end) = tail.find(":]") {
+                            let name = tail[2..end].trim_start_matches('^');
+                            if !POSIX_CLASSES.contains(&name) {
+                                return Some(format!(
+                                    "invalid character class range: `{}`",
+                                    &tail[..end + 2]
+                                ));
+                            }
                             i += tail[..end].chars().count() + 2;
                             prev_lit = None;
                             continue;
                         }
+                    }
+                    if prev_lit.is_some()
+                        && ch == '-'
+                        && chars.get(i + 1) == Some(&'\\')
+                        && let Some(&e) = chars.get(i + 2)
+                        && "dDsSwWpP".contains(e)
+                    {
+                        // a range's end is one character: Go's class escapes stop there
+                        return Some(format!("invalid escape sequence: `\\{e}`"));
                     }
                     let range_hi = chars.get(i + 1).filter(|h| **h != ']' && **h != '\\');
                     if let (Some(lo), '-', Some(&hi)) = (prev_lit, ch, range_hi) {
@@ -177,6 +222,24 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
                     let mut k = i + 2;
                     let named = chars.get(k) == Some(&'<')
                         || (chars.get(k) == Some(&'P') && chars.get(k + 1) == Some(&'<'));
+                    if named {
+                        let open = if chars[k] == '<' { k } else { k + 1 };
+                        let Some(close) = (open..chars.len()).find(|&j| chars[j] == '>') else {
+                            return Some(format!(
+                                "invalid named capture: `{}`",
+                                text(i, chars.len())
+                            ));
+                        };
+                        let name = &chars[open + 1..close];
+                        if name.is_empty()
+                            || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        {
+                            return Some(format!(
+                                "invalid named capture: `{}`",
+                                text(i, close + 1)
+                            ));
+                        }
+                    }
                     if !named {
                         while k < chars.len() && !matches!(chars[k], ')' | ':') {
                             if !matches!(chars[k], 'i' | 'm' | 's' | 'U' | '-') {
@@ -192,6 +255,12 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
                             i = k + 1;
                             continue;
                         }
+                        if k >= chars.len() {
+                            return Some(format!(
+                                "invalid or unsupported Perl syntax: `{}`",
+                                text(i, k)
+                            ));
+                        }
                     }
                     i += 1;
                 }
@@ -205,18 +274,36 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
             }
             '|' => prev_operand = false,
             '*' | '+' | '?' => {
+                let end = if chars.get(i + 1) == Some(&'?') {
+                    i + 1
+                } else {
+                    i
+                };
+                if let Some(start) = last_repeat {
+                    return Some(format!(
+                        "invalid nested repetition operator: `{}`",
+                        text(start, end + 1)
+                    ));
+                }
                 if !prev_operand {
                     return Some(format!("missing argument to repetition operator: `{c}`"));
                 }
-                if let Some(n @ ('*' | '+')) = chars.get(i + 1) {
-                    return Some(format!("invalid nested repetition operator: `{c}{n}`"));
-                }
-                if chars.get(i + 1) == Some(&'?') {
-                    i += 1;
-                }
+                last_repeat = Some(i);
+                i = end;
             }
             '{' => {
                 if let Some((end, lo, hi)) = repeat_at(&chars, i) {
+                    let end = if chars.get(end + 1) == Some(&'?') {
+                        end + 1
+                    } else {
+                        end
+                    };
+                    if let Some(start) = last_repeat {
+                        return Some(format!(
+                            "invalid nested repetition operator: `{}`",
+                            text(start, end + 1)
+                        ));
+                    }
                     if !prev_operand {
                         return Some(format!(
                             "missing argument to repetition operator: `{}`",
@@ -226,9 +313,11 @@ pub(super) fn go_syntax_error(p: &str) -> Option<String> {
                     if lo > 1000 || hi.is_some_and(|h| h > 1000 || h < lo) {
                         return Some(format!("invalid repeat count: `{}`", text(i, end + 1)));
                     }
+                    last_repeat = Some(i);
                     i = end;
                 } else {
                     prev_operand = true;
+                    last_repeat = None;
                 }
             }
             _ => prev_operand = true,
@@ -269,11 +358,69 @@ fn repeat_at(chars: &[char], i: usize) -> Option<(usize, u64, Option<u64>)> {
     (chars.get(k) == Some(&'}')).then_some((k, lo, hi))
 }
 
+/// Go's POSIX class names (`[:alpha:]`, also negated `[:^alpha:]`).
+const POSIX_CLASSES: [&str; 14] = [
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
+    "space", "upper", "word", "xdigit",
+];
+
+/// How many characters the escape at `i` spans (`\x{…}` and `\xHH` included).
+fn escape_len(chars: &[char], i: usize) -> usize {
+    if chars.get(i + 1) != Some(&'x') {
+        return 2;
+    }
+    if chars.get(i + 2) == Some(&'{') {
+        return (i + 3..chars.len())
+            .find(|&j| chars[j] == '}')
+            .map_or(chars.len() - i, |j| j + 1 - i);
+    }
+    4.min(chars.len() - i)
+}
+
+/// Go's `\x` check: `\xHH` or `\x{H…}` up to U+10FFFF; the error text is
+/// the escape up to the character that broke it.
+fn check_hex_escape(chars: &[char], i: usize) -> Option<String> {
+    let bad = |end: usize| {
+        Some(format!(
+            "invalid escape sequence: `{}`",
+            chars[i..end.min(chars.len())].iter().collect::<String>()
+        ))
+    };
+    if chars.get(i + 2) == Some(&'{') {
+        let mut value: u32 = 0;
+        let mut k = i + 3;
+        loop {
+            let Some(&c) = chars.get(k) else {
+                return bad(k);
+            };
+            if c == '}' {
+                return if k == i + 3 { bad(k + 1) } else { None };
+            }
+            let Some(v) = c.to_digit(16) else {
+                return bad(k + 1);
+            };
+            value = value.saturating_mul(16).saturating_add(v);
+            if value > 0x10_FFFF {
+                return bad(k + 1);
+            }
+            k += 1;
+        }
+    }
+    match (chars.get(i + 2), chars.get(i + 3)) {
+        (Some(a), Some(b)) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit() => None,
+        (Some(a), _) if !a.is_ascii_hexdigit() => bad(i + 4),
+        _ => bad(i + 4),
+    }
+}
+
 /// Go's escape check: `invalid escape sequence: \`\\8\``.
 fn check_escape(chars: &[char], i: usize) -> Option<String> {
     let Some(&n) = chars.get(i + 1) else {
         return Some("trailing backslash at end of expression: ``".into());
     };
+    if n == 'x' {
+        return check_hex_escape(chars, i);
+    }
     let ok = (n.is_ascii_punctuation()) || "afnrtvxdDsSwWbBAzpPQE0".contains(n);
     // `\1`–`\7` followed by another octal digit is an octal escape; alone it
     // would be a backreference, which Go rejects

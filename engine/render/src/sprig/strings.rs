@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, go_quote};
+use helmd_yaml::gostr::{from_go_bytes, go_bytes, go_len, replace_raw};
 use helmd_yaml::{ElemType, Map, Str, Value};
 
 use super::case_style::{camelcase, to_lower_case};
@@ -97,10 +98,12 @@ fn byte_is_space(b: u8) -> bool {
 
 /// goutils' `DeleteWhiteSpace`, which walks bytes and re-encodes each as a rune.
 fn nospace(s: &str) -> String {
-    if !s.bytes().any(byte_is_space) {
+    let b = go_bytes(s);
+    if !b.iter().copied().any(byte_is_space) {
         return s.to_string();
     }
-    s.bytes()
+    b.iter()
+        .copied()
         .filter(|b| !byte_is_space(*b))
         .map(char::from)
         .collect()
@@ -110,7 +113,7 @@ fn nospace(s: &str) -> String {
 fn initials(s: &str) -> String {
     let mut gap = true;
     let mut out = String::new();
-    for b in s.bytes() {
+    for b in go_bytes(s).iter().copied() {
         if char::from(b).is_whitespace() {
             gap = true;
         } else if gap {
@@ -140,14 +143,14 @@ fn is_title(c: char) -> bool {
         || ('\u{1f88}'..='\u{1faf}').contains(&c) && !c.is_uppercase()
 }
 
-/// A byte slice of `s` as text (Go strings hold any bytes; helmd's hold UTF-8).
+/// A Go byte slice as text (bytes that are not UTF-8 stay raw bytes).
 fn bytes_str(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    from_go_bytes(b).into_owned()
 }
 
 /// goutils' `AbbreviateFull` (byte offsets).
 fn abbreviate(s: &str, offset: i64, width: i64) -> String {
-    let b = s.as_bytes();
+    let b = go_bytes(s);
     let len = b.len() as i64;
     if s.is_empty() || width < 4 || len <= width {
         return s.to_string();
@@ -178,7 +181,7 @@ fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
     }
     let nl = if newline.is_empty() { "\n" } else { newline };
     let width = width.max(1) as usize;
-    let b = s.as_bytes();
+    let b = go_bytes(s);
     let len = b.len();
     let mut offset = 0usize;
     let mut out: Vec<u8> = Vec::new();
@@ -192,11 +195,11 @@ fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
         if let Some(pos) = space {
             let at = pos + offset;
             out.extend_from_slice(&b[offset..at]);
-            out.extend_from_slice(nl.as_bytes());
+            out.extend_from_slice(&go_bytes(nl));
             offset = at + 1;
         } else if long_words {
             out.extend_from_slice(&b[offset..width + offset]);
-            out.extend_from_slice(nl.as_bytes());
+            out.extend_from_slice(&go_bytes(nl));
             offset += width;
         } else {
             let end = width + offset;
@@ -208,18 +211,18 @@ fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
                 Some(i) => {
                     let at = i + end;
                     out.extend_from_slice(&b[offset..at]);
-                    out.extend_from_slice(nl.as_bytes());
+                    out.extend_from_slice(&go_bytes(nl));
                     offset = at + 1;
                 }
             }
         }
     }
     out.extend_from_slice(&b[offset..]);
-    String::from_utf8_lossy(&out).into_owned()
+    bytes_str(&out)
 }
 
 fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
+    let b = go_bytes(s);
     let len = b.len() as i64;
     let oob = |lo: Option<i64>, hi: Option<i64>| -> String {
         match (lo, hi) {
@@ -253,7 +256,7 @@ fn substr(start: i64, end: i64, s: &str) -> Result<String, String> {
 }
 
 fn trunc(c: i64, s: &str) -> String {
-    let b = s.as_bytes();
+    let b = go_bytes(s);
     let len = b.len() as i64;
     if c < 0 && len + c > 0 {
         return bytes_str(&b[(len + c) as usize..]);
@@ -344,8 +347,19 @@ pub(crate) fn register(f: &mut FuncMap) {
         ("b64dec", super::encoding::b64dec),
     ];
     for (name, func) in unary {
+        // Go's rune-wise mappers (strings.Map, range over a string) read
+        // a byte that is not UTF-8 as U+FFFD and write it out as such.
+        let runes = !matches!(
+            name,
+            "trim" | "nospace" | "initials" | "b64enc" | "b64dec" | "snakecase" | "kebabcase"
+        );
         f.insert_typed(name, Arity::Exact(1), &[S], move |_, a| {
-            Ok(Value::from(func(str_arg(&a[0]))))
+            let s = str_arg(&a[0]);
+            Ok(Value::from(if runes {
+                func(&replace_raw(s))
+            } else {
+                func(s)
+            }))
         });
     }
     let binary: [(&str, Binary); 8] = [
@@ -401,7 +415,7 @@ pub(crate) fn register(f: &mut FuncMap) {
             return Err("strings: negative Repeat count".into());
         }
         let s = str_arg(&a[1]);
-        if (s.len() as u128) * (n as u128) > 1 << 30 {
+        if (go_len(s) as u128) * (n as u128) > 1 << 30 {
             return Err("strings: Repeat output length overflow".into());
         }
         Ok(Value::from(s.repeat(n as usize)))

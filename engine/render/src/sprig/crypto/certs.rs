@@ -94,7 +94,7 @@ impl Object for Certificate {
 }
 
 pub(crate) fn register(f: &mut FuncMap) {
-    use ArgType::{Any as A, Int as I, String as S};
+    use ArgType::{Int as I, List as A, String as S};
     const CA: ArgType = ArgType::Named("sprig.certificate");
     f.insert_typed("genCA", Arity::Exact(2), &[S, I], |_, a| {
         let key = PrivateKey::new_rsa(keys::RSA_BITS_CERT)?;
