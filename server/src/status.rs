@@ -262,6 +262,38 @@ mod tests {
     }
 
     #[test]
+    fn engine_errors_are_invalid_argument_with_their_reason_and_field() {
+        let status = check(
+            Error::Render(helmd_render::Error::Execute(
+                "template: x/templates/a.yaml:1:3: executing ...".into(),
+            )),
+            Code::InvalidArgument,
+            "TEMPLATE_ERROR",
+        );
+        assert!(status.message().contains("x/templates/a.yaml:1:3"));
+        assert!(status.get_details_bad_request().is_none());
+        let status = check(
+            Error::ChartInput {
+                field: "chart.uploaded.archive".into(),
+                source: helmd_render::Error::Chart(helmd_chart::Error::Archive(
+                    "not a gzip archive".into(),
+                )),
+            },
+            Code::InvalidArgument,
+            "CHART_INVALID",
+        );
+        let bad = status.get_details_bad_request().expect("bad request");
+        assert_eq!(bad.field_violations[0].field, "chart.uploaded.archive");
+        check(
+            Error::Render(helmd_render::Error::Chart(helmd_chart::Error::Schema(
+                "values don't meet the specifications of the schema(s)".into(),
+            ))),
+            Code::InvalidArgument,
+            "VALUES_SCHEMA_VIOLATION",
+        );
+    }
+
+    #[test]
     fn internal_errors_hide_their_cause() {
         let status = check(
             Error::Database(sqlx::Error::RowNotFound),
