@@ -438,3 +438,47 @@ async fn show_chart_returns_metadata_values_readme_crds_and_dependency_states() 
         format!("sha256:{}", hex::encode(sha2::Sha256::digest(&archive)))
     );
 }
+
+#[tokio::test]
+async fn render_chart_takes_set_file_content_from_the_request_and_renders_upgrades() {
+    let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
+    let c = client(&helmd).await.expect("client");
+    let got = render(
+        &c,
+        RenderChartRequest {
+            chart: uploaded(pack("shop", SHOP)),
+            values: Some(Values {
+                set_file: vec![SetFileValue {
+                    key: "cache.mode".into(),
+                    content: "fifo".into(),
+                }],
+                ..Default::default()
+            }),
+            is_upgrade: true,
+            disable_hooks: true,
+            show_only: vec!["charts/cache/templates/cm.yaml".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("render");
+    assert!(got.manifest.contains("mode: fifo"), "{}", got.manifest);
+    assert!(!got.manifest.contains("Deployment"), "{}", got.manifest);
+    let status = render(
+        &c,
+        RenderChartRequest {
+            chart: uploaded(pack("shop", SHOP)),
+            show_only: vec!["templates/nothing.yaml".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("show_only names nothing");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("could not find template templates/nothing.yaml in chart"),
+        "{status:?}"
+    );
+}
