@@ -127,6 +127,23 @@ pub enum Error {
     /// Fetching, resolving, caching or pushing a chart failed.
     #[error(transparent)]
     Source(#[from] helmd_source::Error),
+    /// A chart or the request's values could not be loaded; `field` names the request
+    /// field (`chart.uploaded.archive`, `values`, ...).
+    #[error("{field}: {source}")]
+    ChartInput {
+        /// The request field at fault.
+        field: String,
+        /// The engine's error, worded like Helm's.
+        #[source]
+        source: helmd_render::Error,
+    },
+    /// Rendering a chart failed: a template, the values schema, the chart's
+    /// kubeVersion or the rendered manifest (Helm's message).
+    #[error(transparent)]
+    Render(helmd_render::Error),
+    /// A blocking task (a render) panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    Task(String),
     /// The RPC exists in the API but its behaviour is not built yet.
     #[error("{0} is not implemented yet")]
     NotImplemented(&'static str),

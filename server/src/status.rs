@@ -38,12 +38,26 @@ impl From<Error> for Status {
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
-        if let Error::InvalidArgument(violations) = &err {
-            let violations: Vec<PbFieldViolation> = violations
-                .iter()
-                .map(|v| PbFieldViolation::new(v.field.clone(), v.description.clone()))
-                .collect();
-            details.set_bad_request(violations);
+        match &err {
+            Error::InvalidArgument(violations) => {
+                let violations: Vec<PbFieldViolation> = violations
+                    .iter()
+                    .map(|v| PbFieldViolation::new(v.field.clone(), v.description.clone()))
+                    .collect();
+                details.set_bad_request(violations);
+            }
+            Error::ChartInput { field, source } => {
+                details.set_bad_request(vec![PbFieldViolation::new(
+                    field.clone(),
+                    source.to_string(),
+                )]);
+            }
+            Error::Render(source) => {
+                if let Some(field) = render_field(source) {
+                    details.set_bad_request(vec![PbFieldViolation::new(field, source.to_string())]);
+                }
+            }
+            _ => {}
         }
         let message = match code {
             // The cause is logged here, once; the caller gets a generic message.
@@ -88,6 +102,10 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             ErrorReason::RepositoryTypeUnsupported,
         ),
         Error::Source(e) => classify_source(e),
+        Error::ChartInput { source, .. } | Error::Render(source) => {
+            (Code::InvalidArgument, render_reason(source))
+        }
+        Error::Task(_) => (Code::Internal, ErrorReason::Internal),
         Error::CredentialsKey { .. } => (Code::Internal, ErrorReason::Internal),
         Error::DataDir { .. }
         | Error::DatabaseUrl { .. }
@@ -98,6 +116,32 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
         | Error::Serve(_)
         | Error::Database(_)
         | Error::Corrupt(_) => (Code::Internal, ErrorReason::Internal),
+    }
+}
+
+/// The reason of an engine error (every one is INVALID_ARGUMENT: the chart or the
+/// request is at fault).
+fn render_reason(err: &helmd_render::Error) -> ErrorReason {
+    use helmd_chart::Error as C;
+    use helmd_render::Error as R;
+    match err {
+        R::Chart(C::Values(_)) => ErrorReason::ValuesInvalid,
+        R::Chart(C::Schema(_)) => ErrorReason::ValuesSchemaViolation,
+        R::Chart(_) => ErrorReason::ChartInvalid,
+        R::KubeVersion(_) => ErrorReason::RequestInvalid,
+        R::Parse(_) | R::Execute(_) => ErrorReason::TemplateError,
+        R::Manifest(_) => ErrorReason::ManifestInvalid,
+    }
+}
+
+/// The request field a render-time engine error is about, when one is.
+fn render_field(err: &helmd_render::Error) -> Option<&'static str> {
+    use helmd_chart::Error as C;
+    use helmd_render::Error as R;
+    match err {
+        R::Chart(C::Values(_) | C::Schema(_)) => Some("values"),
+        R::KubeVersion(_) => Some("kube_version"),
+        _ => None,
     }
 }
 
@@ -214,6 +258,38 @@ mod tests {
             }),
             Code::DataLoss,
             "DIGEST_MISMATCH",
+        );
+    }
+
+    #[test]
+    fn engine_errors_are_invalid_argument_with_their_reason_and_field() {
+        let status = check(
+            Error::Render(helmd_render::Error::Execute(
+                "template: x/templates/a.yaml:1:3: executing ...".into(),
+            )),
+            Code::InvalidArgument,
+            "TEMPLATE_ERROR",
+        );
+        assert!(status.message().contains("x/templates/a.yaml:1:3"));
+        assert!(status.get_details_bad_request().is_none());
+        let status = check(
+            Error::ChartInput {
+                field: "chart.uploaded.archive".into(),
+                source: helmd_render::Error::Chart(helmd_chart::Error::Archive(
+                    "not a gzip archive".into(),
+                )),
+            },
+            Code::InvalidArgument,
+            "CHART_INVALID",
+        );
+        let bad = status.get_details_bad_request().expect("bad request");
+        assert_eq!(bad.field_violations[0].field, "chart.uploaded.archive");
+        check(
+            Error::Render(helmd_render::Error::Chart(helmd_chart::Error::Schema(
+                "values don't meet the specifications of the schema(s)".into(),
+            ))),
+            Code::InvalidArgument,
+            "VALUES_SCHEMA_VIOLATION",
         );
     }
 

@@ -1,5 +1,5 @@
-//! ChartService: list versions, pull and push charts through the shared chart source.
-//! Render, show and lint come with the rendering work and answer UNIMPLEMENTED.
+//! ChartService: render, show, list versions, pull and push charts through the shared
+//! chart source (renders run on a blocking thread). Lint answers UNIMPLEMENTED.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use helmd_proto::v1::*;
 use helmd_source::{ChartRequest, Transport, read_chart_metadata};
 use tonic::{Request, Response, Status};
 
+use super::chart_render::{self, Archive, RenderInput};
 use super::not_implemented;
 use crate::app::AppState;
 use crate::convert::chart as conv;
@@ -151,6 +152,93 @@ impl ChartApi {
                 })
             }
         }
+    }
+
+    /// The archive of a chart reference: an upload (bounded by the server's
+    /// `max_chart_bytes`) or a pull through the shared source and cache.
+    async fn archive(&self, chart: Option<&ChartReference>) -> Result<Archive> {
+        use chart_reference::Source;
+        let field = match chart.and_then(|c| c.source.as_ref()) {
+            Some(Source::Uploaded(up)) => {
+                if up.archive.is_empty() {
+                    return Err(Error::invalid("chart.uploaded.archive", "required"));
+                }
+                let limit = self.state.config.max_chart_bytes;
+                let size = u64::try_from(up.archive.len()).unwrap_or(u64::MAX);
+                if size > limit {
+                    return Err(helmd_source::Error::TooLarge {
+                        what: "chart archive",
+                        size,
+                        limit,
+                    }
+                    .into());
+                }
+                return Ok(Archive {
+                    bytes: up.archive.clone(),
+                    field: "chart.uploaded.archive",
+                });
+            }
+            Some(Source::Oci(_)) => "chart.oci",
+            _ => "chart.repository",
+        };
+        let resolved = self.resolve(chart).await?;
+        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        Ok(Archive {
+            bytes: pulled.archive,
+            field,
+        })
+    }
+
+    async fn render(&self, req: RenderChartRequest) -> Result<RenderChartResponse> {
+        if req.validate {
+            return Err(Error::NotImplemented(
+                "helmd.v1.ChartService/RenderChart with validate",
+            ));
+        }
+        let archive = self.archive(req.chart.as_ref()).await?;
+        let options = helmd_render::RenderOptions {
+            release_name: if req.release_name.is_empty() {
+                "release-name".to_owned()
+            } else {
+                req.release_name.clone()
+            },
+            namespace: if req.namespace.is_empty() {
+                "default".to_owned()
+            } else {
+                req.namespace.clone()
+            },
+            revision: i64::from(req.revision.max(1)),
+            is_install: !req.is_upgrade,
+            is_upgrade: req.is_upgrade,
+            kube_version: (!req.kube_version.is_empty()).then(|| req.kube_version.clone()),
+            api_versions: req.api_versions.clone(),
+        };
+        let input = RenderInput {
+            archive,
+            values: req.values,
+            options,
+            manifest: helmd_render::manifest::ManifestOptions {
+                include_crds: req.include_crds,
+                render_subchart_notes: req.render_subchart_notes,
+            },
+            template: helmd_render::manifest::TemplateOptions {
+                show_only: req.show_only,
+                no_hooks: req.disable_hooks,
+                skip_tests: req.skip_tests,
+            },
+            skip_schema: req.skip_schema_validation,
+        };
+        tokio::task::spawn_blocking(move || chart_render::render(input))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    async fn show(&self, req: ShowChartRequest) -> Result<ShowChartResponse> {
+        let archive = self.archive(req.chart.as_ref()).await?;
+        let values = req.values;
+        tokio::task::spawn_blocking(move || chart_render::show(archive, values))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
     }
 
     async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {
@@ -302,16 +390,16 @@ impl ChartApi {
 impl ChartService for ChartApi {
     async fn render_chart(
         &self,
-        _: Request<RenderChartRequest>,
+        request: Request<RenderChartRequest>,
     ) -> Result<Response<RenderChartResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/RenderChart")
+        Ok(Response::new(self.render(request.into_inner()).await?))
     }
 
     async fn show_chart(
         &self,
-        _: Request<ShowChartRequest>,
+        request: Request<ShowChartRequest>,
     ) -> Result<Response<ShowChartResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/ShowChart")
+        Ok(Response::new(self.show(request.into_inner()).await?))
     }
 
     async fn lint_chart(

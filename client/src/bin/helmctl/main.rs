@@ -79,7 +79,8 @@ struct Connection {
 enum Command {
     /// Print the client and server versions and the server's health.
     Version(version::VersionArgs),
-    /// Render a chart locally, like `helm template` (no server needed).
+    /// Render a chart locally, like `helm template` (no server needed; charts by
+    /// path, `oci://…` or `repo/chart`).
     Template(Box<template::TemplateArgs>),
     /// Download a chart archive, like `helm pull` (runs locally).
     Pull(pull::PullArgs),
@@ -154,7 +155,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Version(args) => version::run(&cli.conn, args).await,
-        Command::Template(args) => template::run(args),
+        Command::Template(args) => template::run(&cli.conn, &cli.paths, args).await,
         Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
         Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
         Command::Search(args) => search::run(&cli.paths, args),

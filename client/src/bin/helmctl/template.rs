@@ -1,11 +1,12 @@
-//! `helmctl template NAME CHART`: renders a chart locally, offline, with no server
-//! (Helm's `helm template`). A chart is a directory or a packaged `.tgz`. The default
+//! `helmctl template NAME CHART`: renders a chart locally, with no server (Helm's
+//! `helm template`). A chart is a directory, a packaged `.tgz`, `oci://host/path/chart`
+//! or `repo/chart` (fetched like `helmctl pull`, through the same cache). The default
 //! output is the manifest stream `helm template` prints (`# Source:` headers, Helm's
 //! kind order, hooks last); `--output json` prints the rendered files as
 //! `{template path: text}`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -18,6 +19,8 @@ use helmd_render::{
     render_chart_values,
 };
 
+use crate::Connection;
+use crate::local::{LocalPaths, RegistryArgs};
 use crate::values::ValuesArgs;
 
 /// Options of `helmctl template`, with Helm's flag names.
@@ -25,8 +28,14 @@ use crate::values::ValuesArgs;
 pub struct TemplateArgs {
     /// Release name (`.Release.Name`).
     name: String,
-    /// Chart directory or packaged chart (`.tgz`).
-    chart: PathBuf,
+    /// Chart directory, packaged chart (`.tgz`), `oci://host/path/chart` or `repo/chart`.
+    chart: String,
+    /// A version or semantic version constraint for a remote chart (latest stable when
+    /// absent).
+    #[arg(long)]
+    version: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     #[command(flatten)]
     values: ValuesArgs,
     /// Namespace (`.Release.Namespace`).
@@ -68,14 +77,27 @@ enum TemplateOutput {
 }
 
 /// Renders and prints; template and values errors exit non-zero with Helm's message.
-pub fn run(args: &TemplateArgs) -> Result<ExitCode> {
-    let chart = if args.chart.is_dir() {
-        load_chart_dir(&args.chart)?
-    } else {
-        let archive = std::fs::read(&args.chart)
-            .with_context(|| format!("reading {}", args.chart.display()))?;
+pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> Result<ExitCode> {
+    let local = Path::new(&args.chart);
+    // Like Helm: a path that exists is a local chart; otherwise a reference.
+    let chart = if local.is_dir() {
+        load_chart_dir(local)?
+    } else if local.exists() || !(args.chart.starts_with("oci://") || args.chart.contains('/')) {
+        let archive =
+            std::fs::read(local).with_context(|| format!("reading {}", local.display()))?;
         load_chart_archive(&archive, ArchiveLimits::default())
-            .with_context(|| format!("loading {}", args.chart.display()))?
+            .with_context(|| format!("loading {}", local.display()))?
+    } else {
+        let pulled = crate::pull::fetch(
+            conn,
+            paths,
+            &args.registry,
+            &args.chart,
+            args.version.as_deref(),
+        )
+        .await?;
+        load_chart_archive(&pulled.archive, ArchiveLimits::default())
+            .with_context(|| format!("loading {}", pulled.origin))?
     };
     let user = args.values.user_values()?;
     let options = RenderOptions {
