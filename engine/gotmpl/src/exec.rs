@@ -306,7 +306,7 @@ impl<'a> State<'a> {
             }
             Value::Map(m) => {
                 let iface = m.elem == ElemType::Interface;
-                let items = m.entries().into_iter().map(|(k, item)| {
+                let items = m.go_entries().into_iter().map(|(k, item)| {
                     let elem = if iface {
                         Ev::Iface(item)
                     } else {

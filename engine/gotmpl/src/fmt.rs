@@ -105,7 +105,7 @@ fn write_v_inner(out: &mut String, v: &Value, plus: bool) {
         }
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, x)) in m.read().iter().enumerate() {
+            for (i, (k, x)) in m.go_entries().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }

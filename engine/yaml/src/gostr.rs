@@ -54,6 +54,15 @@ pub fn from_go_bytes(bytes: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Go's comparison of two strings: by their bytes (raw-byte characters count as
+/// the byte they stand for, not as their UTF-8 encoding).
+pub fn go_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    if !has_raw(a) && !has_raw(b) {
+        return a.cmp(b);
+    }
+    go_bytes(a).cmp(&go_bytes(b))
+}
+
 /// The Go bytes of `s`: raw-byte characters back to their bytes.
 pub fn go_bytes(s: &str) -> Cow<'_, [u8]> {
     if !has_raw(s) {

@@ -83,6 +83,10 @@ fn write_json_inner(out: &mut String, v: &Value, indent: Option<&str>, depth: us
             out.push(']');
         }
         Value::Map(m) if m.is_nil_map() => out.push_str("null"),
+        Value::Map(m) if m.has_raw_key() => {
+            let entries = m.go_entries();
+            write_object(out, entries.iter().map(|(k, v)| (k, v)), indent, depth)?;
+        }
         Value::Map(m) => write_object(out, m.read().iter(), indent, depth)?,
         Value::Object(o) if o.type_name().starts_with("complex") => {
             return Err(Error::UnsupportedType(o.type_name().to_string()));

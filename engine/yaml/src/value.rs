@@ -245,6 +245,23 @@ impl Map {
             .collect()
     }
 
+    /// Whether some key holds a raw (non-UTF-8) byte, so Go's key order (bytes)
+    /// differs from the map's (UTF-8) order.
+    pub fn has_raw_key(&self) -> bool {
+        self.read().keys().any(|k| crate::gostr::has_raw(k))
+    }
+
+    /// A snapshot of the entries in Go's key order: byte order of the Go strings,
+    /// which is the map's own order unless a key holds a raw byte (what `range`,
+    /// fmt's `%v` and encoding/json iterate in).
+    pub fn go_entries(&self) -> Vec<(Str, Value)> {
+        let mut entries = self.entries();
+        if entries.iter().any(|(k, _)| crate::gostr::has_raw(k)) {
+            entries.sort_by(|(a, _), (b, _)| crate::gostr::go_cmp(a, b));
+        }
+        entries
+    }
+
     /// A deep copy: nested maps are copied too (lists are immutable and shared).
     pub fn deep_copy(&self) -> MapRef {
         let entries = self

@@ -103,7 +103,7 @@ fn format_arg_inner(out: &mut String, arg: &Value, verb: char, spec: Spec) {
         Value::List(l) => fmt_elements(out, &l.items, verb, spec),
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, v)) in m.read().iter().enumerate() {
+            for (i, (k, v)) in m.go_entries().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
@@ -158,7 +158,7 @@ fn go_syntax_inner(v: &Value, top: bool) -> String {
         }
         Value::Map(m) => {
             let items: Vec<String> = m
-                .read()
+                .go_entries()
                 .iter()
                 .map(|(k, x)| format!("{}:{}", go_quote(k), go_syntax(x, false)))
                 .collect();

@@ -500,7 +500,7 @@ pub(crate) fn register(f: &mut FuncMap) {
                 strval(other)
             }],
         };
-        items.sort();
+        items.sort_by(|a, b| helmd_yaml::gostr::go_cmp(a, b));
         Ok(string_list(items))
     });
     f.insert("toString", Arity::Exact(1), |_, a| match &a[0] {
