@@ -88,6 +88,37 @@ pub fn run_differential(
     report
 }
 
+/// Renders `case` with helmd's engine: the one place corpus tests call it.
+pub fn render_with_helmd(case: &Case) -> Rendered {
+    let opts = helmd_render::RenderOptions {
+        release_name: case.release_name.clone(),
+        namespace: case.namespace.clone(),
+        revision: case.revision,
+        is_install: case.is_install,
+        is_upgrade: case.is_upgrade,
+        kube_version: case.kube_version.clone(),
+        api_versions: case.api_versions.clone(),
+    };
+    helmd_render::render_chart_dir(&case.chart_dir, &case.values_yaml, &opts)
+        .map_err(|e| e.to_string())
+}
+
+/// Renders `cases` with Helm and with helmd and panics with a per-file summary and
+/// the diffs unless every case agrees byte for byte.
+pub fn assert_helmd_matches_helm(cases: &[Case]) {
+    let helm = crate::oracle::helm_render_batch(cases);
+    let report = run_differential(cases, &helm, render_with_helmd);
+    eprintln!("{}", report.summary());
+    assert!(
+        report.failures.is_empty(),
+        "{} of {} cases differ from Helm\n{}\n{}",
+        report.failures.len(),
+        report.total,
+        report.summary(),
+        report.details()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
