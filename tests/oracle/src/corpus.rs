@@ -153,6 +153,16 @@ impl Corpus {
         Self::load_all(&refs)
     }
 
+    /// The cases whose name contains `HELMD_ORACLE_FILTER` (all when unset).
+    pub fn selected(&self) -> Vec<Case> {
+        let filter = std::env::var("HELMD_ORACLE_FILTER").unwrap_or_default();
+        self.cases
+            .iter()
+            .filter(|c| c.name.contains(&filter))
+            .cloned()
+            .collect()
+    }
+
     /// Loads every spec file and plain chart directly inside each of `dirs`.
     pub fn load_all(dirs: &[&Path]) -> Result<Self> {
         let tmp = tempfile::Builder::new()

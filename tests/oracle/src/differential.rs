@@ -119,6 +119,42 @@ pub fn assert_helmd_matches_helm(cases: &[Case]) {
     );
 }
 
+/// Why Helm's result breaks the case's own expectation, if it does.
+pub fn corpus_problem(case: &Case, helm: &Rendered) -> Option<String> {
+    use crate::case::Expectation;
+    match (&case.expect, helm) {
+        (Expectation::Match, Ok(_)) => None,
+        (Expectation::Match, Err(err)) => Some(format!("expected to render, Helm failed: {err}")),
+        (Expectation::BothFail { .. }, Ok(files)) => {
+            Some(format!("expected an error, Helm rendered: {files:?}"))
+        }
+        (Expectation::BothFail { message_contains }, Err(err)) => match message_contains {
+            Some(needle) if !err.contains(needle.as_str()) => {
+                Some(format!("Helm's error lacks {needle:?}: {err}"))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Panics listing every case whose Helm result (`helm[i]` for `cases[i]`)
+/// breaks the case's own expectation.
+pub fn assert_helm_meets_expectations(cases: &[Case], helm: &[Rendered]) {
+    let mut report = String::new();
+    let mut failures = 0;
+    for (case, helm) in cases.iter().zip(helm) {
+        if let Some(problem) = corpus_problem(case, helm) {
+            failures += 1;
+            let _ = writeln!(report, "== {}: {problem}", case.name);
+        }
+    }
+    assert!(
+        failures == 0,
+        "{failures} of {} corpus cases are wrong about Helm:\n{report}",
+        cases.len()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,10 @@ pub mod template;
 pub use case::{Case, Expectation};
 pub use corpus::Corpus;
 pub use diff::{files_diff, judge, unified_diff};
-pub use differential::{Report, assert_helmd_matches_helm, render_with_helmd, run_differential};
+pub use differential::{
+    Report, assert_helm_meets_expectations, assert_helmd_matches_helm, corpus_problem,
+    render_with_helmd, run_differential,
+};
 pub use error::{Error, Result};
 pub use oracle::{Rendered, helm_render_batch, try_helm_render_batch};
 

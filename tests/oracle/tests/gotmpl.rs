@@ -6,12 +6,11 @@
 //! against Helm, byte for byte, every mismatch printed with its diff. Set
 //! `HELMD_ORACLE_FILTER` to a substring of case names to run a subset.
 
-use std::fmt::Write;
 use std::time::Instant;
 
 use std::collections::HashMap;
 
-use helmd_oracle::{Case, Corpus, Expectation, Rendered, helm_render_batch, run_differential};
+use helmd_oracle::{Case, Corpus, Rendered, helm_render_batch, run_differential};
 
 fn load() -> Corpus {
     match Corpus::load_areas(&["gotmpl"]) {
@@ -20,37 +19,10 @@ fn load() -> Corpus {
     }
 }
 
-fn selected(corpus: &Corpus) -> Vec<Case> {
-    let filter = std::env::var("HELMD_ORACLE_FILTER").unwrap_or_default();
-    corpus
-        .cases
-        .iter()
-        .filter(|c| c.name.contains(&filter))
-        .cloned()
-        .collect()
-}
-
-/// Why Helm's result breaks the case's own expectation, if it does.
-fn corpus_problem(case: &Case, helm: &Rendered) -> Option<String> {
-    match (&case.expect, helm) {
-        (Expectation::Match, Ok(_)) => None,
-        (Expectation::Match, Err(err)) => Some(format!("expected to render, Helm failed: {err}")),
-        (Expectation::BothFail { .. }, Ok(files)) => {
-            Some(format!("expected an error, Helm rendered: {files:?}"))
-        }
-        (Expectation::BothFail { message_contains }, Err(err)) => match message_contains {
-            Some(needle) if !err.contains(needle.as_str()) => {
-                Some(format!("Helm's error lacks {needle:?}: {err}"))
-            }
-            _ => None,
-        },
-    }
-}
-
 #[test]
 fn every_gotmpl_corpus_case_behaves_in_helm_as_the_case_expects() {
     let corpus = load();
-    let cases = selected(&corpus);
+    let cases = corpus.selected();
     assert!(!cases.is_empty(), "no cases selected");
     let started = Instant::now();
     let results = helm_render_batch(&cases);
@@ -59,19 +31,7 @@ fn every_gotmpl_corpus_case_behaves_in_helm_as_the_case_expects() {
         cases.len(),
         started.elapsed()
     );
-    let mut report = String::new();
-    let mut failures = 0;
-    for (case, helm) in cases.iter().zip(&results) {
-        if let Some(problem) = corpus_problem(case, helm) {
-            failures += 1;
-            let _ = writeln!(report, "== {}: {problem}", case.name);
-        }
-    }
-    assert!(
-        failures == 0,
-        "{failures} of {} corpus cases are wrong about Helm:\n{report}",
-        cases.len()
-    );
+    helmd_oracle::assert_helm_meets_expectations(&cases, &results);
 }
 
 /// Runs the whole differential machinery with Helm standing in for helmd: it
@@ -80,7 +40,7 @@ fn every_gotmpl_corpus_case_behaves_in_helm_as_the_case_expects() {
 #[test]
 fn helm_standing_in_for_helmd_agrees_with_itself_on_every_case() {
     let corpus = load();
-    let cases = selected(&corpus);
+    let cases = corpus.selected();
     let first = helm_render_batch(&cases);
     let second: HashMap<&str, Rendered> = cases
         .iter()
@@ -115,7 +75,8 @@ fn the_gotmpl_corpus_is_at_least_two_hundred_cases() {
 #[test]
 fn helmd_renders_every_gotmpl_case_exactly_like_helm() {
     let corpus = load();
-    let cases: Vec<Case> = selected(&corpus)
+    let cases: Vec<Case> = corpus
+        .selected()
         .into_iter()
         .filter(helmd_oracle::is_enabled)
         .collect();

@@ -12,13 +12,10 @@ fn selected() -> (Corpus, Vec<Case>) {
         Ok(corpus) => corpus,
         Err(err) => panic!("corpus: {err}"),
     };
-    let filter = std::env::var("HELMD_ORACLE_FILTER").unwrap_or_default();
     let cases = corpus
-        .cases
-        .iter()
-        .filter(|c| c.name.contains(&filter))
-        .filter(|c| helmd_oracle::is_enabled(c))
-        .cloned()
+        .selected()
+        .into_iter()
+        .filter(helmd_oracle::is_enabled)
         .collect();
     (corpus, cases)
 }
