@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -87,32 +87,43 @@ pub fn try_helm_render_batch(cases: &[Case]) -> Result<Vec<Rendered>> {
     Ok(results)
 }
 
-/// One oracle process over `cases` in stream mode: the results it wrote, and
-/// why it stopped early if it did.
-fn run_oracle(cases: &[Case]) -> Result<(Vec<Rendered>, Option<String>)> {
-    let requests: Vec<_> = cases.iter().map(Case::oracle_request).collect();
-    let input = serde_json::to_vec(&requests)
-        .map_err(|e| Error::Oracle(format!("cannot encode requests: {e}")))?;
+/// Runs `script` with the venv's python and `args`, `input` on its stdin (written
+/// from a thread so a large reply cannot deadlock against a full pipe), with the
+/// script's folder on `PYTHONPATH`; returns whatever it printed and its status.
+pub(crate) fn run_python(script: &Path, args: &[&str], input: &[u8]) -> Result<Output> {
     let python = python()?;
-    let mut child = Command::new(&python)
-        .arg(oracle_script())
-        .arg("--stream")
+    let mut command = Command::new(&python);
+    command.arg(script).args(args);
+    if let Some(dir) = script.parent() {
+        command.env("PYTHONPATH", dir);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::Oracle(format!("cannot start {}: {e}", python.display())))?;
-    // Write stdin from a thread so a large reply cannot deadlock against a full pipe.
     let mut stdin = child
         .stdin
         .take()
         .ok_or_else(|| Error::Oracle("no stdin pipe".to_owned()))?;
+    let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child
         .wait_with_output()
         .map_err(|e| Error::Oracle(format!("waiting for python: {e}")))?;
     // A crashed child closes its stdin early; the writer's error adds nothing.
     let _ = writer.join();
+    Ok(out)
+}
+
+/// One oracle process over `cases` in stream mode: the results it wrote, and
+/// why it stopped early if it did.
+fn run_oracle(cases: &[Case]) -> Result<(Vec<Rendered>, Option<String>)> {
+    let requests: Vec<_> = cases.iter().map(Case::oracle_request).collect();
+    let input = serde_json::to_vec(&requests)
+        .map_err(|e| Error::Oracle(format!("cannot encode requests: {e}")))?;
+    let out = run_python(&oracle_script(), &["--stream"], &input)?;
     let mut results = Vec::new();
     for line in out.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         match serde_json::from_slice::<OracleResult>(line) {

@@ -1,13 +1,11 @@
 //! Runs `strvals_oracle.py`: Helm v4's own `--set` parsers over a batch of expressions.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::oracle::python;
+use crate::oracle::run_python;
 
 /// Which of Helm's parsers reads an expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,23 +47,7 @@ pub fn helm_strvals_batch(
         .collect();
     let input = serde_json::to_vec(&body).map_err(|e| Error::Oracle(e.to_string()))?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("strvals_oracle.py");
-    let python = python()?;
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Oracle(format!("cannot start {}: {e}", python.display())))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::Oracle("no stdin pipe".to_owned()))?;
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::Oracle(format!("waiting for python: {e}")))?;
-    let _ = writer.join();
+    let out = run_python(&script, &[], &input)?;
     if !out.status.success() {
         return Err(Error::Oracle(format!(
             "strvals oracle failed: {}",

@@ -1,14 +1,12 @@
 //! Runs `template_oracle.py`: the manifest and notes Helm v4 renders for a
 //! chart (client-side dry-run install), with values given as Helm's flags.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::oracle::python;
+use crate::oracle::run_python;
 
 /// A `helm template` run: chart, release, namespace and values flags.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -60,24 +58,7 @@ pub fn helm_template_batch(
 ) -> Result<Vec<std::result::Result<HelmRelease, String>>> {
     let input = serde_json::to_vec(cases).map_err(|e| Error::Oracle(e.to_string()))?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = python()?;
-    let mut child = Command::new(&python)
-        .arg(dir.join("template_oracle.py"))
-        .env("PYTHONPATH", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Oracle(format!("cannot start {}: {e}", python.display())))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::Oracle("no stdin pipe".to_owned()))?;
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::Oracle(format!("waiting for python: {e}")))?;
-    let _ = writer.join();
+    let out = run_python(&dir.join("template_oracle.py"), &[], &input)?;
     if !out.status.success() {
         return Err(Error::Oracle(format!(
             "template oracle failed: {}",
