@@ -100,35 +100,114 @@ fn fresh_source(dir: &std::path::Path, i: usize) -> ChartSource {
     .expect("cache")
 }
 
-async fn pulls(label: &str, request: ChartRequest, dir: &std::path::Path) {
-    let runs = 15;
+const RUNS: usize = 15;
+
+/// Pull timings: `cold` builds a fresh source per pull (new HTTP client, TLS roots,
+/// connections and an empty cache: a CLI's first pull); `uncached` pulls a version not
+/// yet cached through one long-lived source (a running helmd's first pull of a
+/// version); `cached` pulls the same pinned version again.
+struct PullTimes {
+    cold: Duration,
+    uncached: Duration,
+    cached: Duration,
+}
+
+async fn pulls(request_for: impl Fn(usize) -> ChartRequest, dir: &std::path::Path) -> PullTimes {
     let mut cold = Vec::new();
-    for i in 0..runs {
+    for i in 0..RUNS {
         let src = fresh_source(dir, i);
         let start = Instant::now();
-        src.pull(&request).await.expect("cold pull");
+        src.pull(&request_for(0)).await.expect("cold pull");
         cold.push(start.elapsed());
     }
-    let src = fresh_source(dir, runs);
-    src.pull(&request).await.expect("warm-up");
-    let mut cached = Vec::new();
-    for _ in 0..runs {
+    let src = fresh_source(dir, RUNS);
+    src.pull(&request_for(0)).await.expect("warm-up");
+    let mut uncached = Vec::new();
+    for i in 1..=RUNS {
         let start = Instant::now();
-        assert!(src.pull(&request).await.expect("cached pull").from_cache);
+        let pulled = src.pull(&request_for(i)).await.expect("uncached pull");
+        uncached.push(start.elapsed());
+        assert!(!pulled.from_cache);
+    }
+    let mut cached = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        assert!(
+            src.pull(&request_for(0))
+                .await
+                .expect("cached pull")
+                .from_cache
+        );
         cached.push(start.elapsed());
     }
+    PullTimes {
+        cold: median(cold),
+        uncached: median(uncached),
+        cached: median(cached),
+    }
+}
+
+fn report_pulls(what: &str, t: &PullTimes, helm: Option<Duration>) {
+    let ratio = |d: Duration| match helm {
+        Some(h) => format!(" ({:.1}x)", h.as_secs_f64() / d.as_secs_f64()),
+        None => String::new(),
+    };
     println!(
-        "{label}: cold pull {:?}, cached pull {:?} (medians of {runs})",
-        median(cold),
-        median(cached)
+        "{what}: Helm v4 pull {}; helmd cold {:?}{}, uncached in a running source {:?}{}, cached {:?}{}",
+        helm.map_or("not run".to_owned(), |h| format!("{h:?}")),
+        t.cold,
+        ratio(t.cold),
+        t.uncached,
+        ratio(t.uncached),
+        t.cached,
+        ratio(t.cached),
     );
 }
 
-/// Fetch + parse of the 10,000-entry index over HTTP: helmd-source, then Helm v4
-/// (helm_python's `repo_index`, which also hands the result to Python as JSON).
-async fn bench_index_side_by_side() {
+/// Runs `helm_registry.py ARGS...` (Helm v4 through helm_python) and reads its
+/// `median_seconds`; `None` when the oracle cannot run here.
+async fn helm_median(args: Vec<String>, ca_file: Option<std::path::PathBuf>) -> Option<Duration> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/helm_registry.py");
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/venv");
+    tokio::task::spawn_blocking(move || -> Option<Duration> {
+        let python = std::process::Command::new(venv).output().ok()?;
+        let python = String::from_utf8(python.stdout).ok()?;
+        let mut command = std::process::Command::new(python.trim());
+        command.arg(script).args(&args);
+        if let Some(ca) = ca_file {
+            command.env("SSL_CERT_FILE", ca);
+        }
+        let out = command.output().ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        json["median_seconds"].as_f64().map(Duration::from_secs_f64)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// One result line: helmd's figure(s), Helm's, and the ratio against helmd's first.
+fn report(what: &str, helmd: Duration, extra: &str, helm: Option<Duration>) {
+    match helm {
+        Some(h) => println!(
+            "{what}: helmd {helmd:?}{extra}; Helm v4 {h:?} -> {:.1}x",
+            h.as_secs_f64() / helmd.as_secs_f64()
+        ),
+        None => println!("{what}: helmd {helmd:?}{extra}; Helm v4 not run"),
+    }
+}
+
+/// The 10,000-entry index served over HTTP, with one real archive (`chart-7` 2.4.4, the
+/// answer to `^2`) whose digest the index carries: fetch + parse side by side, then a
+/// cold pull through the constraint (fetch, parse, resolve, download, verify).
+async fn bench_big_repo() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("index.yaml"), big_index()).expect("write");
+    let archive = chart("chart-7", "2.4.4");
+    let fake_digest = Digest::of(b"7-74").hex().to_owned();
+    let index = big_index().replace(&fake_digest, Digest::of(&archive).hex());
+    std::fs::create_dir_all(dir.path().join("charts")).expect("mkdir");
+    std::fs::write(dir.path().join("charts/chart-7-2.4.4.tgz"), &archive).expect("write");
+    std::fs::write(dir.path().join("index.yaml"), index).expect("write");
     let server = HttpRepoServer::start(dir.path(), HttpRepoOptions::default())
         .await
         .expect("server");
@@ -139,60 +218,84 @@ async fn bench_index_side_by_side() {
         repo.index().await.expect("index");
         samples.push(start.elapsed());
     }
-    let ours = median(samples);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/helm_registry.py");
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/venv");
-    let helm = tokio::task::spawn_blocking(move || -> Option<f64> {
-        let python = std::process::Command::new(venv).output().ok()?;
-        let python = String::from_utf8(python.stdout).ok()?;
-        let url = server.url();
-        let out = std::process::Command::new(python.trim())
-            .args([script, "bench-index", &format!("{url}/"), "7"])
-            .output()
-            .ok()?;
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        json["median_seconds"].as_f64()
-    })
-    .await
-    .ok()
-    .flatten();
-    match helm {
-        Some(seconds) => println!(
-            "index.yaml fetch + parse over HTTP: helmd-source {ours:?}, Helm v4 {:?}",
-            Duration::from_secs_f64(seconds)
-        ),
-        None => {
-            println!("index.yaml fetch + parse over HTTP: helmd-source {ours:?}, Helm v4 not run")
-        }
-    }
-}
+    let url = format!("{}/", server.url());
+    let helm = helm_median(vec!["bench-index".into(), url.clone(), "7".into()], None).await;
+    report(
+        "10,000-entry index.yaml (2.8 MB), fetch + parse over HTTP",
+        median(samples),
+        "",
+        helm,
+    );
 
-async fn bench_pulls() {
-    helmd_source::install_crypto_provider();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    let archive = chart("demo", "1.0.0");
-    std::fs::write(repo.join("demo-1.0.0.tgz"), &archive).expect("write");
-    std::fs::write(
-        repo.join("index.yaml"),
-        format!(
-            "apiVersion: v1\nentries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    digest: {}\n    urls: [demo-1.0.0.tgz]\n",
-            Digest::of(&archive).hex()
-        ),
-    )
-    .expect("write");
-    let server = HttpRepoServer::start(&repo, HttpRepoOptions::default())
-        .await
-        .expect("server");
     let request = ChartRequest::Repo {
         url: server.url(),
-        chart: "demo".into(),
-        version: Some("1.0.0".into()),
+        chart: "chart-7".into(),
+        version: Some("^2".into()),
         transport: Transport::default(),
         pass_credentials_all: false,
     };
-    pulls("HTTP repository", request, dir.path()).await;
+    let mut samples = Vec::new();
+    for i in 0..7 {
+        let src = fresh_source(&dir.path().join("big"), i);
+        let start = Instant::now();
+        let pulled = src.pull(&request).await.expect("pull ^2");
+        samples.push(start.elapsed());
+        assert_eq!(pulled.version, "2.4.4");
+    }
+    let helm = helm_median(
+        ["bench-pull-repo", "chart-7", &url, "^2", "7"]
+            .map(String::from)
+            .to_vec(),
+        None,
+    )
+    .await;
+    report(
+        "pull chart-7 --version ^2 from that repository, cold (index + resolve + download)",
+        median(samples),
+        "",
+        helm,
+    );
+}
+
+async fn bench_pulls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    let archives: Vec<Vec<u8>> = (0..=RUNS)
+        .map(|i| chart("demo", &format!("1.0.{i}")))
+        .collect();
+    let mut index = String::from("apiVersion: v1\nentries:\n  demo:\n");
+    for (i, archive) in archives.iter().enumerate() {
+        std::fs::write(repo.join(format!("demo-1.0.{i}.tgz")), archive).expect("write");
+        index.push_str(&format!(
+            "  - name: demo\n    version: 1.0.{i}\n    digest: {}\n    urls: [demo-1.0.{i}.tgz]\n",
+            Digest::of(archive).hex()
+        ));
+    }
+    std::fs::write(repo.join("index.yaml"), index).expect("write");
+    let server = HttpRepoServer::start(&repo, HttpRepoOptions::default())
+        .await
+        .expect("server");
+    let url = server.url();
+    let times = pulls(
+        |i| ChartRequest::Repo {
+            url: url.clone(),
+            chart: "demo".into(),
+            version: Some(format!("1.0.{i}")),
+            transport: Transport::default(),
+            pass_credentials_all: false,
+        },
+        dir.path(),
+    )
+    .await;
+    let helm = helm_median(
+        ["bench-pull-repo", "demo", &format!("{url}/"), "1.0.0", "15"]
+            .map(String::from)
+            .to_vec(),
+        None,
+    )
+    .await;
+    report_pulls("HTTP repository, pinned version", &times, helm);
 
     let registry = RegistryServer::start(RegistryOptions::tls())
         .await
@@ -201,21 +304,40 @@ async fn bench_pulls() {
         .with_credentials(Credentials::basic(registry.username(), registry.password()))
         .with_ca_pem(registry.ca_pem().unwrap_or_default());
     let remote = format!("oci://{}/bench", registry.host());
-    fresh_source(dir.path(), 99)
-        .push(&remote, &archive, None, &transport)
-        .await
-        .expect("push");
-    let request = ChartRequest::Oci {
-        reference: format!("{remote}/demo"),
-        version: Some("1.0.0".into()),
-        transport,
-    };
-    pulls(
-        "OCI registry (TLS, basic auth)",
-        request,
+    let pusher = fresh_source(dir.path(), 99);
+    for archive in &archives {
+        pusher
+            .push(&remote, archive, None, &transport)
+            .await
+            .expect("push");
+    }
+    let times = pulls(
+        |i| ChartRequest::Oci {
+            reference: format!("{remote}/demo"),
+            version: Some(format!("1.0.{i}")),
+            transport: transport.clone(),
+        },
         &dir.path().join("oci"),
     )
     .await;
+    let helm = helm_median(
+        vec![
+            "bench-pull-oci".into(),
+            format!("{remote}/demo"),
+            "1.0.0".into(),
+            registry.host(),
+            registry.username().into(),
+            registry.password().into(),
+            "15".into(),
+        ],
+        registry.ca_file(),
+    )
+    .await;
+    report_pulls(
+        "OCI registry (TLS, basic auth), pinned version",
+        &times,
+        helm,
+    );
 }
 
 fn main() {
@@ -228,6 +350,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    helmd_source::install_crypto_provider();
+    runtime.block_on(bench_big_repo());
     runtime.block_on(bench_pulls());
-    runtime.block_on(bench_index_side_by_side());
 }

@@ -101,6 +101,9 @@ pub struct ChartSource {
     index_dir: PathBuf,
     hash_key: std::collections::hash_map::RandomState,
     repos: Arc<Mutex<HashMap<String, Arc<HttpRepository>>>>,
+    /// Registry clients by host and settings: kept so connections, TLS sessions and
+    /// registry tokens are reused from one pull to the next.
+    registries: Arc<Mutex<HashMap<String, OciRegistry>>>,
 }
 
 impl ChartSource {
@@ -113,6 +116,7 @@ impl ChartSource {
             index_dir,
             hash_key: std::collections::hash_map::RandomState::new(),
             repos: Arc::default(),
+            registries: Arc::default(),
         })
     }
 
@@ -155,7 +159,7 @@ impl ChartSource {
                 ..
             } => {
                 let r = OciRef::parse(reference)?;
-                let registry = OciRegistry::new(&r.registry, transport.clone())?;
+                let registry = self.registry(&r.registry, transport)?;
                 let versions = registry.versions(&r).await?;
                 Ok(versions.iter().map(ToString::to_string).collect())
             }
@@ -215,7 +219,7 @@ impl ChartSource {
         transport: &Transport,
     ) -> Result<Pushed> {
         let host = OciRef::parse(&format!("{}/x", remote.trim_end_matches('/')))?.registry;
-        let registry = OciRegistry::new(&host, transport.clone())?;
+        let registry = self.registry(&host, transport)?;
         let pushed = registry.push(remote, archive, provenance).await?;
         self.cache.put(&pushed.chart_digest, archive)?;
         Ok(pushed)
@@ -246,6 +250,22 @@ impl ChartSource {
         );
         repos.insert(key, repo.clone());
         Ok(repo)
+    }
+
+    fn registry(&self, host: &str, transport: &Transport) -> Result<OciRegistry> {
+        let key = format!(
+            "{host}|{}|{}|{:?}",
+            self.secret_hash(&transport.credentials),
+            transport_fingerprint(transport),
+            transport.max_archive_bytes,
+        );
+        let mut registries = self.registries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(registry) = registries.get(&key) {
+            return Ok(registry.clone());
+        }
+        let registry = OciRegistry::new(host, transport.clone())?;
+        registries.insert(key, registry.clone());
+        Ok(registry)
     }
 
     fn secret_hash(&self, credentials: &Credentials) -> u64 {
@@ -284,7 +304,7 @@ impl ChartSource {
             }
             None => None,
         };
-        let registry = OciRegistry::new(&r.registry, transport.clone())?;
+        let registry = self.registry(&r.registry, transport)?;
         let resolved = registry.resolve(&r, &target).await?;
         let layer = resolved
             .manifest
@@ -482,5 +502,8 @@ fn transport_fingerprint(t: &Transport) -> String {
         .ca_pem
         .as_deref()
         .map(|pem| Digest::of(pem.as_bytes()).to_string());
-    format!("{ca:?}|{}|{:?}", t.insecure_skip_tls_verify, t.retry)
+    format!(
+        "{ca:?}|{}|{}|{:?}|{:?}|{:?}",
+        t.insecure_skip_tls_verify, t.plain_http, t.retry, t.connect_timeout, t.read_timeout
+    )
 }

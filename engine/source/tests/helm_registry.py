@@ -12,6 +12,10 @@ SSL_CERT_FILE, set by the caller.
   login-file FILE HOST USER PASS [--plain-http]       helm registry login into FILE
   repo-index DIR                     helm repo index DIR -> {"entries": n}
   bench-index URL RUNS               median time of Helm fetching + parsing URL/index.yaml
+  bench-pull-repo NAME REPO_URL VERSION RUNS
+                                     median time of `helm pull --repo` into a fresh directory
+  bench-pull-oci REF VERSION HOST USER PASS RUNS [--plain-http]
+                                     median time of `helm pull oci://` (logged in once)
   dep-update CHART_DIR               helm dependency update -> {"lock": text, "charts": [...]}
   repo-pick NAME REPO_URL DEST C...   helm pull --repo --version C for each constraint C
                                      -> {"picked": [file name or null, ...]}
@@ -33,6 +37,20 @@ def client(host, user, password, plain_http, credentials_file=None):
     c = RegistryClient(plain_http=plain_http, credentials_file=credentials_file)
     c.login(host, user, password, plain_http=plain_http)
     return c
+
+
+def timed_pulls(runs, pull_into):
+    """Median seconds of `runs` pulls, each into a fresh directory (Helm keeps no chart cache)."""
+    samples = []
+    for _ in range(runs):
+        dest = tempfile.mkdtemp(prefix="helm-bench-pull-")
+        start = time.perf_counter()
+        pull_into(dest)
+        samples.append(time.perf_counter() - start)
+        for f in os.listdir(dest):
+            os.remove(os.path.join(dest, f))
+        os.rmdir(dest)
+    return sorted(samples)[len(samples) // 2]
 
 
 def main(argv):
@@ -98,6 +116,13 @@ def main(argv):
             repo_index(url)
             samples.append(time.perf_counter() - start)
         return {"median_seconds": sorted(samples)[len(samples) // 2]}
+    if command == "bench-pull-repo":
+        name, repo_url, version, runs = args[1], args[2], args[3], int(args[4])
+        return {"median_seconds": timed_pulls(runs, lambda dest: pull(name, repo_url=repo_url, version=version or None, destination=dest))}
+    if command == "bench-pull-oci":
+        ref, version, host, user, password, runs = args[1:7]
+        c = client(host, user, password, plain_http)
+        return {"median_seconds": timed_pulls(int(runs), lambda dest: c.pull(ref, destination=dest, version=version or None))}
     if command == "dep-update":
         chart_dir = args[1]
         dependency_update(chart_dir)
