@@ -81,13 +81,19 @@ pub(crate) fn strip_bom(data: &[u8]) -> &[u8] {
 
 /// Loads a chart directory, honouring its `.helmignore`.
 pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
+    load_chart_files(read_chart_dir(dir)?)
+}
+
+/// A chart directory's files as the loader reads them (`.helmignore` honoured), keyed
+/// by path relative to the chart root: what [`load_chart_files`] takes.
+pub fn read_chart_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
     let rules = match std::fs::read(dir.join(".helmignore")) {
         Ok(text) => IgnoreRules::parse(&String::from_utf8_lossy(&text))?,
         Err(_) => IgnoreRules::defaults(),
     };
     let mut files = BTreeMap::new();
     walk(dir, dir, &rules, &mut files, 0)?;
-    load_chart_files(files)
+    Ok(files)
 }
 
 /// Subcharts nest at most this deep (charts/x/charts/y/... or archives in archives).

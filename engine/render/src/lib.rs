@@ -23,4 +23,4 @@ pub use helmd_chart::{
     ArchiveLimits, Chart, load_chart_archive, load_chart_dir, load_chart_files, merge_user_values,
     read_chart_archive,
 };
-pub use helmd_chart::{ValueOptions, Values, merge_values};
+pub use helmd_chart::{ShowPart, ValueOptions, Values, merge_values, read_chart_dir, show_chart};

@@ -1,5 +1,6 @@
-//! `helmctl show chart|values|readme|all CHART`: prints a chart's Chart.yaml, values.yaml
-//! and README, like `helm show`, for a chart directory, a `.tgz`, `oci://…` or `repo/chart`.
+//! `helmctl show chart|values|readme|crds|all CHART`: prints what `helm show` prints —
+//! Chart.yaml as Helm marshals it, values.yaml and the README as written, the CRDs — for a
+//! chart directory, a `.tgz`, `oci://…` or `repo/chart`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,7 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use helmd_render::{ArchiveLimits, read_chart_archive};
+use helmd_render::{
+    ArchiveLimits, ShowPart, load_chart_files, read_chart_archive, read_chart_dir, show_chart,
+};
 
 use crate::Connection;
 use crate::local::{LocalPaths, RegistryArgs};
@@ -27,7 +30,9 @@ enum ShowCommand {
     Values(ShowTarget),
     /// Show the chart's README.
     Readme(ShowTarget),
-    /// Show Chart.yaml, values.yaml and the README.
+    /// Show the chart's CRDs (its subcharts' too).
+    Crds(ShowTarget),
+    /// Show Chart.yaml, values.yaml, the README and the CRDs.
     All(ShowTarget),
 }
 
@@ -44,34 +49,16 @@ struct ShowTarget {
 
 /// Prints the asked parts.
 pub async fn run(conn: &Connection, paths: &LocalPaths, args: &ShowArgs) -> Result<ExitCode> {
-    let (target, parts): (&ShowTarget, &[&str]) = match &args.command {
-        ShowCommand::Chart(t) => (t, &["chart"]),
-        ShowCommand::Values(t) => (t, &["values"]),
-        ShowCommand::Readme(t) => (t, &["readme"]),
-        ShowCommand::All(t) => (t, &["chart", "values", "readme"]),
+    let (target, part) = match &args.command {
+        ShowCommand::Chart(t) => (t, ShowPart::Chart),
+        ShowCommand::Values(t) => (t, ShowPart::Values),
+        ShowCommand::Readme(t) => (t, ShowPart::Readme),
+        ShowCommand::Crds(t) => (t, ShowPart::Crds),
+        ShowCommand::All(t) => (t, ShowPart::All),
     };
     let files = load(conn, paths, target).await?;
-    let text = |name: &str| {
-        files
-            .get(name)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-    };
-    let readme = files
-        .keys()
-        .find(|k| !k.contains('/') && k.to_lowercase().starts_with("readme"))
-        .and_then(|k| text(k));
-    let mut sections = Vec::new();
-    for part in parts {
-        let section = match *part {
-            "chart" => text("Chart.yaml"),
-            "values" => text("values.yaml"),
-            _ => readme.clone(),
-        };
-        if let Some(section) = section {
-            sections.push(section);
-        }
-    }
-    print!("{}", sections.join("\n---\n"));
+    let chart = load_chart_files(files.clone())?;
+    print!("{}", show_chart(&chart, &files, part)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,17 +69,7 @@ async fn load(
 ) -> Result<BTreeMap<String, Vec<u8>>> {
     let path = Path::new(&target.chart);
     if path.is_dir() {
-        let mut files = BTreeMap::new();
-        for entry in std::fs::read_dir(path)? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                files.insert(
-                    entry.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(entry.path())?,
-                );
-            }
-        }
-        return Ok(files);
+        return Ok(read_chart_dir(path)?);
     }
     let archive = if path.is_file() {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
