@@ -42,14 +42,14 @@ pub fn show_chart(
         out.push_str(&yaml);
         out.push_str("\n\n");
     }
-    if part == ShowPart::Values || all {
-        if let Some(values) = files.get("values.yaml") {
-            if all {
-                out.push_str("---\n");
-            }
-            out.push_str(&text(values));
-            out.push('\n');
+    if (part == ShowPart::Values || all)
+        && let Some(values) = files.get("values.yaml")
+    {
+        if all {
+            out.push_str("---\n");
         }
+        out.push_str(&text(values));
+        out.push('\n');
     }
     if part == ShowPart::Readme || all {
         let readme = chart
