@@ -27,5 +27,5 @@ pub use oci::{OciRegistry, Pushed};
 pub use reference::{OciRef, OciTarget};
 pub use retry::RetryPolicy;
 pub use secret::{Credentials, Secret};
-pub use source::{ChartRequest, ChartSource, PulledChart, SourceConfig};
+pub use source::{ChartRequest, ChartSource, OciVersionInfo, PulledChart, SourceConfig};
 pub use transport::{Transport, install_crypto_provider};

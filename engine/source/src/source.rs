@@ -58,6 +58,20 @@ pub enum ChartRequest {
     },
 }
 
+/// What a registry says of one OCI chart version without pulling its archive: the
+/// manifest digest, the manifest's creation annotation and the config blob's metadata.
+#[derive(Debug, Clone)]
+pub struct OciVersionInfo {
+    /// The version asked for.
+    pub version: String,
+    /// The artifact's manifest digest.
+    pub manifest_digest: Digest,
+    /// `org.opencontainers.image.created`, as written, when present.
+    pub created: Option<String>,
+    /// Chart.yaml from the config blob.
+    pub metadata: crate::chart_meta::ChartMetadata,
+}
+
 /// A pulled chart archive.
 #[derive(Clone)]
 pub struct PulledChart {
@@ -208,6 +222,57 @@ impl ChartSource {
             }
         }
         Ok(pulled)
+    }
+
+    /// Describes OCI chart versions (manifest digest, creation time, Chart.yaml from the
+    /// config blob) without pulling archives; at most 8 registry requests at a time.
+    /// Config blobs go through the shared cache, so a version is fetched once.
+    pub async fn describe_oci_versions(
+        &self,
+        reference: &str,
+        versions: &[String],
+        transport: &Transport,
+    ) -> Result<Vec<OciVersionInfo>> {
+        use futures::StreamExt;
+        let r = OciRef::parse(reference)?;
+        let registry = self.registry(&r.registry, transport)?;
+        let lookups: Vec<_> = versions
+            .iter()
+            .map(|v| self.describe_oci_version(&registry, &r, v))
+            .collect();
+        futures::stream::iter(lookups)
+            .buffered(8)
+            .collect::<Vec<Result<OciVersionInfo>>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    async fn describe_oci_version(
+        &self,
+        registry: &OciRegistry,
+        r: &OciRef,
+        version: &str,
+    ) -> Result<OciVersionInfo> {
+        let target = r.target(Some(version))?;
+        let resolved = registry.resolve(r, &target).await?;
+        let (config, _) = self
+            .oci_blob(registry, r, &resolved.manifest.config, false)
+            .await?;
+        let metadata: crate::chart_meta::ChartMetadata =
+            serde_json::from_slice(&config).map_err(|e| {
+                Error::protocol(r.base(), format!("config blob is not chart metadata: {e}"))
+            })?;
+        Ok(OciVersionInfo {
+            version: version.to_owned(),
+            manifest_digest: resolved.manifest_digest,
+            created: resolved
+                .manifest
+                .annotations
+                .get("org.opencontainers.image.created")
+                .cloned(),
+            metadata,
+        })
     }
 
     /// Pushes a packaged chart to `remote` (`oci://host/path`), as `helm push` does.

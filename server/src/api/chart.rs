@@ -378,7 +378,24 @@ impl ChartApi {
         } else {
             String::new()
         };
-        let versions = versions.drain(..).skip(offset).take(size).collect();
+        let mut versions: Vec<ChartVersion> = versions.drain(..).skip(offset).take(size).collect();
+        if let ChartRequest::Oci {
+            reference,
+            transport,
+            ..
+        } = &resolved.request
+        {
+            // Tags alone say nothing more: read each listed version's manifest and
+            // config blob (only this page's, so a page costs a bounded number of calls).
+            let names: Vec<String> = versions.iter().map(|v| v.version.clone()).collect();
+            let described = self
+                .state
+                .sources
+                .charts
+                .describe_oci_versions(reference, &names, transport)
+                .await?;
+            versions = described.iter().map(conv::oci_version).collect();
+        }
         Ok(ListChartVersionsResponse {
             versions,
             next_page_token,

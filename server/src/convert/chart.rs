@@ -64,13 +64,7 @@ fn prefixed_digest(digest: &str) -> String {
 
 /// An index entry as a `ChartVersion` message.
 pub fn index_version(entry: &IndexEntry) -> pb::ChartVersion {
-    let create_time = humantime::parse_rfc3339_weak(entry.created.trim())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| prost_types::Timestamp {
-            seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
-        });
+    let create_time = timestamp(&entry.created);
     pb::ChartVersion {
         version: entry.version.clone(),
         app_version: entry.app_version.clone(),
@@ -79,6 +73,31 @@ pub fn index_version(entry: &IndexEntry) -> pb::ChartVersion {
         create_time,
         deprecated: entry.deprecated,
     }
+}
+
+/// One OCI version as ListChartVersions reports it: Chart.yaml from the config blob,
+/// the manifest digest and the creation annotation.
+pub fn oci_version(info: &helmd_source::OciVersionInfo) -> pb::ChartVersion {
+    pb::ChartVersion {
+        version: info.version.clone(),
+        app_version: info.metadata.app_version.clone(),
+        description: info.metadata.description.clone(),
+        digest: info.manifest_digest.to_string(),
+        create_time: info.created.as_deref().and_then(timestamp),
+        deprecated: info.metadata.deprecated,
+    }
+}
+
+/// An RFC 3339 time as a protobuf timestamp; `None` when unparsable.
+fn timestamp(text: &str) -> Option<prost_types::Timestamp> {
+    let d = humantime::parse_rfc3339_weak(text.trim())
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(prost_types::Timestamp {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
+    })
 }
 
 /// Parses an optional version constraint (field `field`).

@@ -135,6 +135,27 @@ async fn chart_service_pushes_pulls_and_lists_versions_with_encrypted_registry_c
         versions(&c, oci_chart(&reference, "<2.0.0", "registry")).await,
         ["1.2.0", "1.0.0"]
     );
+    // Each listed OCI version carries its manifest digest, creation time and the
+    // config blob's metadata, as an index entry would.
+    let listed = c
+        .charts()
+        .list_chart_versions(ListChartVersionsRequest {
+            chart: oci_chart(&reference, "", "registry"),
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .expect("versions")
+        .into_inner();
+    assert_eq!(listed.versions.len(), 2);
+    assert!(!listed.next_page_token.is_empty());
+    let v120 = &listed.versions[1];
+    assert_eq!(v120.version, "1.2.0");
+    assert_eq!(v120.digest, pulled.manifest_digest);
+    assert_eq!(v120.app_version, "2.4");
+    assert_eq!(v120.description, "demo serves web pages");
+    assert!(v120.create_time.is_some(), "{v120:?}");
+    assert!(!v120.deprecated);
 
     let unknown = c
         .charts()
