@@ -13,7 +13,7 @@ use crate::errors::{exec_error, parse_error};
 use crate::files::Files;
 use crate::objects::{Capabilities, KubeVersion};
 use helmd_chart::{
-    Chart, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
+    Chart, Crd, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
     merge_user_values, process_dependencies, validate_values,
 };
 
@@ -114,6 +114,16 @@ pub fn render_chart_values(
     let values = Value::Map(Map::named("common.Values", values));
     scope(&chart, None, &values, &shared, &mut renderables);
     render_all(renderables)
+}
+
+/// Helm's `CRDObjects` as install and `helm template --include-crds` see them: taken
+/// after dependency processing, so subcharts disabled by a condition or tags are
+/// left out and an aliased subchart's CRDs sit under its alias (once per alias).
+pub fn enabled_crd_objects(chart: &Chart, user: &BTreeMap<Str, Value>) -> Result<Vec<Crd>> {
+    check_dependencies(chart)?;
+    let mut chart = chart.clone();
+    process_dependencies(&mut chart, user)?;
+    Ok(chart.crd_objects())
 }
 
 /// What every chart's scope shares: `.Release` and `.Capabilities`.
