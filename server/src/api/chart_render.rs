@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use helmd_proto::v1 as pb;
 use helmd_render::manifest::{
-    Hook, ManifestOptions, TemplateOptions, build_release_manifest, template_output,
+    Hook, Manifest, ManifestOptions, TemplateOptions, build_release_manifest, template_output,
 };
 use helmd_render::{
     ArchiveLimits, Chart, Crd, Error as RenderError, RenderOptions, ValueOptions, Values,
@@ -117,8 +117,16 @@ fn crds(objects: Vec<Crd>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A render's response and the manifest's documents (for `validate`).
+pub struct Rendered {
+    /// What RenderChart answers.
+    pub response: pb::RenderChartResponse,
+    /// The manifest's documents in install order, each with its template.
+    pub manifests: Vec<Manifest>,
+}
+
 /// Renders like `helm template`.
-pub fn render(input: RenderInput) -> Result<pb::RenderChartResponse> {
+pub fn render(input: RenderInput) -> Result<Rendered> {
     let mut chart = load(&input.archive)?;
     let meta = metadata(&input.archive)?;
     if input.skip_schema {
@@ -139,7 +147,7 @@ pub fn render(input: RenderInput) -> Result<pb::RenderChartResponse> {
         field: "show_only".to_owned(),
         source: e,
     })?;
-    Ok(pb::RenderChartResponse {
+    let response = pb::RenderChartResponse {
         chart: Some(meta),
         files: rendered
             .into_iter()
@@ -148,6 +156,10 @@ pub fn render(input: RenderInput) -> Result<pb::RenderChartResponse> {
         manifest,
         notes: release.notes.clone(),
         hooks: release.hooks.iter().map(hook).collect(),
+    };
+    Ok(Rendered {
+        response,
+        manifests: release.manifests,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod chart_render;
 mod chart_service;
+mod chart_validate;
 mod common;
 mod config_errors;
 mod database;
