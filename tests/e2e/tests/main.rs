@@ -10,6 +10,7 @@ mod database;
 mod fixtures;
 mod helmctl;
 mod helmctl_charts;
+mod hooks_helm;
 mod reflection;
 mod repositories;
 mod serve;
