@@ -6,7 +6,7 @@
 use helmd_yaml::gostr::raw_byte;
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use super::strings::{go_lower, go_upper};
+use super::strings::{go_is_letter, go_is_upper, go_lower, go_upper};
 
 fn is_connector(c: char) -> bool {
     c == '-' || c == '_' || c.is_whitespace()
@@ -20,7 +20,7 @@ pub(crate) fn camelcase(s: &str) -> String {
     let mut r0 = None;
     for c in chars.by_ref() {
         if !is_connector(c) {
-            first_upper = c.is_uppercase();
+            first_upper = go_is_upper(c);
             r0 = Some(go_upper(c));
             break;
         }
@@ -41,11 +41,11 @@ pub(crate) fn camelcase(s: &str) -> String {
             continue;
         }
         if is_connector(r1) {
-            first_upper = r0.is_uppercase();
+            first_upper = go_is_upper(r0);
             r0 = go_upper(r0);
         } else {
             if first_upper {
-                if r0.is_uppercase() {
+                if go_is_upper(r0) {
                     r0 = go_lower(r0);
                 } else {
                     first_upper = false;
@@ -70,7 +70,7 @@ enum Word {
 }
 
 fn is_alphabet(c: char) -> bool {
-    c.is_alphabetic()
+    go_is_letter(c)
         && !(('\u{4e00}'..='\u{9fcc}').contains(&c)
             || ('\u{3400}'..='\u{4d85}').contains(&c)
             || ('\u{20000}'..='\u{2b81d}').contains(&c)
@@ -133,12 +133,12 @@ fn next_word(s: &str) -> (Word, &str, &str) {
         (Word::Connector, extend(s, first, r, &is_connector).0)
     } else if is_punct(r) {
         (Word::Punct, extend(s, first, r, &is_punct).0)
-    } else if r.is_uppercase() {
+    } else if go_is_upper(r) {
         if first == s.len() {
             (Word::Upper, first)
         } else {
             let (n, size) = next_valid(&s[first..], r);
-            if n.is_uppercase() {
+            if go_is_upper(n) {
                 // "HTTPStatus" is "HTTP" and "Status": the last capital starts the next word.
                 let mut offset = first + size;
                 let mut last = size;
@@ -146,7 +146,7 @@ fn next_word(s: &str) -> (Word, &str, &str) {
                 while offset < s.len() {
                     let (c, size) = next_valid(&s[offset..], stop);
                     stop = c;
-                    if !c.is_uppercase() {
+                    if !go_is_upper(c) {
                         break;
                     }
                     last = size;
@@ -157,14 +157,14 @@ fn next_word(s: &str) -> (Word, &str, &str) {
                 }
                 (Word::Upper, offset)
             } else if is_alphabet(n) {
-                let lower = |c: char| is_alphabet(c) && !c.is_uppercase();
+                let lower = |c: char| is_alphabet(c) && !go_is_upper(c);
                 (Word::Upper, extend(s, first + size, n, &lower).0)
             } else {
                 (Word::Upper, first)
             }
         }
     } else if is_alphabet(r) {
-        let lower = |c: char| is_alphabet(c) && !c.is_uppercase();
+        let lower = |c: char| is_alphabet(c) && !go_is_upper(c);
         (Word::Alpha, extend(s, first, r, &lower).0)
     } else if is_number(r) {
         (Word::Number, extend(s, first, r, &is_number).0)
@@ -186,7 +186,7 @@ fn to_lower_word(out: &mut String, wt: Word, word: &str, conn: char) {
             out.push(char::REPLACEMENT_CHARACTER);
         } else if is_connector(c) {
             out.push(conn);
-        } else if c.is_uppercase() {
+        } else if go_is_upper(c) {
             out.push(go_lower(c));
         } else {
             out.push(c);
