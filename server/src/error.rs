@@ -109,6 +109,20 @@ pub enum Error {
     /// Kubernetes is needed (a Secret reference) but no cluster is configured or reachable.
     #[error("kubernetes: {0}")]
     KubernetesUnavailable(String),
+    /// Kubernetes is needed but no cluster is configured (no `--kubeconfig`, and
+    /// none found in `KUBECONFIG`, `~/.kube/config` or in-cluster).
+    #[error("no Kubernetes cluster is configured (start helmd with --kubeconfig): {0}")]
+    KubernetesNotConfigured(String),
+    /// The cluster does not accept a rendered object (RenderChart's `validate`).
+    #[error("{message}")]
+    ManifestRejected {
+        /// The template the object came from (`chart/templates/x.yaml`).
+        template: String,
+        /// The object as `apiVersion/Kind/namespace/name`.
+        resource: String,
+        /// Helm's wording, with the API server's message.
+        message: String,
+    },
     /// Kubernetes refused helmd's service account (reading a Secret).
     #[error("kubernetes: {0}")]
     KubernetesForbidden(String),

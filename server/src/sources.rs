@@ -114,7 +114,9 @@ impl Sources {
             .map_err(|_| Error::Corrupt(format!("credentials of repository {name:?}")))
     }
 
-    async fn kube(&self) -> Result<&kube::Client> {
+    /// The cluster client from `--kubeconfig` (and `--kube-context`), else the
+    /// inferred configuration; none found is `KubernetesNotConfigured`.
+    pub async fn kube(&self) -> Result<&kube::Client> {
         self.kube
             .get_or_try_init(|| async {
                 helmd_source::install_crypto_provider();
@@ -135,7 +137,7 @@ impl Sources {
                     }
                     None => kube::Config::infer()
                         .await
-                        .map_err(|e| unusable(e.to_string()))?,
+                        .map_err(|e| Error::KubernetesNotConfigured(e.to_string()))?,
                 };
                 kube::Client::try_from(config)
                     .map_err(|e| Error::KubernetesUnavailable(e.to_string()))

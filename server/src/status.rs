@@ -32,6 +32,12 @@ impl From<Error> for Status {
             Error::RepositoryNotFound(name)
             | Error::RepositoryAlreadyExists(name)
             | Error::EtagMismatch(name) => HashMap::from([("repository".to_owned(), name.clone())]),
+            Error::ManifestRejected {
+                template, resource, ..
+            } => HashMap::from([
+                ("template".to_owned(), template.clone()),
+                ("resource".to_owned(), resource.clone()),
+            ]),
             Error::Source(helmd_source::Error::VersionNotFound { available, .. }) => {
                 HashMap::from([("available_versions".to_owned(), available.join(","))])
             }
@@ -92,6 +98,11 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
         ),
         Error::KubernetesUnavailable(_) => (Code::Unavailable, ErrorReason::KubernetesUnavailable),
         Error::KubernetesForbidden(_) => (Code::PermissionDenied, ErrorReason::KubernetesForbidden),
+        Error::KubernetesNotConfigured(_) => (
+            Code::FailedPrecondition,
+            ErrorReason::KubernetesNotConfigured,
+        ),
+        Error::ManifestRejected { .. } => (Code::InvalidArgument, ErrorReason::ManifestRejected),
         Error::RepositoryNotFound(_) => (Code::NotFound, ErrorReason::RepositoryNotFound),
         Error::RepositoryAlreadyExists(_) => {
             (Code::AlreadyExists, ErrorReason::RepositoryAlreadyExists)

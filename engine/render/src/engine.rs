@@ -13,7 +13,7 @@ use crate::errors::{exec_error, parse_error};
 use crate::files::Files;
 use crate::objects::{Capabilities, KubeVersion};
 use helmd_chart::{
-    Chart, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
+    Chart, Crd, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
     merge_user_values, process_dependencies, validate_values,
 };
 
@@ -34,6 +34,9 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// API versions added to Helm's defaults.
     pub api_versions: Vec<String>,
+    /// `api_versions` are a cluster's own (from discovery) and replace Helm's
+    /// defaults, as when Helm renders against a cluster (`--validate`).
+    pub cluster_api_versions: bool,
 }
 
 impl Default for RenderOptions {
@@ -46,6 +49,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
+            cluster_api_versions: false,
         }
     }
 }
@@ -108,12 +112,27 @@ pub fn render_chart_values(
     check_kube_version(&chart, &kube.normalized())?;
     let shared = Shared {
         release: release(opts),
-        capabilities: capabilities(kube, &kube_text, &opts.api_versions),
+        capabilities: capabilities(
+            kube,
+            &kube_text,
+            &opts.api_versions,
+            opts.cluster_api_versions,
+        ),
     };
     let mut renderables = Vec::new();
     let values = Value::Map(Map::named("common.Values", values));
     scope(&chart, None, &values, &shared, &mut renderables);
     render_all(renderables)
+}
+
+/// Helm's `CRDObjects` as install and `helm template --include-crds` see them: taken
+/// after dependency processing, so subcharts disabled by a condition or tags are
+/// left out and an aliased subchart's CRDs sit under its alias (once per alias).
+pub fn enabled_crd_objects(chart: &Chart, user: &BTreeMap<Str, Value>) -> Result<Vec<Crd>> {
+    check_dependencies(chart)?;
+    let mut chart = chart.clone();
+    process_dependencies(&mut chart, user)?;
+    Ok(chart.crd_objects())
 }
 
 /// What every chart's scope shares: `.Release` and `.Capabilities`.
@@ -257,17 +276,23 @@ fn release(opts: &RenderOptions) -> Value {
 
 /// `.Capabilities` (immutable): renders with the same Kubernetes version and
 /// extra APIs share one object instead of rebuilding the API list each time.
-fn capabilities(kube: KubeVersion, kube_text: &str, apis: &[String]) -> Value {
-    type Last = Option<((String, Vec<String>), Value)>;
+fn capabilities(kube: KubeVersion, kube_text: &str, apis: &[String], exact: bool) -> Value {
+    type Last = Option<((String, Vec<String>, bool), Value)>;
     static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(((text, extra), caps)) = last.as_ref()
+    if let Some(((text, extra, was_exact), caps)) = last.as_ref()
         && text == kube_text
         && extra.as_slice() == apis
+        && *was_exact == exact
     {
         return caps.clone();
     }
-    let caps = Value::Object(Arc::new(Capabilities::new(kube, apis)));
-    *last = Some(((kube_text.to_string(), apis.to_vec()), caps.clone()));
+    let caps = if exact {
+        Capabilities::of_cluster(kube, apis)
+    } else {
+        Capabilities::new(kube, apis)
+    };
+    let caps = Value::Object(Arc::new(caps));
+    *last = Some(((kube_text.to_string(), apis.to_vec(), exact), caps.clone()));
     caps
 }

@@ -16,11 +16,12 @@ mod sprig;
 mod toml;
 
 pub use engine::{
-    RenderOptions, funcs as helm_funcs, render_chart, render_chart_dir, render_chart_values,
+    RenderOptions, enabled_crd_objects, funcs as helm_funcs, render_chart, render_chart_dir,
+    render_chart_values,
 };
 pub use error::{Error, Result};
 pub use helmd_chart::{
-    ArchiveLimits, Chart, load_chart_archive, load_chart_dir, load_chart_files, merge_user_values,
-    read_chart_archive,
+    ArchiveLimits, Chart, Crd, load_chart_archive, load_chart_dir, load_chart_files,
+    merge_user_values, read_chart_archive,
 };
 pub use helmd_chart::{ShowPart, ValueOptions, Values, merge_values, read_chart_dir, show_chart};

@@ -301,6 +301,16 @@ impl Capabilities {
     }
 }
 
+impl Capabilities {
+    /// Capabilities read from a cluster: its version and exactly its API versions.
+    pub fn of_cluster(kube: KubeVersion, apis: &[String]) -> Capabilities {
+        Capabilities {
+            kube: Arc::new(kube),
+            apis: Arc::new(VersionSet(apis.to_vec())),
+        }
+    }
+}
+
 impl Object for Capabilities {
     fn type_name(&self) -> &str {
         "*common.Capabilities"

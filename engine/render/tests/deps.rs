@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use helmd_render::load_chart_dir;
+use helmd_render::{enabled_crd_objects, load_chart_dir, merge_user_values};
 
 #[path = "support_deps/mod.rs"]
 mod support;
@@ -253,6 +253,55 @@ fn crd_files_of_chart_and_subcharts_are_kept_like_helms_crd_objects() {
         })
         .collect();
     assert_eq!(ours, helm);
+}
+
+/// Helm's CRDs after dependency processing (what `--include-crds` prints): the
+/// oracle renders the chart, which prunes it, then lists `CRDObjects`.
+fn helm_enabled_crds(dir: &Path, values_yaml: &str) -> Vec<(String, String, String)> {
+    let python = helmd_oracle::oracle::python().expect("oracle venv");
+    let script = "import helm_python, json, sys\n\
+                  c = helm_python.Chart.load(sys.argv[1])\n\
+                  c.render(helm_python.values_from_yaml(sys.argv[2]))\n\
+                  print(json.dumps([[x['name'], x['filename'], x['data']] for x in c.crds]))";
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(dir)
+        .arg(values_yaml)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("crds json")
+}
+
+#[test]
+fn include_crds_takes_only_enabled_subcharts_crds_like_helm() {
+    let dir = chart("crds");
+    let chart = load_chart_dir(&dir).expect("load");
+    for values in [
+        "{}",
+        "opt: {enabled: true}\ntags: {extras: false}\n",
+        "mirror: {spoke: {enabled: false}}\n",
+        "hub: {spoke: {enabled: false}}\nmirror: {spoke: {enabled: false}}\ntags: {extras: false}\n",
+    ] {
+        let user = merge_user_values(&[values.to_owned()]).expect("values");
+        let ours: Vec<(String, String, String)> = enabled_crd_objects(&chart, &user)
+            .expect("crds")
+            .into_iter()
+            .map(|c| {
+                (
+                    c.name,
+                    c.filename,
+                    String::from_utf8_lossy(&c.data).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(ours, helm_enabled_crds(&dir, values), "values {values}");
+    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ fn helmd(case: &Case) -> Rendered {
         is_upgrade: case.is_upgrade,
         kube_version: case.kube_version.clone(),
         api_versions: case.api_versions.clone(),
+        ..Default::default()
     };
     render_chart_dir(&case.chart_dir, &case.values_yaml, &opts).map_err(|e| e.to_string())
 }

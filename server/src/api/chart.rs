@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use super::chart_render::{self, Archive, RenderInput};
 use super::not_implemented;
 use crate::app::AppState;
+use crate::cluster::Cluster;
 use crate::convert::chart as conv;
 use crate::convert::page;
 use crate::convert::repository::{row_kind, settings};
@@ -190,13 +191,15 @@ impl ChartApi {
     }
 
     async fn render(&self, req: RenderChartRequest) -> Result<RenderChartResponse> {
-        if req.validate {
-            return Err(Error::NotImplemented(
-                "helmd.v1.ChartService/RenderChart with validate",
-            ));
-        }
+        // `--validate`: the cluster's version and API versions are the capabilities.
+        let cluster = if req.validate {
+            let client = self.state.sources.kube().await?.clone();
+            Some(Cluster::discover(client).await?)
+        } else {
+            None
+        };
         let archive = self.archive(req.chart.as_ref()).await?;
-        let options = helmd_render::RenderOptions {
+        let mut options = helmd_render::RenderOptions {
             release_name: if req.release_name.is_empty() {
                 "release-name".to_owned()
             } else {
@@ -212,7 +215,14 @@ impl ChartApi {
             is_upgrade: req.is_upgrade,
             kube_version: (!req.kube_version.is_empty()).then(|| req.kube_version.clone()),
             api_versions: req.api_versions.clone(),
+            cluster_api_versions: false,
         };
+        if let Some(cluster) = &cluster {
+            options.kube_version = Some(cluster.version.clone());
+            options.api_versions = cluster.api_versions.clone();
+            options.cluster_api_versions = true;
+        }
+        let namespace = options.namespace.clone();
         let input = RenderInput {
             archive,
             values: req.values,
@@ -228,9 +238,13 @@ impl ChartApi {
             },
             skip_schema: req.skip_schema_validation,
         };
-        tokio::task::spawn_blocking(move || chart_render::render(input))
+        let rendered = tokio::task::spawn_blocking(move || chart_render::render(input))
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|e| Error::Task(e.to_string()))??;
+        if let Some(cluster) = &cluster {
+            cluster.validate(&rendered.manifests, &namespace).await?;
+        }
+        Ok(rendered.response)
     }
 
     async fn show(&self, req: ShowChartRequest) -> Result<ShowChartResponse> {

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use helmd_proto::v1 as pb;
 use helmd_render::manifest::{
-    Hook, ManifestOptions, TemplateOptions, build_release_manifest, template_output,
+    Hook, Manifest, ManifestOptions, TemplateOptions, build_release_manifest, template_output,
 };
 use helmd_render::{
-    ArchiveLimits, Chart, Error as RenderError, RenderOptions, ValueOptions, Values,
-    load_chart_archive, merge_values, read_chart_archive, render_chart_values,
+    ArchiveLimits, Chart, Crd, Error as RenderError, RenderOptions, ValueOptions, Values,
+    enabled_crd_objects, load_chart_archive, merge_values, read_chart_archive, render_chart_values,
 };
 use helmd_source::read_chart_metadata;
 
@@ -104,10 +104,9 @@ fn strip_schemas(chart: &mut Chart) {
     chart.dependencies.iter_mut().for_each(strip_schemas);
 }
 
-/// The CRD files of the chart and its subcharts as `(chart/crds/x.yaml, text)`.
-fn crds(chart: &Chart) -> Vec<(String, String)> {
-    chart
-        .crd_objects()
+/// CRD files as `(chart/crds/x.yaml, text)`.
+fn crds(objects: Vec<Crd>) -> Vec<(String, String)> {
+    objects
         .into_iter()
         .map(|crd| {
             (
@@ -118,22 +117,37 @@ fn crds(chart: &Chart) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A render's response and the manifest's documents (for `validate`).
+pub struct Rendered {
+    /// What RenderChart answers.
+    pub response: pb::RenderChartResponse,
+    /// The manifest's documents in install order, each with its template.
+    pub manifests: Vec<Manifest>,
+}
+
 /// Renders like `helm template`.
-pub fn render(input: RenderInput) -> Result<pb::RenderChartResponse> {
+pub fn render(input: RenderInput) -> Result<Rendered> {
     let mut chart = load(&input.archive)?;
     let meta = metadata(&input.archive)?;
     if input.skip_schema {
         strip_schemas(&mut chart);
     }
     let user = user_values(input.values)?;
+    // `--include-crds` prints the CRDs of enabled subcharts only.
+    let crd_objects = if input.manifest.include_crds {
+        enabled_crd_objects(&chart, &user).map_err(Error::Render)?
+    } else {
+        Vec::new()
+    };
     let rendered = render_chart_values(&chart, user, &input.options).map_err(Error::Render)?;
-    let release = build_release_manifest(chart.name(), &rendered, &crds(&chart), &input.manifest)
-        .map_err(Error::Render)?;
+    let release =
+        build_release_manifest(chart.name(), &rendered, &crds(crd_objects), &input.manifest)
+            .map_err(Error::Render)?;
     let manifest = template_output(&release, &input.template).map_err(|e| Error::ChartInput {
         field: "show_only".to_owned(),
         source: e,
     })?;
-    Ok(pb::RenderChartResponse {
+    let response = pb::RenderChartResponse {
         chart: Some(meta),
         files: rendered
             .into_iter()
@@ -142,6 +156,10 @@ pub fn render(input: RenderInput) -> Result<pb::RenderChartResponse> {
         manifest,
         notes: release.notes.clone(),
         hooks: release.hooks.iter().map(hook).collect(),
+    };
+    Ok(Rendered {
+        response,
+        manifests: release.manifests,
     })
 }
 
@@ -239,7 +257,7 @@ pub fn show(archive: Archive, values: Option<pb::Values>) -> Result<pb::ShowChar
         values: text("values.yaml"),
         readme,
         schema: text("values.schema.json"),
-        crds: crds(&chart)
+        crds: crds(chart.crd_objects())
             .into_iter()
             .map(|(path, content)| pb::RenderedFile { path, content })
             .collect(),

@@ -3,6 +3,7 @@
 
 mod chart_render;
 mod chart_service;
+mod chart_validate;
 mod common;
 mod config_errors;
 mod database;
@@ -10,6 +11,7 @@ mod fixtures;
 mod helmctl;
 mod helmctl_charts;
 mod helmctl_show;
+mod hooks_helm;
 mod reflection;
 mod repositories;
 mod serve;

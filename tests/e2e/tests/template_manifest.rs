@@ -331,3 +331,55 @@ fn template_set_file_and_set_errors_read_like_helm() {
         assert!(stderr.contains(message), "{flags:?}: {stderr}");
     }
 }
+
+/// The CRDs Helm's `--include-crds` prints for `chart` with `values_yaml`: the oracle
+/// renders the chart (which prunes disabled subcharts) and lists `CRDObjects`.
+fn helm_enabled_crds(chart: &Path, values_yaml: &str) -> Vec<(String, String)> {
+    let python = helmd_oracle::oracle::python().expect("oracle venv");
+    let script = "import helm_python, json, sys\n\
+                  c = helm_python.Chart.load(sys.argv[1])\n\
+                  c.render(helm_python.values_from_yaml(sys.argv[2]))\n\
+                  print(json.dumps([[x['filename'], x['data']] for x in c.crds]))";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(chart)
+        .arg(values_yaml)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("crds json")
+}
+
+#[test]
+fn template_include_crds_prints_only_enabled_subcharts_crds_like_helm() {
+    let chart = binaries::workspace_root().join("tests/charts/deps/crds");
+    let path = chart.to_str().expect("utf-8");
+    for values in ["{}\n", "opt: {enabled: true}\ntags: {extras: false}\n"] {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("values.yaml");
+        std::fs::write(&file, values).expect("values");
+        let helm = helm(TemplateCase {
+            chart_dir: chart.clone(),
+            release_name: "rel".into(),
+            namespace: "default".into(),
+            values_yaml: vec![values.to_owned()],
+            ..TemplateCase::default()
+        })
+        .expect("Helm renders the chart");
+        // `helm template --include-crds`: the CRDs head the manifest.
+        let crds: String = helm_enabled_crds(&chart, values)
+            .into_iter()
+            .map(|(path, data)| format!("---\n# Source: {path}\n{data}\n"))
+            .collect();
+        let expected = format!("{}\n", format!("{crds}{}", helm.manifest).trim());
+        let values_path = file.to_str().expect("utf-8");
+        let (ok, stdout, stderr) =
+            helmctl(&["template", "rel", path, "-f", values_path, "--include-crds"]);
+        assert!(ok, "{stderr}");
+        assert_eq!(stdout, expected, "values {values}");
+    }
+}

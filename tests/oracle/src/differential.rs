@@ -98,6 +98,7 @@ pub fn render_with_helmd(case: &Case) -> Rendered {
         is_upgrade: case.is_upgrade,
         kube_version: case.kube_version.clone(),
         api_versions: case.api_versions.clone(),
+        ..Default::default()
     };
     helmd_render::render_chart_dir(&case.chart_dir, &case.values_yaml, &opts)
         .map_err(|e| e.to_string())

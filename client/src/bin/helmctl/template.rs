@@ -15,8 +15,8 @@ use helmd_render::manifest::{
     ManifestOptions, TemplateOptions, build_release_manifest, template_output,
 };
 use helmd_render::{
-    ArchiveLimits, Chart, Error as RenderError, RenderOptions, load_chart_archive, load_chart_dir,
-    render_chart_values,
+    ArchiveLimits, Crd, Error as RenderError, RenderOptions, enabled_crd_objects,
+    load_chart_archive, load_chart_dir, render_chart_values,
 };
 
 use crate::Connection;
@@ -109,6 +109,12 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         api_versions: args.api_versions.clone(),
         ..RenderOptions::default()
     };
+    // `--include-crds` prints the CRDs of enabled subcharts only.
+    let crd_objects = if args.include_crds {
+        enabled_crd_objects(&chart, &user)?
+    } else {
+        Vec::new()
+    };
     let rendered: BTreeMap<String, String> = render_chart_values(&chart, user, &options)?;
     if args.output == TemplateOutput::Json {
         println!("{}", serde_json::to_string_pretty(&rendered)?);
@@ -118,7 +124,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         include_crds: args.include_crds,
         render_subchart_notes: false,
     };
-    let release = match build_release_manifest(chart.name(), &rendered, &crds(&chart), &opts) {
+    let release = match build_release_manifest(chart.name(), &rendered, &crds(crd_objects), &opts) {
         Ok(release) => release,
         Err(err @ RenderError::Manifest(_)) => {
             bail!("{err}\n\nUse --debug flag to render out invalid YAML")
@@ -136,9 +142,8 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
 
 /// The CRD files of the chart and its subcharts (Helm's `CRDObjects`) as
 /// `(chart/crds/x.yaml, text)`, in chart order.
-fn crds(chart: &Chart) -> Vec<(String, String)> {
-    chart
-        .crd_objects()
+fn crds(objects: Vec<Crd>) -> Vec<(String, String)> {
+    objects
         .into_iter()
         .map(|crd| {
             let text = String::from_utf8_lossy(&crd.data).into_owned();

@@ -1,8 +1,12 @@
 //! xstrings' case styles as Sprig exposes them: `camelcase` (xstrings'
 //! `ToPascalCase`), `snakecase` and `kebabcase` (word splitting on case
-//! changes, numbers, connectors and punctuation).
+//! changes, numbers, connectors and punctuation; bytes that are not UTF-8 ride
+//! with the valid rune after them, as xstrings' `nextValidRune` reads them).
 
-use super::strings::{go_lower, go_upper};
+use helmd_yaml::gostr::raw_byte;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+
+use super::strings::{go_is_letter, go_is_upper, go_lower, go_upper};
 
 fn is_connector(c: char) -> bool {
     c == '-' || c == '_' || c.is_whitespace()
@@ -16,7 +20,7 @@ pub(crate) fn camelcase(s: &str) -> String {
     let mut r0 = None;
     for c in chars.by_ref() {
         if !is_connector(c) {
-            first_upper = c.is_uppercase();
+            first_upper = go_is_upper(c);
             r0 = Some(go_upper(c));
             break;
         }
@@ -37,11 +41,11 @@ pub(crate) fn camelcase(s: &str) -> String {
             continue;
         }
         if is_connector(r1) {
-            first_upper = r0.is_uppercase();
+            first_upper = go_is_upper(r0);
             r0 = go_upper(r0);
         } else {
             if first_upper {
-                if r0.is_uppercase() {
+                if go_is_upper(r0) {
                     r0 = go_lower(r0);
                 } else {
                     first_upper = false;
@@ -66,77 +70,107 @@ enum Word {
 }
 
 fn is_alphabet(c: char) -> bool {
-    c.is_alphabetic()
+    go_is_letter(c)
         && !(('\u{4e00}'..='\u{9fcc}').contains(&c)
             || ('\u{3400}'..='\u{4d85}').contains(&c)
             || ('\u{20000}'..='\u{2b81d}').contains(&c)
             || ('\u{f900}'..='\u{faff}').contains(&c))
 }
 
+/// Go's `unicode.IsPunct`: the general category P (`$+<=>^`|~` and `€` are symbols).
 fn is_punct(c: char) -> bool {
-    c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
-        || (!c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control())
+    c.general_category_group() == GeneralCategoryGroup::Punctuation
 }
 
 fn is_number(c: char) -> bool {
     c.is_numeric()
 }
 
-/// xstrings' `nextWord`.
-fn next_word(s: &str) -> (Word, &str, &str) {
-    let mut it = s.char_indices().peekable();
-    let Some((_, r)) = it.next() else {
-        return (Word::Invalid, "", "");
-    };
-    let take_while = |start: usize, pred: &dyn Fn(char) -> bool| -> usize {
-        let mut end = start;
-        for (i, c) in s[start..].char_indices() {
-            if !pred(c) {
-                return start + i;
-            }
-            end = start + i + c.len_utf8();
+/// Whether Go reads `c` as `utf8.RuneError`: a byte that is not UTF-8 (a raw-byte
+/// character) or a real U+FFFD.
+fn is_rune_error(c: char) -> bool {
+    c == char::REPLACEMENT_CHARACTER || raw_byte(c).is_some()
+}
+
+/// xstrings' `nextValidRune`: the first rune of `s` that is not a `RuneError`, and
+/// how many bytes of `s` it takes with the bad bytes before it; `prev` and all of
+/// `s` when nothing valid is left.
+fn next_valid(s: &str, prev: char) -> (char, usize) {
+    for (i, c) in s.char_indices() {
+        if !is_rune_error(c) {
+            return (c, i + c.len_utf8());
         }
-        end
-    };
-    let first = r.len_utf8();
+    }
+    (prev, s.len())
+}
+
+/// Extends `offset` over the runes of `s` after it while `keep` holds (bad bytes
+/// join the rune after them); returns the new offset and the rune that stopped it.
+fn extend(s: &str, mut offset: usize, mut r: char, keep: &dyn Fn(char) -> bool) -> (usize, char) {
+    while offset < s.len() {
+        let size;
+        (r, size) = next_valid(&s[offset..], r);
+        if !keep(r) {
+            break;
+        }
+        offset += size;
+    }
+    (offset, r)
+}
+
+/// xstrings' `nextWord`: bytes that are not UTF-8 belong to the word of the valid
+/// rune after them (the last word, when none follows); a string of bad bytes only is
+/// one invalid word.
+fn next_word(s: &str) -> (Word, &str, &str) {
+    if s.is_empty() {
+        return (Word::Invalid, "", "");
+    }
+    let (r, first) = next_valid(s, char::REPLACEMENT_CHARACTER);
+    if is_rune_error(r) {
+        return (Word::Invalid, s, "");
+    }
     let (wt, end) = if is_connector(r) {
-        (Word::Connector, take_while(first, &is_connector))
+        (Word::Connector, extend(s, first, r, &is_connector).0)
     } else if is_punct(r) {
-        (Word::Punct, take_while(first, &is_punct))
-    } else if r.is_uppercase() {
-        match s[first..].chars().next() {
-            None => (Word::Upper, first),
-            Some(n) if n.is_uppercase() => {
-                let end = take_while(first, &|c: char| c.is_uppercase());
-                let next = s[end..].chars().next();
-                match next {
-                    Some(n) if is_alphabet(n) => {
-                        let last = s[..end].chars().next_back().map_or(0, char::len_utf8);
-                        (Word::Upper, end - last)
+        (Word::Punct, extend(s, first, r, &is_punct).0)
+    } else if go_is_upper(r) {
+        if first == s.len() {
+            (Word::Upper, first)
+        } else {
+            let (n, size) = next_valid(&s[first..], r);
+            if go_is_upper(n) {
+                // "HTTPStatus" is "HTTP" and "Status": the last capital starts the next word.
+                let mut offset = first + size;
+                let mut last = size;
+                let mut stop = n;
+                while offset < s.len() {
+                    let (c, size) = next_valid(&s[offset..], stop);
+                    stop = c;
+                    if !go_is_upper(c) {
+                        break;
                     }
-                    _ => (Word::Upper, end),
+                    last = size;
+                    offset += size;
                 }
+                if offset < s.len() && is_alphabet(stop) {
+                    offset -= last;
+                }
+                (Word::Upper, offset)
+            } else if is_alphabet(n) {
+                let lower = |c: char| is_alphabet(c) && !go_is_upper(c);
+                (Word::Upper, extend(s, first + size, n, &lower).0)
+            } else {
+                (Word::Upper, first)
             }
-            Some(n) if is_alphabet(n) => (
-                Word::Upper,
-                take_while(first, &|c: char| is_alphabet(c) && !c.is_uppercase()),
-            ),
-            Some(_) => (Word::Upper, first),
         }
     } else if is_alphabet(r) {
-        (
-            Word::Alpha,
-            take_while(first, &|c: char| is_alphabet(c) && !c.is_uppercase()),
-        )
+        let lower = |c: char| is_alphabet(c) && !go_is_upper(c);
+        (Word::Alpha, extend(s, first, r, &lower).0)
     } else if is_number(r) {
-        (Word::Number, take_while(first, &is_number))
+        (Word::Number, extend(s, first, r, &is_number).0)
     } else {
-        (
-            Word::Other,
-            take_while(first, &|c: char| {
-                !(is_connector(c) || is_alphabet(c) || is_number(c) || is_punct(c))
-            }),
-        )
+        let other = |c: char| !(is_connector(c) || is_alphabet(c) || is_number(c) || is_punct(c));
+        (Word::Other, extend(s, first, r, &other).0)
     };
     (wt, &s[..end], &s[end..])
 }
@@ -147,9 +181,12 @@ fn to_lower_word(out: &mut String, wt: Word, word: &str, conn: char) {
         return;
     }
     for c in word.chars() {
-        if is_connector(c) {
+        if is_rune_error(c) {
+            // Go decodes each bad byte of the word and writes U+FFFD for it.
+            out.push(char::REPLACEMENT_CHARACTER);
+        } else if is_connector(c) {
             out.push(conn);
-        } else if c.is_uppercase() {
+        } else if go_is_upper(c) {
             out.push(go_lower(c));
         } else {
             out.push(c);

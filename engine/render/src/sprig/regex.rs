@@ -1,13 +1,14 @@
 //! Sprig's regular-expression functions with Go RE2 semantics on top of the
 //! `regex` crate: Go's ASCII-only `\d \w \s \b`, `\Q…\E`, Go's match loops
-//! (empty matches, `n` limits), `$name`/`${name}` expansion and error texts.
+//! (empty matches, `n` limits), `$name`/`${name}` expansion (names may repeat)
+//! and error texts.
 
 use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, FuncResult};
 use helmd_yaml::gostr::raw_byte;
 use helmd_yaml::{ElemType, Value};
 use regex::Regex;
 
-use super::regex_syntax::{go_syntax_error, translate};
+use super::regex_syntax::{go_group_name, go_syntax_error, translate};
 use super::{int_arg, str_arg, string_list};
 
 const S: ArgType = ArgType::String;
@@ -176,9 +177,11 @@ fn expand(re: &Regex, caps: &regex::Captures<'_>, tmpl: &str, out: &mut String) 
         let m = if name.bytes().all(|b| b.is_ascii_digit()) {
             name.parse::<usize>().ok().and_then(|n| caps.get(n))
         } else {
+            // Go takes the first group of that name that took part in the match.
             re.capture_names()
-                .position(|n| n == Some(name))
-                .and_then(|i| caps.get(i))
+                .enumerate()
+                .filter(|(_, n)| n.is_some_and(|n| go_group_name(n) == name))
+                .find_map(|(i, _)| caps.get(i))
         };
         if let Some(m) = m {
             out.push_str(m.as_str());

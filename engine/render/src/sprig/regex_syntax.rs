@@ -15,9 +15,36 @@ fn perl_class(c: char) -> Option<(&'static str, bool)> {
     }
 }
 
+/// The `regex` crate's name for a Go capture group: Go accepts a name twice and
+/// names that start with a digit, the crate neither, so those become
+/// `_.<occurrence>.<name>` (a `.` never occurs in a Go name).
+fn group_name(name: &str, seen: &mut std::collections::HashMap<String, usize>) -> String {
+    let count = seen.entry(name.to_owned()).or_insert(0);
+    let occurrence = *count;
+    *count += 1;
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if occurrence == 0 && plain {
+        name.to_owned()
+    } else {
+        format!("_.{occurrence}.{name}")
+    }
+}
+
+/// The Go name of a capture group of a translated pattern (see [`group_name`]).
+pub(super) fn go_group_name(internal: &str) -> &str {
+    internal
+        .strip_prefix("_.")
+        .and_then(|rest| rest.split_once('.'))
+        .map_or(internal, |(_, name)| name)
+}
+
 /// Rewrites a Go pattern into the `regex` crate's dialect.
 pub(super) fn translate(p: &str) -> String {
     let mut out = String::with_capacity(p.len() + 8);
+    let mut names = std::collections::HashMap::new();
     let mut chars = p.chars().peekable();
     let mut in_class = false;
     let mut class_start = false;
@@ -77,6 +104,24 @@ pub(super) fn translate(p: &str) -> String {
                     chars.next();
                 }
                 continue;
+            }
+            '(' if !in_class && chars.peek() == Some(&'?') => {
+                let mut ahead = chars.clone();
+                ahead.next();
+                let named = match ahead.next() {
+                    Some('<') => true,
+                    Some('P') => ahead.next() == Some('<'),
+                    _ => false,
+                };
+                if named {
+                    let name: String = ahead.by_ref().take_while(|c| *c != '>').collect();
+                    chars = ahead;
+                    out.push_str("(?P<");
+                    out.push_str(&group_name(&name, &mut names));
+                    out.push('>');
+                } else {
+                    out.push(c);
+                }
             }
             '[' if in_class && chars.peek() == Some(&':') => {
                 // a POSIX class such as [:alpha:]

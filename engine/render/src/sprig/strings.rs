@@ -8,6 +8,8 @@ use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, go_quote};
 use helmd_yaml::gostr::{from_go_bytes, go_bytes, go_len, replace_raw};
 use helmd_yaml::{ElemType, Map, Str, Value};
 
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+
 use super::case_style::{camelcase, to_lower_case};
 use super::{int_arg, str_arg, string_list, strslice, strval};
 
@@ -15,6 +17,21 @@ const S: ArgType = ArgType::String;
 const I: ArgType = ArgType::Int;
 
 /// Go's `unicode.ToUpper`: one rune to one rune.
+/// Go's `unicode.IsUpper`: category Lu only (`Ⓐ` and `Ⅷ` are not upper in Go).
+pub(crate) fn go_is_upper(c: char) -> bool {
+    c.general_category() == GeneralCategory::UppercaseLetter
+}
+
+/// Go's `unicode.IsLower`: category Ll only.
+pub(crate) fn go_is_lower(c: char) -> bool {
+    c.general_category() == GeneralCategory::LowercaseLetter
+}
+
+/// Go's `unicode.IsLetter`: category L (not `Ⅷ`, Nl, nor combining marks).
+pub(crate) fn go_is_letter(c: char) -> bool {
+    c.general_category_group() == GeneralCategoryGroup::Letter
+}
+
 pub(crate) fn go_upper(c: char) -> char {
     let mut it = c.to_uppercase();
     match (it.next(), it.next()) {
@@ -124,23 +141,34 @@ fn initials(s: &str) -> String {
     out
 }
 
+/// goutils' `SwapCase`: upper and title case to lower; lower case to title case at the
+/// start or after white space, else to upper; anything else kept.
 fn swapcase(s: &str) -> String {
+    let mut after_space = true;
     s.chars()
         .map(|c| {
-            if c.is_uppercase() || is_title(c) {
+            if go_is_upper(c) || is_title(c) {
+                after_space = false;
                 go_lower(c)
-            } else if c.is_lowercase() {
-                go_upper(c)
+            } else if go_is_lower(c) {
+                let out = if after_space {
+                    go_title(c)
+                } else {
+                    go_upper(c)
+                };
+                after_space = false;
+                out
             } else {
+                after_space = c.is_whitespace();
                 c
             }
         })
         .collect()
 }
 
+/// Go's `unicode.IsTitle`: category Lt.
 fn is_title(c: char) -> bool {
-    matches!(c, 'ǅ' | 'ǈ' | 'ǋ' | 'ǲ')
-        || ('\u{1f88}'..='\u{1faf}').contains(&c) && !c.is_uppercase()
+    c.general_category() == GeneralCategory::TitlecaseLetter
 }
 
 /// A Go byte slice as text (bytes that are not UTF-8 stay raw bytes).

@@ -1,0 +1,140 @@
+//! The cluster as RenderChart's `validate` sees it, like `helm template --validate`:
+//! the server's version and API versions (discovery) become `.Capabilities`, and every
+//! rendered object must map to a served kind and pass a server-side dry-run apply.
+
+use helmd_render::manifest::Manifest;
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{Discovery, Scope};
+
+use crate::error::{Error, Result};
+
+/// The field manager of helmd's dry runs (nothing is stored).
+const FIELD_MANAGER: &str = "helmd";
+
+/// A cluster's discovery, read once per validating render.
+pub struct Cluster {
+    client: kube::Client,
+    discovery: Discovery,
+    /// The server's `gitVersion` (`v1.20.2`), for `.Capabilities.KubeVersion`.
+    pub version: String,
+    /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
+    pub api_versions: Vec<String>,
+}
+
+impl Cluster {
+    /// Reads the server's version and runs discovery.
+    pub async fn discover(client: kube::Client) -> Result<Cluster> {
+        let info = client.apiserver_version().await.map_err(unavailable)?;
+        let discovery = Discovery::new(client.clone())
+            .run()
+            .await
+            .map_err(unavailable)?;
+        let mut api_versions = std::collections::BTreeSet::new();
+        for group in discovery.groups() {
+            for version in group.versions() {
+                let group_version = match group.name() {
+                    "" => version.to_owned(),
+                    name => format!("{name}/{version}"),
+                };
+                for (resource, _) in group.versioned_resources(version) {
+                    api_versions.insert(format!("{group_version}/{}", resource.kind));
+                }
+                api_versions.insert(group_version);
+            }
+        }
+        Ok(Cluster {
+            client,
+            discovery,
+            version: info.git_version,
+            api_versions: api_versions.into_iter().collect(),
+        })
+    }
+
+    /// Validates the manifest's objects in order; the first one the cluster does
+    /// not accept is the error. Objects go to `namespace` unless they name one.
+    pub async fn validate(&self, manifests: &[Manifest], namespace: &str) -> Result<()> {
+        for m in manifests {
+            self.validate_one(m, namespace).await?;
+        }
+        Ok(())
+    }
+
+    async fn validate_one(&self, m: &Manifest, namespace: &str) -> Result<()> {
+        let head = &m.head;
+        let name = head.name();
+        let parsed: std::result::Result<DynamicObject, String> = yaml_to_json(&m.content)
+            .and_then(|json| serde_json::from_value(json).map_err(|e| e.to_string()));
+        let own_namespace = parsed
+            .as_ref()
+            .ok()
+            .and_then(|o| o.metadata.namespace.clone())
+            .unwrap_or_default();
+        let resource = format!("{}/{}/{own_namespace}/{name}", head.version, head.kind);
+        let rejected = |message: String| Error::ManifestRejected {
+            template: m.name.clone(),
+            resource: resource.clone(),
+            message: format!("unable to build kubernetes objects from release manifest: {message}"),
+        };
+        let (group, version) = head
+            .version
+            .rsplit_once('/')
+            .unwrap_or(("", head.version.as_str()));
+        let gvk = GroupVersionKind::gvk(group, version, &head.kind);
+        let Some((api_resource, caps)) = self.discovery.resolve_gvk(&gvk) else {
+            // Helm's REST-mapper error, word for word.
+            return Err(rejected(format!(
+                "resource mapping not found for name: {name:?} namespace: {own_namespace:?} from \"\": no matches for kind {:?} in version {:?}\nensure CRDs are installed first",
+                head.kind, head.version
+            )));
+        };
+        let object = parsed.map_err(|e| rejected(format!("error validating {:?}: {e}", m.name)))?;
+        let api: Api<DynamicObject> = match caps.scope {
+            Scope::Namespaced => {
+                let ns = if own_namespace.is_empty() {
+                    namespace
+                } else {
+                    &own_namespace
+                };
+                Api::namespaced_with(self.client.clone(), ns, &api_resource)
+            }
+            Scope::Cluster => Api::all_with(self.client.clone(), &api_resource),
+        };
+        let params = PatchParams::apply(FIELD_MANAGER).dry_run().force();
+        match api.patch(name, &params, &Patch::Apply(&object)).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) => match status.code {
+                401 | 403 => Err(Error::KubernetesForbidden(format!(
+                    "validating {resource}: {}",
+                    status.message
+                ))),
+                // A namespace the chart itself would create does not exist yet: the
+                // object cannot be checked (Helm's validation does not need it).
+                404 if status.message.starts_with("namespaces ") => Ok(()),
+                400 | 404 | 409 | 422 => Err(rejected(format!(
+                    "error validating {:?}: {}",
+                    m.name, status.message
+                ))),
+                // Server-side apply reports schema errors as 500 "failed to create typed
+                // patch object" (Kubernetes 1.20).
+                500 if status.message.contains("typed patch object") => Err(rejected(format!(
+                    "error validating {:?}: {}",
+                    m.name, status.message
+                ))),
+                _ => Err(Error::KubernetesUnavailable(status.message)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn unavailable(e: kube::Error) -> Error {
+    Error::KubernetesUnavailable(e.to_string())
+}
+
+/// A manifest document as JSON, read the way Helm reads YAML (sigs.k8s.io/yaml).
+fn yaml_to_json(doc: &str) -> std::result::Result<serde_json::Value, String> {
+    let value = helmd_yaml::parse_yaml(doc).map_err(|e| e.to_string())?;
+    let json = helmd_yaml::to_json(&value).map_err(|e| e.to_string())?;
+    serde_json::from_str(&json).map_err(|e| e.to_string())
+}
