@@ -24,7 +24,7 @@ pub use error::{Error, Result};
 pub use ignore::IgnoreRules;
 pub use kube_version::check_kube_version;
 pub use metadata::{Dependency, Maintainer, Metadata};
-pub use schema::validate_values;
+pub use schema::{validate_against_schema, validate_values};
 pub use strvals::{
     FileReader, ValueOptions, Values, merge_values, parse_set, parse_set_file, parse_set_json,
     parse_set_literal, parse_set_string,

@@ -7,6 +7,7 @@ use helmd_gotmpl::fmt::format_v;
 use helmd_yaml::{ElemType, Map, Str, Value};
 
 use crate::error::{Error, Result};
+use crate::values::values_error;
 
 /// One entry of `dependencies` (Chart.yaml, or requirements.yaml for apiVersion v1).
 #[derive(Debug, Clone, Default)]
@@ -171,7 +172,7 @@ impl Metadata {
     /// Parses Chart.yaml text (errors as `cannot load Chart.yaml: ...`).
     pub fn parse(text: &str) -> Result<Metadata> {
         let doc = helmd_yaml::parse_yaml(text)
-            .map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {e}")))?;
+            .map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {}", values_error(&e))))?;
         if !matches!(doc, Value::Nil | Value::Map(_)) {
             return Err(Error::Chart(format!(
                 "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type v2.Metadata",
@@ -250,8 +251,12 @@ impl Metadata {
 
     /// Reads `dependencies` of an apiVersion v1 requirements.yaml into this metadata.
     pub fn read_requirements(&mut self, text: &str) -> Result<()> {
-        let doc = helmd_yaml::parse_yaml(text)
-            .map_err(|e| Error::Chart(format!("cannot load requirements.yaml: {e}")))?;
+        let doc = helmd_yaml::parse_yaml(text).map_err(|e| {
+            Error::Chart(format!(
+                "cannot load requirements.yaml: {}",
+                values_error(&e)
+            ))
+        })?;
         if let Some(deps) = parse_dependencies(doc.as_map(), "requirements.yaml")? {
             self.dependencies = Some(deps);
         }
