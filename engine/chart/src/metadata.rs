@@ -66,6 +66,8 @@ pub struct Metadata {
     pub dependencies: Option<Vec<Dependency>>,
     /// `maintainers`.
     pub maintainers: Vec<Maintainer>,
+    /// Whether `maintainers` lists a null entry (Helm's validation refuses it).
+    pub null_maintainer: bool,
     /// `icon`.
     pub icon: String,
     /// `appVersion`.
@@ -197,6 +199,7 @@ impl Metadata {
             sources: r.strings("sources")?,
             dependencies: None,
             maintainers: Vec::new(),
+            null_maintainer: false,
             icon: r.string("icon")?,
             app_version: r.string("appVersion")?,
             deprecated: r.boolean("deprecated")?,
@@ -224,6 +227,9 @@ impl Metadata {
             );
         }
         if let Some(v) = r.get("maintainers") {
+            md.null_maintainer = v
+                .as_list()
+                .is_some_and(|l| l.items.iter().any(Value::is_nil));
             md.maintainers = parse_list(&v, "Metadata.maintainers", |item| {
                 if !matches!(item, Value::Map(_) | Value::Nil) {
                     return Err(unmarshal_error(
@@ -325,6 +331,9 @@ impl Metadata {
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
             return fail("chart.metadata.type must be application or library".into());
+        }
+        if self.null_maintainer {
+            return fail("maintainers must not contain empty or null nodes".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for dep in self.dependencies.iter().flatten() {
@@ -556,6 +565,10 @@ mod tests {
         check(
             "apiVersion: v2\nname: a/b\nversion: 1.0.0",
             "validation: chart.metadata.name \"a/b\" is invalid",
+        );
+        check(
+            "apiVersion: v2\nname: x\nversion: 1.0.0\nmaintainers: [~]",
+            "validation: maintainers must not contain empty or null nodes",
         );
         check(
             "apiVersion: v2\nname: x\nversion: 1.0.0\ntype: foo",

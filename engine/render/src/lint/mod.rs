@@ -262,9 +262,10 @@ fn lint_with(
         findings: Vec::new(),
         loaded: None,
     };
+    let mut values = values.clone();
     chartfile::lint(&mut linter);
-    rules::values(&mut linter, values, opts.skip_schema_validation);
-    templates::lint(&mut linter, values, opts, kube);
+    rules::values(&mut linter, &mut values, opts.skip_schema_validation);
+    templates::lint(&mut linter, &values, opts, kube);
     rules::dependencies(&mut linter);
     rules::crds(&mut linter);
     ChartLint {

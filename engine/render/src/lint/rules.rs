@@ -8,7 +8,10 @@ use super::{Linter, Severity, docs};
 
 /// `values.yaml`: present (INFO otherwise), parses as a map, and — user values
 /// coalesced over it — meets `values.schema.json` (the top chart's only).
-pub(super) fn values(l: &mut Linter<'_>, overrides: &BTreeMap<Str, Value>, skip_schema: bool) {
+///
+/// As in Helm, the coalescing happens in the user values themselves, so the
+/// templates rule that follows sees them without their `null`s.
+pub(super) fn values(l: &mut Linter<'_>, overrides: &mut BTreeMap<Str, Value>, skip_schema: bool) {
     const FILE: &str = "values.yaml";
     if !l.rule(
         Severity::Info,
@@ -27,7 +30,7 @@ pub(super) fn values(l: &mut Linter<'_>, overrides: &BTreeMap<Str, Value>, skip_
 
 fn values_file(
     l: &Linter<'_>,
-    overrides: &BTreeMap<Str, Value>,
+    overrides: &mut BTreeMap<Str, Value>,
     skip_schema: bool,
 ) -> Result<(), String> {
     let Some(raw) = l.files.files.get("values.yaml") else {
@@ -59,6 +62,9 @@ fn values_file(
             ));
         }
     };
+    let dst = Map::new(std::mem::take(overrides));
+    helmd_chart::merge_tables(&dst, &Map::new(values), false);
+    *overrides = dst.read().clone();
     let schema = match l.files.files.get("values.schema.json") {
         Some(s) if !s.is_empty() => s,
         _ => return Ok(()),
@@ -66,10 +72,7 @@ fn values_file(
     if skip_schema {
         return Ok(());
     }
-    let dst = Map::new(overrides.clone()).deep_copy();
-    helmd_chart::merge_tables(&dst, &Map::new(values), false);
-    let merged = dst.read().clone();
-    helmd_chart::validate_against_schema(schema, &merged)
+    helmd_chart::validate_against_schema(schema, overrides)
 }
 
 /// Declared dependencies against the subcharts in `charts/`.
