@@ -16,7 +16,7 @@ mod schema;
 mod strvals;
 mod values;
 
-pub use archive::{ArchiveLimits, read_chart_archive};
+pub use archive::{ArchiveLimits, archive_top_dir, read_chart_archive};
 pub use chart::{Chart, Crd, load_chart_archive, load_chart_dir, load_chart_files};
 pub use coalesce::{Table, coalesce_values, merge_tables};
 pub use deps::{check_dependencies, process_dependencies};

@@ -9,6 +9,7 @@ mod database;
 mod fixtures;
 mod helmctl;
 mod helmctl_charts;
+mod lint;
 mod reflection;
 mod repositories;
 mod serve;

@@ -10,6 +10,7 @@ type Entry = (
     Option<&'static str>,
 );
 
+#[rustfmt::skip]
 const TABLE: &[Entry] = &[
     (
         "admissionregistration.k8s.io/v1alpha1",

@@ -29,6 +29,17 @@ impl ChartFiles {
         Ok(out)
     }
 
+    /// A packaged chart (within `limits`) and the name of its top directory,
+    /// which Helm's lint names the expanded chart after (`chart` if unknown).
+    pub fn from_archive(
+        archive: &[u8],
+        limits: helmd_chart::ArchiveLimits,
+    ) -> Result<(String, ChartFiles)> {
+        let files = helmd_chart::read_chart_archive(archive, limits)?;
+        let name = helmd_chart::archive_top_dir(archive).unwrap_or_else(|| "chart".into());
+        Ok((name, ChartFiles::from_files(files)))
+    }
+
     /// Files from an archive (already relative to the chart's top directory).
     pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> ChartFiles {
         let mut dirs = BTreeSet::new();

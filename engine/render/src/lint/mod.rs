@@ -99,6 +99,8 @@ impl Default for LintOptions {
 pub struct ChartLint {
     /// The chart as named to the linter (`mychart`, `mychart/charts/sub`).
     pub path: String,
+    /// The chart relative to the linted one: empty, or `charts/sub` for a subchart.
+    pub chart: String,
     /// Findings in Helm's order.
     pub findings: Vec<Finding>,
     /// Set when the path holds no chart at all (Helm's
@@ -150,13 +152,14 @@ pub fn lint_named(
     let mut out = vec![lint_with(files, path, dir, values, opts, kube)];
     if opts.with_subcharts {
         for sub in files.subchart_paths() {
-            let label = format!("{}/{sub}", path.trim_end_matches('/'));
+            let label = go_clean(&format!("{path}/{sub}"));
             let sub_dir = format!("{}/{sub}", dir.trim_end_matches('/'));
-            let lint = if files.is_dir(&sub) {
+            let mut lint = if files.is_dir(&sub) {
                 lint_with(&files.under(&sub), &label, &sub_dir, values, opts, kube)
             } else {
                 lint_archive(files.files.get(&sub), &label, values, opts, kube)
             };
+            lint.chart = sub;
             out.push(lint);
         }
     }
@@ -165,25 +168,35 @@ pub fn lint_named(
 
 /// Go's `filepath.Abs`: the path joined to the working directory, cleaned.
 fn go_abs(path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        let cwd = std::env::current_dir()
-            .map(|d| d.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!("{cwd}/{path}")
-    };
+    if path.starts_with('/') {
+        return go_clean(path);
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    go_clean(&format!("{cwd}/{path}"))
+}
+
+/// Go's `filepath.Clean` (lexical: `.` and `..` resolved, slashes collapsed).
+fn go_clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
+    for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." => {
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
                 parts.pop();
             }
+            ".." if rooted => {}
             p => parts.push(p),
         }
     }
-    format!("/{}", parts.join("/"))
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
 }
 
 /// The Kubernetes version the lint renders and checks deprecations with.
@@ -232,6 +245,7 @@ fn lint_archive(
         }
         Err(e) => ChartLint {
             path: path.to_string(),
+            chart: String::new(),
             findings: Vec::new(),
             error: Some(e),
         },
@@ -249,6 +263,7 @@ fn lint_with(
     if !files.exists("Chart.yaml") {
         return ChartLint {
             path: path.to_string(),
+            chart: String::new(),
             findings: Vec::new(),
             error: Some(format!(
                 "unable to check Chart.yaml file in chart: stat {}/Chart.yaml: no such file or directory",
@@ -270,6 +285,7 @@ fn lint_with(
     rules::crds(&mut linter);
     ChartLint {
         path: path.to_string(),
+        chart: String::new(),
         findings: linter.findings,
         error: None,
     }
