@@ -105,10 +105,20 @@ struct Reader<'a> {
     owner: &'a str,
 }
 
+/// A field as Go's encoding/json finds it: keys match case-insensitively and, in
+/// the sorted key order sigs.k8s.io/yaml hands them over, the last non-null wins.
+fn fold_get(map: &helmd_yaml::MapRef, key: &str) -> Option<Value> {
+    map.go_entries()
+        .into_iter()
+        .filter(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_nil())
+        .map(|(_, v)| v)
+        .last()
+}
+
 impl Reader<'_> {
     fn get(&self, key: &str) -> Option<Value> {
         self.map
-            .and_then(|m| m.get(key))
+            .and_then(|m| fold_get(m, key))
             .filter(|v| !matches!(v, Value::Nil))
     }
 
@@ -476,7 +486,7 @@ fn parse_dependencies(
     map: Option<&helmd_yaml::MapRef>,
     file: &str,
 ) -> Result<Option<Vec<Dependency>>> {
-    let Some(v) = map.and_then(|m| m.get("dependencies")) else {
+    let Some(v) = map.and_then(|m| fold_get(m, "dependencies")) else {
         return Ok(None);
     };
     let items = match v {

@@ -79,7 +79,7 @@ pub(super) fn lint(l: &mut Linter<'_>) {
     };
     let raw = helmd_yaml::parse_yaml(&text).unwrap_or(Value::Nil);
     let raw = raw.as_map();
-    l.rule(Severity::Warning, FILE, strict_fields(raw));
+    l.rule(Severity::Warning, FILE, strict_fields(&text, raw));
     let api_version = raw_string(raw, "apiVersion");
     let checks: Vec<(Severity, Result<(), String>)> = vec![
         (Severity::Error, name(&md.name)),
@@ -104,9 +104,18 @@ fn strip_bom(data: &[u8]) -> &[u8] {
     data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data)
 }
 
+/// A field as Go's encoding/json finds it (keys fold case; the last non-null wins).
+fn fold_get(map: &MapRef, key: &str) -> Option<Value> {
+    map.go_entries()
+        .into_iter()
+        .filter(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_nil())
+        .map(|(_, v)| v)
+        .last()
+}
+
 /// The text of a field as Chart.yaml has it, empty when absent.
 fn raw_string(raw: Option<&MapRef>, key: &str) -> String {
-    match raw.and_then(|m| m.get(key)) {
+    match raw.and_then(|m| fold_get(m, key)) {
         Some(Value::String(s)) => s.to_string(),
         Some(Value::Nil) | None => String::new(),
         Some(v) => helmd_yaml::to_json(&v).unwrap_or_default(),
@@ -120,8 +129,20 @@ fn unknown_field(map: &MapRef, known: &[&str]) -> Option<String> {
         .find(|k| !known.iter().any(|f| f.eq_ignore_ascii_case(k)))
 }
 
-/// `yaml.UnmarshalStrict`: the first field Helm's Metadata does not have.
-fn strict_fields(raw: Option<&MapRef>) -> Result<(), String> {
+/// `yaml.UnmarshalStrict`: keys set twice in a mapping, then the first field
+/// Helm's Metadata does not have.
+fn strict_fields(text: &str, raw: Option<&MapRef>) -> Result<(), String> {
+    let duplicates = duplicate_keys(text);
+    if !duplicates.is_empty() {
+        let lines: Vec<String> = duplicates
+            .iter()
+            .map(|(line, key)| format!("  line {line}: key {} already set in map", go_quote(key)))
+            .collect();
+        return Err(format!(
+            "failed to strictly parse chart metadata file\n\terror converting YAML to JSON: yaml: unmarshal errors:\n{}",
+            lines.join("\n")
+        ));
+    }
     let Some(map) = raw else { return Ok(()) };
     let mut unknown = unknown_field(map, METADATA_FIELDS);
     for (key, nested) in [
@@ -131,7 +152,7 @@ fn strict_fields(raw: Option<&MapRef>) -> Result<(), String> {
         if unknown.is_some() {
             break;
         }
-        if let Some(Value::List(items)) = map.get(key) {
+        if let Some(Value::List(items)) = fold_get(map, key) {
             unknown = items
                 .items
                 .iter()
@@ -146,6 +167,80 @@ fn strict_fields(raw: Option<&MapRef>) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// Keys set twice in one block mapping, with their 1-based lines: a plain
+/// line scan (block mappings and `- ` list items; block scalars skipped), which
+/// is what Chart.yaml files are made of.
+fn duplicate_keys(text: &str) -> Vec<(usize, String)> {
+    // Open mappings: (indent of their keys, keys seen).
+    let mut open: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut out = Vec::new();
+    let mut scalar_indent: Option<usize> = None;
+    for (index, line) in text.lines().enumerate() {
+        let body = line.trim_start_matches(' ');
+        let mut indent = line.len() - body.len();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if let Some(limit) = scalar_indent {
+            if indent > limit {
+                continue;
+            }
+            scalar_indent = None;
+        }
+        let mut rest = body;
+        while let Some(item) = rest.strip_prefix("- ") {
+            // A list item opens a new mapping at the item's content column.
+            open.retain(|(i, _)| *i < indent + 1);
+            indent += 2;
+            rest = item.trim_start_matches(' ');
+            open.push((indent, Vec::new()));
+        }
+        let Some((key, value)) = split_key(rest) else {
+            continue;
+        };
+        open.retain(|(i, _)| *i <= indent);
+        match open.last_mut() {
+            Some((i, keys)) if *i == indent => {
+                if keys.contains(&key) {
+                    out.push((index + 1, key));
+                } else {
+                    keys.push(key);
+                }
+            }
+            _ => open.push((indent, vec![key])),
+        }
+        let value = value.trim();
+        if value.starts_with('|') || value.starts_with('>') {
+            scalar_indent = Some(indent);
+        }
+    }
+    out
+}
+
+/// `key: value` (or `key:`) with a plain or quoted key.
+fn split_key(line: &str) -> Option<(String, &str)> {
+    let (key, rest) = if let Some(q) = line.strip_prefix('"') {
+        let end = q.find('"')?;
+        (q[..end].to_string(), &q[end + 1..])
+    } else if let Some(q) = line.strip_prefix('\'') {
+        let end = q.find('\'')?;
+        (q[..end].to_string(), &q[end + 1..])
+    } else {
+        if line.starts_with(['[', '{', '&', '*', '!', '|', '>']) {
+            return None;
+        }
+        let end = line
+            .find(": ")
+            .or_else(|| line.ends_with(':').then(|| line.len() - 1))?;
+        (line[..end].trim_end().to_string(), &line[end..])
+    };
+    let value = rest.strip_prefix(':')?;
+    if !(value.is_empty() || value.starts_with(' ')) {
+        return None;
+    }
+    Some((key, value))
 }
 
 /// Go's `filepath.Base`.
@@ -217,7 +312,7 @@ fn version(v: &str) -> Result<(), String> {
 }
 
 fn maintainers(raw: Option<&MapRef>, md: &Metadata) -> Result<(), String> {
-    let raw_items = match raw.and_then(|m| m.get("maintainers")) {
+    let raw_items = match raw.and_then(|m| fold_get(m, "maintainers")) {
         Some(Value::List(l)) => l.items.clone(),
         _ => Vec::new(),
     };
@@ -291,4 +386,18 @@ fn strict_semver(v: &str) -> Result<(), String> {
         return Err(format!("version '{v}' is not a valid SemVerV2"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_set_twice_in_one_mapping_are_found_with_their_line() {
+        let text = "name: a\nmaintainers:\n  - name: x\n    email: y\n  - name: z\n    name: w\nname: b\ndescription: |\n  name: in a block\n";
+        assert_eq!(
+            duplicate_keys(text),
+            vec![(6, "name".to_string()), (7, "name".to_string())]
+        );
+    }
 }
