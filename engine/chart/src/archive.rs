@@ -28,6 +28,17 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::Archive(message.into())
 }
 
+/// The top-level directory of a chart archive's first entry (what `helm lint`
+/// names a packaged chart after it expands it), if the archive reads that far.
+pub fn archive_top_dir(archive: &[u8]) -> Option<String> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    let mut entries = tar.entries().ok()?;
+    let entry = entries.next()?.ok()?;
+    let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+    let top = name.trim_start_matches("./").split('/').next()?.to_string();
+    (!top.is_empty()).then_some(top)
+}
+
 /// Reads a gzipped chart archive into `{path relative to the chart root: bytes}`, the
 /// top-level directory removed, as Helm's `LoadArchiveFiles` does.
 pub fn read_chart_archive(

@@ -17,7 +17,7 @@ mod show;
 mod strvals;
 mod values;
 
-pub use archive::{ArchiveLimits, read_chart_archive};
+pub use archive::{ArchiveLimits, archive_top_dir, read_chart_archive};
 pub use chart::{Chart, Crd, load_chart_archive, load_chart_dir, load_chart_files, read_chart_dir};
 pub use coalesce::{Table, coalesce_values, merge_tables};
 pub use deps::{check_dependencies, process_dependencies};
@@ -25,7 +25,7 @@ pub use error::{Error, Result};
 pub use ignore::IgnoreRules;
 pub use kube_version::check_kube_version;
 pub use metadata::{Dependency, Maintainer, Metadata};
-pub use schema::validate_values;
+pub use schema::{validate_against_schema, validate_values};
 pub use show::{ShowPart, show_chart};
 pub use strvals::{
     FileReader, ValueOptions, Values, merge_values, parse_set, parse_set_file, parse_set_json,

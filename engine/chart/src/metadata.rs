@@ -7,6 +7,7 @@ use helmd_gotmpl::fmt::format_v;
 use helmd_yaml::{ElemType, Map, Str, Value};
 
 use crate::error::{Error, Result};
+use crate::values::values_error;
 
 /// One entry of `dependencies` (Chart.yaml, or requirements.yaml for apiVersion v1).
 #[derive(Debug, Clone, Default)]
@@ -65,6 +66,8 @@ pub struct Metadata {
     pub dependencies: Option<Vec<Dependency>>,
     /// `maintainers`.
     pub maintainers: Vec<Maintainer>,
+    /// Whether `maintainers` lists a null entry (Helm's validation refuses it).
+    pub null_maintainer: bool,
     /// `icon`.
     pub icon: String,
     /// `appVersion`.
@@ -102,10 +105,20 @@ struct Reader<'a> {
     owner: &'a str,
 }
 
+/// A field as Go's encoding/json finds it: keys match case-insensitively and, in
+/// the sorted key order sigs.k8s.io/yaml hands them over, the last non-null wins.
+fn fold_get(map: &helmd_yaml::MapRef, key: &str) -> Option<Value> {
+    map.go_entries()
+        .into_iter()
+        .filter(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_nil())
+        .map(|(_, v)| v)
+        .last()
+}
+
 impl Reader<'_> {
     fn get(&self, key: &str) -> Option<Value> {
         self.map
-            .and_then(|m| m.get(key))
+            .and_then(|m| fold_get(m, key))
             .filter(|v| !matches!(v, Value::Nil))
     }
 
@@ -171,7 +184,7 @@ impl Metadata {
     /// Parses Chart.yaml text (errors as `cannot load Chart.yaml: ...`).
     pub fn parse(text: &str) -> Result<Metadata> {
         let doc = helmd_yaml::parse_yaml(text)
-            .map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {e}")))?;
+            .map_err(|e| Error::Chart(format!("cannot load Chart.yaml: {}", values_error(&e))))?;
         if !matches!(doc, Value::Nil | Value::Map(_)) {
             return Err(Error::Chart(format!(
                 "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type v2.Metadata",
@@ -196,6 +209,7 @@ impl Metadata {
             sources: r.strings("sources")?,
             dependencies: None,
             maintainers: Vec::new(),
+            null_maintainer: false,
             icon: r.string("icon")?,
             app_version: r.string("appVersion")?,
             deprecated: r.boolean("deprecated")?,
@@ -223,6 +237,9 @@ impl Metadata {
             );
         }
         if let Some(v) = r.get("maintainers") {
+            md.null_maintainer = v
+                .as_list()
+                .is_some_and(|l| l.items.iter().any(Value::is_nil));
             md.maintainers = parse_list(&v, "Metadata.maintainers", |item| {
                 if !matches!(item, Value::Map(_) | Value::Nil) {
                     return Err(unmarshal_error(
@@ -250,8 +267,12 @@ impl Metadata {
 
     /// Reads `dependencies` of an apiVersion v1 requirements.yaml into this metadata.
     pub fn read_requirements(&mut self, text: &str) -> Result<()> {
-        let doc = helmd_yaml::parse_yaml(text)
-            .map_err(|e| Error::Chart(format!("cannot load requirements.yaml: {e}")))?;
+        let doc = helmd_yaml::parse_yaml(text).map_err(|e| {
+            Error::Chart(format!(
+                "cannot load requirements.yaml: {}",
+                values_error(&e)
+            ))
+        })?;
         if let Some(deps) = parse_dependencies(doc.as_map(), "requirements.yaml")? {
             self.dependencies = Some(deps);
         }
@@ -320,6 +341,9 @@ impl Metadata {
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
             return fail("chart.metadata.type must be application or library".into());
+        }
+        if self.null_maintainer {
+            return fail("maintainers must not contain empty or null nodes".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for dep in self.dependencies.iter().flatten() {
@@ -462,7 +486,7 @@ fn parse_dependencies(
     map: Option<&helmd_yaml::MapRef>,
     file: &str,
 ) -> Result<Option<Vec<Dependency>>> {
-    let Some(v) = map.and_then(|m| m.get("dependencies")) else {
+    let Some(v) = map.and_then(|m| fold_get(m, "dependencies")) else {
         return Ok(None);
     };
     let items = match v {
@@ -551,6 +575,10 @@ mod tests {
         check(
             "apiVersion: v2\nname: a/b\nversion: 1.0.0",
             "validation: chart.metadata.name \"a/b\" is invalid",
+        );
+        check(
+            "apiVersion: v2\nname: x\nversion: 1.0.0\nmaintainers: [~]",
+            "validation: maintainers must not contain empty or null nodes",
         );
         check(
             "apiVersion: v2\nname: x\nversion: 1.0.0\ntype: foo",

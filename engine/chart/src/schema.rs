@@ -23,6 +23,12 @@ pub fn validate_values(chart: &Chart, values: &Table) -> Result<()> {
     )))
 }
 
+/// Helm's `ValidateAgainstSingleSchema`: one schema, one table of values; the
+/// error is the bare list of violations (`- at '<pointer>': <problem>` lines).
+pub fn validate_against_schema(schema: &[u8], values: &Table) -> std::result::Result<(), String> {
+    validate_one(schema, values)
+}
+
 fn validate_into(chart: &Chart, values: &Table, out: &mut String) {
     if let Some(Err(e)) = chart.schema.as_ref().map(|s| validate_one(s, values)) {
         let _ = write!(out, "{}:\n{e}", chart.name());

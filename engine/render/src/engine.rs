@@ -68,6 +68,18 @@ fn shared_funcs() -> Arc<FuncMap> {
     FUNCS.get_or_init(|| Arc::new(funcs())).clone()
 }
 
+/// The registry of Helm's lint mode: `required` and `fail` do not fail.
+fn shared_lint_funcs() -> Arc<FuncMap> {
+    static FUNCS: std::sync::OnceLock<Arc<FuncMap>> = std::sync::OnceLock::new();
+    FUNCS
+        .get_or_init(|| {
+            let mut f = funcs();
+            crate::funcs::register_lint_mode(&mut f);
+            Arc::new(f)
+        })
+        .clone()
+}
+
 /// Renders the chart in `dir` with user values documents (as `-f` files in
 /// order), returning `{<chart>/templates/<file>: text}` like Helm.
 pub fn render_chart_dir(
@@ -103,26 +115,55 @@ pub fn render_chart_values(
     process_dependencies(&mut chart, &user)?;
     let values = coalesce_values(&chart, &user)?;
     validate_values(&chart, &values)?;
+    let (kube, kube_text) = kube_version(opts)?;
+    check_kube_version(&chart, &kube.normalized())?;
+    render_tree(&chart, values, opts, kube, &kube_text, Mode::Template)
+}
+
+/// How templates run: as `helm template` does, or in Helm's lint mode, where
+/// `required` and `fail` log instead of failing and return an empty string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Normal rendering.
+    Template,
+    /// Helm's `LintMode`.
+    Lint,
+}
+
+/// Parses `kube_version` (default `v1.36.0`) as `.Capabilities.KubeVersion`.
+pub(crate) fn kube_version(opts: &RenderOptions) -> Result<(KubeVersion, String)> {
     let kube_text = opts
         .kube_version
         .clone()
         .unwrap_or_else(|| "v1.36.0".into());
     let kube = KubeVersion::parse(&kube_text)
         .ok_or_else(|| Error::KubeVersion(format!("illegal version string {kube_text:?}")))?;
-    check_kube_version(&chart, &kube.normalized())?;
+    Ok((kube, kube_text))
+}
+
+/// Renders every template of a chart whose dependencies are processed and
+/// whose values are coalesced (and checked, when the caller wants that).
+pub(crate) fn render_tree(
+    chart: &Chart,
+    values: BTreeMap<Str, Value>,
+    opts: &RenderOptions,
+    kube: KubeVersion,
+    kube_text: &str,
+    mode: Mode,
+) -> Result<BTreeMap<String, String>> {
     let shared = Shared {
         release: release(opts),
         capabilities: capabilities(
             kube,
-            &kube_text,
+            kube_text,
             &opts.api_versions,
             opts.cluster_api_versions,
         ),
     };
     let mut renderables = Vec::new();
     let values = Value::Map(Map::named("common.Values", values));
-    scope(&chart, None, &values, &shared, &mut renderables);
-    render_all(renderables)
+    scope(chart, None, &values, &shared, &mut renderables);
+    render_all(renderables, mode)
 }
 
 /// Helm's `CRDObjects` as install and `helm template --include-crds` see them: taken
@@ -213,7 +254,7 @@ fn scope(
     next
 }
 
-fn render_all(mut all: Vec<Renderable>) -> Result<BTreeMap<String, String>> {
+fn render_all(mut all: Vec<Renderable>, mode: Mode) -> Result<BTreeMap<String, String>> {
     all.sort_by(|a, b| {
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
@@ -228,7 +269,11 @@ fn render_all(mut all: Vec<Renderable>) -> Result<BTreeMap<String, String>> {
         limits,
         ..Options::default()
     };
-    let mut set = Templates::new(shared_funcs(), options);
+    let funcs = match mode {
+        Mode::Template => shared_funcs(),
+        Mode::Lint => shared_lint_funcs(),
+    };
+    let mut set = Templates::new(funcs, options);
     for r in &all {
         set.add(&r.name, &r.text)
             .map_err(|e| Error::Parse(parse_error(&r.name, &e)))?;

@@ -110,6 +110,22 @@ fn register_helm(funcs: &mut FuncMap) {
     funcs.insert("lookup", Arity::Exact(4), |_, _| Ok(Value::empty_map()));
 }
 
+/// Helm's lint mode: a missing `required` value and `fail` render as an empty
+/// string (Helm only logs them), so the rest of the chart is still checked.
+pub fn register_lint_mode(funcs: &mut FuncMap) {
+    funcs.insert_typed("required", Arity::Exact(2), &[ArgType::String], |_, a| {
+        let empty =
+            matches!(&a[1], Value::Nil) || matches!(&a[1], Value::String(s) if s.is_empty());
+        if empty {
+            return Ok(Value::from(""));
+        }
+        Ok(a[1].clone())
+    });
+    funcs.insert_typed("fail", Arity::Exact(1), &[ArgType::String], |_, _| {
+        Ok(Value::from(""))
+    });
+}
+
 fn str_arg(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }

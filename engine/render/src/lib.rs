@@ -10,6 +10,7 @@ mod error;
 mod errors;
 mod files;
 mod funcs;
+pub mod lint;
 pub mod manifest;
 mod objects;
 mod sprig;

@@ -102,6 +102,14 @@ impl KubeVersion {
     pub fn normalized(&self) -> String {
         self.normalized.clone()
     }
+
+    /// The major and minor numbers (what Helm's deprecation check compares).
+    pub fn major_minor(&self) -> (u32, u32) {
+        (
+            self.major.parse().unwrap_or_default(),
+            self.minor.parse().unwrap_or_default(),
+        )
+    }
 }
 
 impl Object for KubeVersion {

@@ -1,5 +1,5 @@
-//! ChartService: render, show, list versions, pull and push charts through the shared
-//! chart source (renders run on a blocking thread). Lint answers UNIMPLEMENTED.
+//! ChartService: render, show, lint, list versions, pull and push charts through the
+//! shared chart source (renders and lints run on a blocking thread).
 
 use std::sync::Arc;
 
@@ -8,8 +8,8 @@ use helmd_proto::v1::*;
 use helmd_source::{ChartRequest, Transport, read_chart_metadata};
 use tonic::{Request, Response, Status};
 
+use super::chart_lint::{self, LintInput};
 use super::chart_render::{self, Archive, RenderInput};
-use super::not_implemented;
 use crate::app::AppState;
 use crate::cluster::Cluster;
 use crate::convert::chart as conv;
@@ -255,6 +255,19 @@ impl ChartApi {
             .map_err(|e| Error::Task(e.to_string()))?
     }
 
+    async fn lint(&self, req: LintChartRequest) -> Result<LintChartResponse> {
+        let archive = self.archive(req.chart.as_ref()).await?;
+        let options = chart_lint::options(&req);
+        let input = LintInput {
+            archive,
+            values: req.values,
+            options,
+        };
+        tokio::task::spawn_blocking(move || chart_lint::lint(input))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
     async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {
         let resolved = self.resolve(req.chart.as_ref()).await?;
         let pulled = self.state.sources.charts.pull(&resolved.request).await?;
@@ -435,9 +448,9 @@ impl ChartService for ChartApi {
 
     async fn lint_chart(
         &self,
-        _: Request<LintChartRequest>,
+        request: Request<LintChartRequest>,
     ) -> Result<Response<LintChartResponse>, Status> {
-        not_implemented("helmd.v1.ChartService/LintChart")
+        Ok(Response::new(self.lint(request.into_inner()).await?))
     }
 
     async fn list_chart_versions(

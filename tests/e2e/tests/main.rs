@@ -12,6 +12,7 @@ mod helmctl;
 mod helmctl_charts;
 mod helmctl_show;
 mod hooks_helm;
+mod lint;
 mod reflection;
 mod repositories;
 mod serve;

@@ -16,6 +16,7 @@ pub mod corpus;
 pub mod diff;
 pub mod differential;
 pub mod error;
+pub mod lint;
 pub mod oracle;
 pub mod strvals;
 pub mod template;

@@ -1,5 +1,6 @@
 //! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
 
+mod lint;
 mod local;
 mod pull;
 mod push;
@@ -82,6 +83,9 @@ enum Command {
     /// Render a chart locally, like `helm template` (no server needed; charts by
     /// path, `oci://…` or `repo/chart`).
     Template(Box<template::TemplateArgs>),
+    /// Examine a chart for possible issues, like `helm lint` (runs locally; exits
+    /// non-zero when a chart failed).
+    Lint(Box<lint::LintArgs>),
     /// Download a chart archive, like `helm pull` (runs locally).
     Pull(pull::PullArgs),
     /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
@@ -156,6 +160,7 @@ async fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Version(args) => version::run(&cli.conn, args).await,
         Command::Template(args) => template::run(&cli.conn, &cli.paths, args).await,
+        Command::Lint(args) => lint::run(args),
         Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
         Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
         Command::Search(args) => search::run(&cli.paths, args),

@@ -1,0 +1,3 @@
+{{- define "db.host" -}}
+{{- required "db.host is required" .Values.db.host -}}
+{{- end -}}

@@ -1,0 +1,1 @@
+{{ define "broken" }}{{ index .Values.list 3 }}{{ end }}
