@@ -153,7 +153,8 @@ async fn helmctl_pushes_pulls_and_shows_charts_in_a_tls_registry() {
         ],
         None,
     );
-    assert_eq!(values, "replicas: 2\n");
+    // Helm prints values.yaml as written, then a newline.
+    assert_eq!(values, "replicas: 2\n\n");
     let all = helmctl.ok(&["show", "all", &path(&archive)], None);
     assert!(
         all.contains("name: demo") && all.contains("replicas: 2") && all.contains("# demo"),
