@@ -257,6 +257,7 @@ impl ChartSource {
                 (1u8, username, password.expose()).hash(&mut hasher);
             }
             Credentials::Bearer(token) => (2u8, token.expose()).hash(&mut hasher),
+            Credentials::IdentityToken(token) => (3u8, token.expose()).hash(&mut hasher),
         }
         hasher.finish()
     }

@@ -10,6 +10,7 @@ mod fixtures;
 mod helmctl;
 mod helmctl_charts;
 mod reflection;
+mod registry_auth;
 mod repositories;
 mod serve;
 mod template;

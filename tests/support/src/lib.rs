@@ -10,6 +10,7 @@ pub mod helmd;
 pub mod http_repo;
 pub mod postgres;
 pub mod registry;
+pub mod token_server;
 
 pub use helmd::{Helmd, HelmdOptions, run_helmd};
 pub use postgres::{PostgresServer, fresh_database, shared_postgres};
