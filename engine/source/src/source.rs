@@ -221,6 +221,14 @@ impl ChartSource {
         Ok(pushed)
     }
 
+    /// Logs in to the registry of `remote` (`oci://host[/path]`) as `helm registry login`
+    /// does: `GET /v2/` with the credentials, through the registry's token service when
+    /// it has one. Refused credentials are `Unauthenticated`.
+    pub async fn login(&self, remote: &str, transport: &Transport) -> Result<()> {
+        let host = OciRef::parse(&format!("{}/x", remote.trim_end_matches('/')))?.registry;
+        OciRegistry::new(&host, transport.clone())?.login().await
+    }
+
     fn repository(
         &self,
         url: &str,

@@ -103,3 +103,59 @@ async fn pull_chart_with_repository_credentials_goes_through_the_registry_token_
         "{issued:?}"
     );
 }
+
+#[tokio::test]
+async fn create_repository_with_verify_logs_in_and_refuses_a_wrong_password_unstored() {
+    let token = fixtures::token_registry(vec![]).await;
+    let htpasswd = fixtures::registry().await;
+    let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
+    let c = client(&helmd).await.expect("client");
+    let wrong = "Wrong-Pa55-verify";
+    for (kind, registry) in [("token", &token), ("htpasswd", &htpasswd)] {
+        let good = format!("{kind}-good");
+        create(
+            &c,
+            oci_repository(
+                &good,
+                registry,
+                basic(registry.username(), registry.password()),
+            ),
+            true,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{kind}: verified create: {e:?}"));
+
+        let bad = format!("{kind}-bad");
+        let status = create(
+            &c,
+            oci_repository(&bad, registry, basic(registry.username(), wrong)),
+            true,
+        )
+        .await
+        .expect_err("a wrong password is refused at creation");
+        assert_error(
+            &status,
+            Code::FailedPrecondition,
+            "REGISTRY_AUTHENTICATION_FAILED",
+        );
+        assert!(!format!("{status:?}").contains(wrong), "{status:?}");
+        let missing = c
+            .repositories()
+            .get_repository(GetRepositoryRequest { name: bad.clone() })
+            .await
+            .expect_err("the refused repository is not stored");
+        assert_eq!(missing.code(), Code::NotFound, "{kind}: {missing:?}");
+        c.repositories()
+            .get_repository(GetRepositoryRequest { name: good })
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: the verified repository is stored: {e:?}"));
+    }
+    assert!(!helmd.log().contains(wrong));
+    let logins = token.token_server().expect("token service").issued();
+    assert!(
+        logins
+            .iter()
+            .any(|i| i.username.as_deref() == Some(token.username()) && i.requested.is_empty()),
+        "verify logs in without a scope, as docker login does: {logins:?}"
+    );
+}
