@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod manifest;
+mod tags;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,7 +116,7 @@ impl OciRegistry {
     }
 
     /// What to present to the registry for `actions` (`pull` or `pull,push`) on `r`.
-    async fn access(&self, r: &OciRef, actions: &str) -> Result<oci_client::secrets::RegistryAuth> {
+    async fn access(&self, r: &OciRef, actions: &str) -> Result<auth::Access> {
         let access = self
             .auth
             .access(Some(&format!("repository:{}:{actions}", r.repository)))
@@ -123,7 +124,7 @@ impl OciRegistry {
         if access.refusal_is_denial() {
             self.credentialed_token.store(true, Ordering::Relaxed);
         }
-        Ok(access.to_oci())
+        Ok(access)
     }
 
     fn reference(&self, r: &OciRef, tag: Option<&str>, digest: Option<&Digest>) -> Reference {
@@ -142,17 +143,8 @@ impl OciRegistry {
 
     /// The chart's versions (tags that are strict SemVer, `_` read as `+`), newest first.
     pub async fn versions(&self, r: &OciRef) -> Result<Vec<Version>> {
-        let reference = self.reference(r, None, None);
-        let auth = self.access(r, "pull").await?;
-        let tags = retry(self.transport.retry, &self.host, || async {
-            self.client
-                .list_tags(&reference, &auth, None, None)
-                .await
-                .map_err(|e| self.classify(e, r))
-        })
-        .await?;
+        let tags = self.tags(r).await?;
         let mut versions: Vec<Version> = tags
-            .tags
             .iter()
             .filter_map(|t| Version::from_oci_tag(t))
             .collect();
@@ -178,7 +170,7 @@ impl OciRegistry {
             }
         };
         let reference = self.reference(r, tag.as_deref(), digest.as_ref());
-        let auth = self.access(r, "pull").await?;
+        let auth = self.access(r, "pull").await?.to_oci();
         let fetched = retry(self.transport.retry, &self.host, || async {
             self.client
                 .pull_manifest_raw(&reference, &auth, &[MANIFEST_MEDIA_TYPE])
@@ -236,7 +228,7 @@ impl OciRegistry {
         }
         let digest = Digest::parse(&descriptor.digest)?;
         let reference = self.reference(r, None, Some(&digest));
-        let auth = self.access(r, "pull").await?;
+        let auth = self.access(r, "pull").await?.to_oci();
         self.client.store_auth_if_needed(&self.host, &auth).await;
         let bytes = retry(self.transport.retry, &self.host, || async {
             let mut stream = self
@@ -335,7 +327,7 @@ impl OciRegistry {
         reference: &Reference,
         blobs: &[(&[u8], &manifest::Descriptor)],
     ) -> Result<()> {
-        let auth = self.access(base, "pull,push").await?;
+        let auth = self.access(base, "pull,push").await?.to_oci();
         retry(self.transport.retry, &self.host, || async {
             self.client
                 .auth(reference, &auth, oci_client::RegistryOperation::Push)

@@ -8,6 +8,7 @@
 pub mod binaries;
 pub mod helmd;
 pub mod http_repo;
+pub mod paging_proxy;
 pub mod postgres;
 pub mod registry;
 pub mod token_server;

@@ -104,6 +104,16 @@ impl Authorizer {
         })
     }
 
+    /// `scheme://host`.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The HTTP client (the transport's TLS settings).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     fn unauthenticated(&self, reason: &str) -> Error {
         Error::Unauthenticated {
             host: self.host.clone(),
@@ -178,7 +188,7 @@ impl Authorizer {
         }
     }
 
-    fn transient(&self, e: reqwest::Error) -> Failure {
+    pub(crate) fn transient(&self, e: reqwest::Error) -> Failure {
         let base = self.base.clone();
         transient_or(e.without_url(), |text| Error::protocol(base, text))
     }
