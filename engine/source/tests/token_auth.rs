@@ -113,6 +113,14 @@ async fn a_wrong_password_is_refused_by_the_token_service_without_echoing_it() {
             .is_empty(),
         "no token for a wrong password"
     );
+
+    let stale = transport(&registry).with_credentials(Credentials::Bearer("stale-T0ken".into()));
+    let e = src
+        .pull(&request(format!("{remote}/demo"), "1.0.0", &stale))
+        .await
+        .expect_err("a bearer token the registry does not accept");
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{e}");
+    assert!(!format!("{e} {e:?}").contains("stale-T0ken"));
 }
 
 #[tokio::test]

@@ -125,9 +125,10 @@ impl Authorizer {
     /// the registry wants one; cached per scope.
     pub(crate) async fn access(&self, scope: Option<&str>) -> Result<Access> {
         if let Credentials::Bearer(token) = &self.transport.credentials {
+            // A token given as is may simply be stale: a refusal stays "who are you".
             return Ok(Access::Bearer {
                 token: token.clone(),
-                credentialed: true,
+                credentialed: false,
             });
         }
         let key = scope.unwrap_or_default().to_owned();
@@ -249,6 +250,12 @@ impl Authorizer {
         if let Some(scope) = scope {
             params.push(("scope", scope));
         }
+        if !realm_allowed(realm, self.transport.plain_http) {
+            return Err(Error::protocol(
+                self.base.clone(),
+                format!("the token realm {realm:?} is not HTTPS; credentials are not sent there"),
+            ));
+        }
         let credentials = &self.transport.credentials;
         let body = retry(self.transport.retry, &self.host, || async {
             let request = match credentials {
@@ -323,6 +330,15 @@ impl Authorizer {
     }
 }
 
+/// Whether credentials may go to `realm`: HTTPS always; plain HTTP only when the
+/// registry itself is reached over plain HTTP (no downgrade from a TLS registry).
+fn realm_allowed(realm: &str, plain_http: bool) -> bool {
+    match url::Url::parse(realm) {
+        Ok(url) => url.scheme() == "https" || (plain_http && url.scheme() == "http"),
+        Err(_) => false,
+    }
+}
+
 /// Parses `Basic realm="x"` or `Bearer realm="…",service="…",scope="…"`.
 pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
     let header = header.trim();
@@ -374,6 +390,16 @@ fn parse_params(text: &str) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_never_go_to_a_plain_http_realm_of_a_tls_registry() {
+        assert!(realm_allowed("https://auth.example.com/token", false));
+        assert!(realm_allowed("https://auth.example.com/token", true));
+        assert!(realm_allowed("http://127.0.0.1:5001/token", true));
+        assert!(!realm_allowed("http://auth.example.com/token", false));
+        assert!(!realm_allowed("ftp://auth.example.com/token", true));
+        assert!(!realm_allowed("not a url", true));
+    }
 
     #[test]
     fn challenges_parse_with_quoted_commas_and_any_case() {
