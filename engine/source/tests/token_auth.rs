@@ -224,10 +224,16 @@ async fn helm_and_helmd_exchange_charts_through_the_token_service() {
     assert_eq!(helm_bytes, ours);
     let tags = helm(&["tags", &reference, &host, user, pass], ca.as_ref()).expect("helm tags");
     assert_eq!(tags["tags"], serde_json::json!(["2.0.0"]));
-    let helm_users: Vec<_> = registry
-        .token_server()
-        .expect("token service")
-        .issued()
+    let issued = registry.token_server().expect("token service").issued();
+    // Helm v4's `registry login` asks with an OAuth2 password grant and no scope; its
+    // pushes and pulls then use GET with basic auth, per repository scope.
+    assert!(
+        issued.iter().any(|i| i.grant == "password"
+            && i.username.as_deref() == Some(user)
+            && i.requested.is_empty()),
+        "{issued:?}"
+    );
+    let helm_users: Vec<_> = issued
         .into_iter()
         .filter(|i| i.requested.iter().any(|s| s.contains("team/fromhelmd")))
         .collect();
