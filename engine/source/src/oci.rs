@@ -1,7 +1,12 @@
 //! OCI registries: list a chart's versions, resolve a reference, pull the chart (and
 //! provenance) layer, push a packaged chart with the manifest Helm writes.
 
+mod auth;
 pub mod manifest;
+mod tags;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -49,6 +54,9 @@ pub struct OciRegistry {
     client: Client,
     host: String,
     transport: Transport,
+    auth: Arc<auth::Authorizer>,
+    /// Set once credentials earned a bearer token: a 401 then means "not allowed".
+    credentialed_token: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for OciRegistry {
@@ -94,8 +102,29 @@ impl OciRegistry {
         Ok(OciRegistry {
             client,
             host: host.to_owned(),
+            auth: Arc::new(auth::Authorizer::new(host, &transport)?),
             transport,
+            credentialed_token: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Logs in as `helm registry login` does: `GET /v2/` with the credentials, through
+    /// the registry's token service when it has one. Fails with `Unauthenticated` when
+    /// the credentials are refused.
+    pub async fn login(&self) -> Result<()> {
+        self.auth.login().await
+    }
+
+    /// What to present to the registry for `actions` (`pull` or `pull,push`) on `r`.
+    async fn access(&self, r: &OciRef, actions: &str) -> Result<auth::Access> {
+        let access = self
+            .auth
+            .access(Some(&format!("repository:{}:{actions}", r.repository)))
+            .await?;
+        if access.refusal_is_denial() {
+            self.credentialed_token.store(true, Ordering::Relaxed);
+        }
+        Ok(access)
     }
 
     fn reference(&self, r: &OciRef, tag: Option<&str>, digest: Option<&Digest>) -> Reference {
@@ -114,17 +143,8 @@ impl OciRegistry {
 
     /// The chart's versions (tags that are strict SemVer, `_` read as `+`), newest first.
     pub async fn versions(&self, r: &OciRef) -> Result<Vec<Version>> {
-        let reference = self.reference(r, None, None);
-        let auth = self.transport.credentials.to_oci();
-        let tags = retry(self.transport.retry, &self.host, || async {
-            self.client
-                .list_tags(&reference, &auth, None, None)
-                .await
-                .map_err(|e| self.classify(e, r))
-        })
-        .await?;
+        let tags = self.tags(r).await?;
         let mut versions: Vec<Version> = tags
-            .tags
             .iter()
             .filter_map(|t| Version::from_oci_tag(t))
             .collect();
@@ -150,7 +170,7 @@ impl OciRegistry {
             }
         };
         let reference = self.reference(r, tag.as_deref(), digest.as_ref());
-        let auth = self.transport.credentials.to_oci();
+        let auth = self.access(r, "pull").await?.to_oci();
         let fetched = retry(self.transport.retry, &self.host, || async {
             self.client
                 .pull_manifest_raw(&reference, &auth, &[MANIFEST_MEDIA_TYPE])
@@ -208,7 +228,7 @@ impl OciRegistry {
         }
         let digest = Digest::parse(&descriptor.digest)?;
         let reference = self.reference(r, None, Some(&digest));
-        let auth = self.transport.credentials.to_oci();
+        let auth = self.access(r, "pull").await?.to_oci();
         self.client.store_auth_if_needed(&self.host, &auth).await;
         let bytes = retry(self.transport.retry, &self.host, || async {
             let mut stream = self
@@ -307,7 +327,7 @@ impl OciRegistry {
         reference: &Reference,
         blobs: &[(&[u8], &manifest::Descriptor)],
     ) -> Result<()> {
-        let auth = self.transport.credentials.to_oci();
+        let auth = self.access(base, "pull,push").await?.to_oci();
         retry(self.transport.retry, &self.host, || async {
             self.client
                 .auth(reference, &auth, oci_client::RegistryOperation::Push)
@@ -339,9 +359,19 @@ impl OciRegistry {
     /// Maps an oci-client error to a typed error or a transient failure.
     fn classify(&self, e: OciDistributionError, r: &OciRef) -> Failure {
         let host = self.host.clone();
-        let unauthenticated = |reason: &str| Error::Unauthenticated {
-            host: host.clone(),
-            reason: reason.to_owned(),
+        let denied = self.credentialed_token.load(Ordering::Relaxed);
+        let unauthenticated = |reason: &str| -> Error {
+            if denied {
+                Error::PermissionDenied {
+                    host: host.clone(),
+                    resource: r.repository.clone(),
+                }
+            } else {
+                Error::Unauthenticated {
+                    host: host.clone(),
+                    reason: reason.to_owned(),
+                }
+            }
         };
         let not_found = || Error::ChartNotFound {
             chart: r.chart_name().to_owned(),

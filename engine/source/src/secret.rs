@@ -57,6 +57,10 @@ pub enum Credentials {
     },
     /// A bearer token sent as is.
     Bearer(Secret),
+    /// A Docker identity token (an OAuth2 refresh token, `identitytoken` in config.json or
+    /// a credential helper's `<token>` user), exchanged at the registry's token service
+    /// for scoped access tokens. Registries only: HTTP repositories get no credentials.
+    IdentityToken(Secret),
 }
 
 impl Credentials {
@@ -73,17 +77,6 @@ impl Credentials {
         matches!(self, Credentials::Anonymous)
     }
 
-    pub(crate) fn to_oci(&self) -> oci_client::secrets::RegistryAuth {
-        use oci_client::secrets::RegistryAuth;
-        match self {
-            Credentials::Anonymous => RegistryAuth::Anonymous,
-            Credentials::Basic { username, password } => {
-                RegistryAuth::Basic(username.clone(), password.expose().to_owned())
-            }
-            Credentials::Bearer(token) => RegistryAuth::Bearer(token.expose().to_owned()),
-        }
-    }
-
     pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Credentials::Anonymous => request,
@@ -91,6 +84,7 @@ impl Credentials {
                 request.basic_auth(username, Some(password.expose()))
             }
             Credentials::Bearer(token) => request.bearer_auth(token.expose()),
+            Credentials::IdentityToken(_) => request,
         }
     }
 }

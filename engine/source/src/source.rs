@@ -290,6 +290,14 @@ impl ChartSource {
         Ok(pushed)
     }
 
+    /// Logs in to the registry of `remote` (`oci://host[/path]`) as `helm registry login`
+    /// does: `GET /v2/` with the credentials, through the registry's token service when
+    /// it has one. Refused credentials are `Unauthenticated`.
+    pub async fn login(&self, remote: &str, transport: &Transport) -> Result<()> {
+        let host = OciRef::parse(&format!("{}/x", remote.trim_end_matches('/')))?.registry;
+        OciRegistry::new(&host, transport.clone())?.login().await
+    }
+
     fn repository(
         &self,
         url: &str,
@@ -342,6 +350,7 @@ impl ChartSource {
                 (1u8, username, password.expose()).hash(&mut hasher);
             }
             Credentials::Bearer(token) => (2u8, token.expose()).hash(&mut hasher),
+            Credentials::IdentityToken(token) => (3u8, token.expose()).hash(&mut hasher),
         }
         hasher.finish()
     }
@@ -568,7 +577,12 @@ fn transport_fingerprint(t: &Transport) -> String {
         .as_deref()
         .map(|pem| Digest::of(pem.as_bytes()).to_string());
     format!(
-        "{ca:?}|{}|{}|{:?}|{:?}|{:?}",
-        t.insecure_skip_tls_verify, t.plain_http, t.retry, t.connect_timeout, t.read_timeout
+        "{ca:?}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        t.insecure_skip_tls_verify,
+        t.plain_http,
+        t.retry,
+        t.connect_timeout,
+        t.read_timeout,
+        t.tag_page_size
     )
 }

@@ -30,6 +30,9 @@ pub struct Transport {
     pub read_timeout: Duration,
     /// Largest chart archive (and provenance file) accepted.
     pub max_archive_bytes: u64,
+    /// Tags asked for per page when listing a registry repository's tags (`n`); `None`
+    /// lets the registry choose. Every page is followed either way.
+    pub tag_page_size: Option<u32>,
 }
 
 impl Default for Transport {
@@ -43,6 +46,7 @@ impl Default for Transport {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
             max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
+            tag_page_size: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{chart_archive, registry, setup, source, transport};
 use helmd_source::{ChartRequest, Credentials, Digest, Error, ErrorKind};
+use helmd_test_support::paging_proxy::PagingProxy;
 
 fn oci(reference: String, version: Option<&str>, t: &helmd_source::Transport) -> ChartRequest {
     ChartRequest::Oci {
@@ -328,4 +329,41 @@ async fn plain_http_is_never_implied_for_a_registry_not_configured_for_it() {
         .await
         .expect_err("HTTPS to a plain HTTP registry");
     assert!(matches!(err, Error::Tls { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn tag_listing_follows_every_page_so_resolution_sees_the_last_tags() {
+    setup();
+    // docker-registry 2.8.2 answers every tag at once; the proxy pages like distribution 3.
+    let registry = registry(false).await;
+    let proxy = PagingProxy::start(&registry.base_url())
+        .await
+        .expect("paging proxy");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = source(dir.path());
+    let mut t = transport(&registry);
+    for version in ["0.1.0", "0.2.0", "1.0.0", "1.5.0", "2.0.0"] {
+        src.push(
+            &format!("oci://{}/charts", registry.host()),
+            &chart_archive("paged", version),
+            None,
+            &t,
+        )
+        .await
+        .expect("push");
+    }
+    t.tag_page_size = Some(2);
+    let reference = format!("oci://{}/charts/paged", proxy.host());
+    let versions = src
+        .versions(&oci(reference.clone(), None, &t))
+        .await
+        .expect("versions over three pages");
+    assert_eq!(versions, ["2.0.0", "1.5.0", "1.0.0", "0.2.0", "0.1.0"]);
+    assert_eq!(proxy.pages_served(), 3);
+    let newest = source(&dir.path().join("fresh"))
+        .pull(&oci(reference, Some(">=1.0.0"), &t))
+        .await
+        .expect("resolve against the last page");
+    assert_eq!(newest.version, "2.0.0");
+    assert_eq!(proxy.pages_served(), 6);
 }

@@ -57,7 +57,16 @@ impl RepositoryApi {
                         .index(&row.url, &transport, new.settings.pass_credentials_all)
                         .await?,
                 ),
-                _ => None,
+                _ => {
+                    // An OCI repository has no index: log in to its registry instead, so
+                    // refused credentials stop the repository from being stored.
+                    self.state
+                        .sources
+                        .charts
+                        .login(&row.url, &transport)
+                        .await?;
+                    None
+                }
             }
         } else {
             None

@@ -10,6 +10,7 @@ use helmd_client::proto::{
 };
 use helmd_test_support::http_repo::{HttpRepoOptions, HttpRepoServer};
 use helmd_test_support::registry::{RegistryOptions, RegistryServer};
+use helmd_test_support::token_server::TokenUser;
 use helmd_test_support::{Helmd, HelmdOptions};
 use sha2::Digest;
 use tempfile::TempDir;
@@ -118,6 +119,13 @@ pub async fn registry() -> RegistryServer {
     RegistryServer::start(RegistryOptions::tls())
         .await
         .expect("registry")
+}
+
+/// A TLS registry behind the test token service; `users` besides the default admin.
+pub async fn token_registry(users: Vec<TokenUser>) -> RegistryServer {
+    RegistryServer::start(RegistryOptions::token(true, users))
+        .await
+        .expect("registry with token auth")
 }
 
 /// helmd with a credentials key (and the extra arguments), on SQLite or `database_url`.

@@ -14,6 +14,7 @@ mod helmctl_show;
 mod hooks_helm;
 mod lint;
 mod reflection;
+mod registry_auth;
 mod repositories;
 mod serve;
 mod template;

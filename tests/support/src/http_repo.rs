@@ -174,7 +174,7 @@ fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
         .then(|| root.join(relative))
 }
 
-fn tls_config(ca: &TestCa) -> Result<Arc<rustls::ServerConfig>> {
+pub(crate) fn tls_config(ca: &TestCa) -> Result<Arc<rustls::ServerConfig>> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     crate::registry::install_crypto_provider();
@@ -186,7 +186,11 @@ fn tls_config(ca: &TestCa) -> Result<Arc<rustls::ServerConfig>> {
     Ok(Arc::new(config))
 }
 
-async fn serve_tls(listener: TcpListener, app: Router, config: Arc<rustls::ServerConfig>) {
+pub(crate) async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    config: Arc<rustls::ServerConfig>,
+) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     while let Ok((stream, _)) = listener.accept().await {
         let acceptor = acceptor.clone();

@@ -8,8 +8,10 @@
 pub mod binaries;
 pub mod helmd;
 pub mod http_repo;
+pub mod paging_proxy;
 pub mod postgres;
 pub mod registry;
+pub mod token_server;
 
 pub use helmd::{Helmd, HelmdOptions, run_helmd};
 pub use postgres::{PostgresServer, fresh_database, shared_postgres};

@@ -1,5 +1,6 @@
-//! A throwaway Debian `docker-registry` (distribution 2.8) on 127.0.0.1: htpasswd auth,
-//! filesystem storage in a temp dir, optional TLS from a generated test CA.
+//! A throwaway Debian `docker-registry` (distribution 2.8) on 127.0.0.1: htpasswd auth or
+//! bearer tokens from a test token service (`token_server.rs`), filesystem storage in a
+//! temp dir, optional TLS from a generated test CA.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
@@ -11,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use tempfile::TempDir;
 
 use crate::postgres::free_port;
+use crate::token_server::{Grant, TokenServer, TokenUser};
 
 /// What the registry requires of its clients.
 #[derive(Debug, Clone)]
@@ -21,6 +23,10 @@ pub struct RegistryOptions {
     pub username: String,
     /// Its password.
     pub password: String,
+    /// Token authentication instead of htpasswd: the registry trusts a token service
+    /// this process runs, whose users are `username` (every right on every repository)
+    /// and these.
+    pub token_users: Option<Vec<TokenUser>>,
 }
 
 impl Default for RegistryOptions {
@@ -29,6 +35,7 @@ impl Default for RegistryOptions {
             tls: false,
             username: "helmd".to_owned(),
             password: "registry-S3cret!".to_owned(),
+            token_users: None,
         }
     }
 }
@@ -38,6 +45,15 @@ impl RegistryOptions {
     pub fn tls() -> Self {
         RegistryOptions {
             tls: true,
+            ..Self::default()
+        }
+    }
+
+    /// Token authentication (see [`RegistryOptions::token_users`]), TLS when asked.
+    pub fn token(tls: bool, users: Vec<TokenUser>) -> Self {
+        RegistryOptions {
+            tls,
+            token_users: Some(users),
             ..Self::default()
         }
     }
@@ -51,6 +67,7 @@ pub struct RegistryServer {
     port: u16,
     options: RegistryOptions,
     ca: Option<TestCa>,
+    token: Option<TokenServer>,
     process: Option<Child>,
     watchdog: Option<(Child, ChildStdin)>,
 }
@@ -71,14 +88,33 @@ impl RegistryServer {
         } else {
             None
         };
-        write_htpasswd(dir.path(), &options)?;
+        let token = match &options.token_users {
+            Some(users) => {
+                let mut all = vec![TokenUser::new(
+                    &options.username,
+                    &options.password,
+                    vec![Grant::new("*", &["*"])],
+                )];
+                all.extend(users.iter().cloned());
+                let server = TokenServer::start(all, ca.as_ref())?;
+                std::fs::write(dir.path().join("token-ca.crt"), server.root_cert_pem())
+                    .context("writing the token root certificate")?;
+                Some(server)
+            }
+            None => {
+                write_htpasswd(dir.path(), &options)?;
+                None
+            }
+        };
         let port = free_port()?;
-        write_config(dir.path(), port, ca.is_some())?;
+        let realm = token.as_ref().map(TokenServer::realm);
+        write_config(dir.path(), port, ca.is_some(), realm.as_deref())?;
         let mut server = RegistryServer {
             dir,
             port,
             options,
             ca,
+            token,
             process: None,
             watchdog: None,
         };
@@ -185,6 +221,11 @@ impl RegistryServer {
     /// The htpasswd user's password.
     pub fn password(&self) -> &str {
         &self.options.password
+    }
+
+    /// The token service, when the registry uses token authentication.
+    pub fn token_server(&self) -> Option<&TokenServer> {
+        self.token.as_ref()
     }
 
     /// The registry's log so far.
@@ -294,19 +335,27 @@ fn write_htpasswd(dir: &Path, options: &RegistryOptions) -> Result<()> {
     std::fs::write(dir.join("htpasswd"), output.stdout).context("writing htpasswd")
 }
 
-fn write_config(dir: &Path, port: u16, tls: bool) -> Result<()> {
+fn write_config(dir: &Path, port: u16, tls: bool, token_realm: Option<&str>) -> Result<()> {
     let root = dir.display();
     let tls_block = if tls {
         format!("  tls:\n    certificate: {root}/server.crt\n    key: {root}/server.key\n")
     } else {
         String::new()
     };
+    let auth = match token_realm {
+        Some(realm) => format!(
+            "auth:\n  token:\n    realm: {realm}\n    service: {}\n    issuer: {}\n    \
+             rootcertbundle: {root}/token-ca.crt\n",
+            crate::token_server::SERVICE,
+            crate::token_server::ISSUER
+        ),
+        None => format!("auth:\n  htpasswd:\n    realm: helmd-test\n    path: {root}/htpasswd\n"),
+    };
     let config = format!(
         "version: 0.1\n\
          log:\n  level: warn\n  accesslog:\n    disabled: true\n\
          storage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\n\
-         http:\n  addr: 127.0.0.1:{port}\n{tls_block}\
-         auth:\n  htpasswd:\n    realm: helmd-test\n    path: {root}/htpasswd\n"
+         http:\n  addr: 127.0.0.1:{port}\n{tls_block}{auth}"
     );
     std::fs::write(dir.join("config.yml"), config).context("writing the registry config")
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use helmd_source::{ChartSource, Credentials, RetryPolicy, SourceConfig, Transport};
 use helmd_test_support::registry::{RegistryOptions, RegistryServer};
+use helmd_test_support::token_server::TokenUser;
 
 /// First thing in every test: one rustls provider for the process (FACTS: the panic).
 pub fn setup() {
@@ -68,6 +69,14 @@ pub async fn registry(tls: bool) -> RegistryServer {
     RegistryServer::start(options)
         .await
         .expect("starting docker-registry")
+}
+
+/// A TLS registry behind the test token service: the default user may do everything,
+/// `users` what their grants say.
+pub async fn token_registry(users: Vec<TokenUser>) -> RegistryServer {
+    RegistryServer::start(RegistryOptions::token(true, users))
+        .await
+        .expect("starting docker-registry with token auth")
 }
 
 /// Retries quick enough for tests.
