@@ -62,10 +62,17 @@ fn go_title(c: char) -> char {
 }
 
 fn upper(s: &str) -> String {
+    // Go's own fast path: ASCII maps byte for byte.
+    if s.is_ascii() {
+        return s.to_ascii_uppercase();
+    }
     s.chars().map(go_upper).collect()
 }
 
 fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars().map(go_lower).collect()
 }
 
