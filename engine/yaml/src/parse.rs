@@ -77,6 +77,15 @@ fn yaml_err(e: &yaml_rust2::ScanError, text: &str) -> Error {
     errors::go_yaml_error(e.info(), e.marker().index(), e.marker().line(), text)
 }
 
+/// go-yaml's scanner error for a refused tab (line 0 is printed without a number).
+fn tab_error(p: tabs::TabProblem) -> Error {
+    if p.line == 0 {
+        Error::Yaml(p.message.into())
+    } else {
+        Error::Yaml(format!("line {}: {}", p.line + 1, p.message))
+    }
+}
+
 /// Collections being built.
 enum Open {
     Seq(usize, Vec<usize>),
@@ -89,6 +98,11 @@ fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc
     {
         return Err(Error::Yaml(problem.into()));
     }
+    let tab_problem = if tabs::worth_checking(text) {
+        tabs::check(text)
+    } else {
+        None
+    };
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut doc = Doc {
@@ -99,7 +113,33 @@ fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, usize> = HashMap::new();
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| yaml_err(&e, text))?;
+        let (event, mark) = match parser.next_token() {
+            Ok(next) => next,
+            Err(e) => {
+                let at = e.marker().index();
+                if e.info() == "tab cannot be used as indentation"
+                    && let Some(fixed) = tabs::quoted_indentation(text, at)
+                {
+                    return read_docs(&fixed, limits, max_docs);
+                }
+                if let Some(p) = tab_problem.filter(|p| p.index <= at) {
+                    return Err(tab_error(p));
+                }
+                if e.info() == "':' must be followed by a valid YAML whitespace" {
+                    match tabs::space_after_colon(text, at) {
+                        Some(tabs::Retry::With(fixed)) => {
+                            return read_docs(&fixed, limits, max_docs);
+                        }
+                        Some(tabs::Retry::Refuse(p)) => return Err(tab_error(p)),
+                        None => {}
+                    }
+                }
+                return Err(yaml_err(&e, text));
+            }
+        };
+        if let Some(p) = tab_problem.filter(|p| p.index < mark.index()) {
+            return Err(tab_error(p));
+        }
         let node = match event {
             Event::StreamEnd => break,
             Event::DocumentEnd => {
@@ -490,5 +530,6 @@ fn json_scalar(r: Resolved, text: &str) -> Result<Value> {
 }
 
 mod errors;
+mod tabs;
 #[cfg(test)]
 mod tests;

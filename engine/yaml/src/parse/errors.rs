@@ -43,7 +43,8 @@ pub(super) fn go_yaml_error(info: &str, index: usize, line: usize, text: &str) -
     let (msg, at): (String, At) = match stripped {
         "expected ',' or ']'" => ("did not find expected ',' or ']'".into(), At::Parser(line0)),
         "tabs disallowed within this context (block indentation)"
-        | "tabs disallowed in this context" => (
+        | "tabs disallowed in this context"
+        | "'-' must be followed by a valid YAML whitespace" => (
             "found character that cannot start any token".into(),
             At::Scanner(line0),
         ),
