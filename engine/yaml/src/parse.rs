@@ -117,8 +117,10 @@ fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc
             Ok(next) => next,
             Err(e) => {
                 let at = e.marker().index();
-                if e.info() == "tab cannot be used as indentation"
-                    && let Some(fixed) = tabs::quoted_indentation(text, at)
+                if matches!(
+                    e.info(),
+                    "tab cannot be used as indentation" | "invalid indentation in quoted scalar"
+                ) && let Some(fixed) = tabs::quoted_indentation(text, at)
                 {
                     return read_docs(&fixed, limits, max_docs);
                 }

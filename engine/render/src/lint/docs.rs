@@ -34,14 +34,12 @@ pub fn decode(text: &str) -> Vec<Result<Option<Stub>, String>> {
         return out;
     }
     for doc in split(text) {
-        let r = doc.and_then(|d| {
-            match tab_indent(&d).map_or_else(|| helmd_yaml::parse_yaml(&d), Err) {
-                Ok(v) => stub(&v),
-                Err(e) => Err(format!(
-                    "unable to parse YAML: {}",
-                    helmd_chart::values_error(&e)
-                )),
-            }
+        let r = doc.and_then(|d| match helmd_yaml::parse_yaml(&d) {
+            Ok(v) => stub(&v),
+            Err(e) => Err(format!(
+                "unable to parse YAML: {}",
+                helmd_chart::values_error(&e)
+            )),
         });
         let stop = r.is_err();
         out.push(r);
@@ -50,22 +48,6 @@ pub fn decode(text: &str) -> Vec<Result<Option<Stub>, String>> {
         }
     }
     out
-}
-
-/// go-yaml refuses a tab where a line's first token starts (helmd-yaml's parser
-/// is lenient there), reporting the line unless it is the first.
-fn tab_indent(doc: &str) -> Option<helmd_yaml::Error> {
-    let (index, _) = doc.lines().enumerate().find(|(_, line)| {
-        line.strip_prefix('\t')
-            .map(str::trim_start)
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('#'))
-    })?;
-    let msg = "found character that cannot start any token";
-    Some(helmd_yaml::Error::Yaml(if index == 0 {
-        msg.to_string()
-    } else {
-        format!("line {}: {msg}", index + 1)
-    }))
 }
 
 /// Kubernetes' YAML reader: documents end at lines starting `---`, which may only

@@ -208,38 +208,55 @@ pub(super) fn space_after_colon(text: &str, at: usize) -> Option<Retry> {
     Some(Retry::With(chars.into_iter().collect()))
 }
 
-/// A tab yaml-rust2 refused at `at` ("tab cannot be used as indentation") inside a
-/// quoted scalar's continuation line: go-yaml folds that indentation like spaces,
-/// so the same text with those tabs as spaces parses to the same value.
+/// A quoted scalar's continuation line yaml-rust2 refused at `at` (a tab in its
+/// indentation, or indented less than the block): go-yaml takes any indentation
+/// there and folds it away, so the same text with those lines indented by spaces
+/// to the opening quote's column parses to the same value.
 pub(super) fn quoted_indentation(text: &str, at: usize) -> Option<String> {
-    let mut chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text.chars().collect();
     let mut scanner = Scanner::new(text.chars());
     let last = scanner.by_ref().last()?;
     // After the last token the scanner produced: its indicator, blanks, a quote
-    // left open up to the refused tab.
-    let mut i = last.0.index();
-    if matches!(chars.get(i), Some(':' | '-' | '?' | ',' | '[' | '{')) {
-        i += 1;
+    // left open up to the refused line.
+    let mut open = last.0.index();
+    if matches!(chars.get(open), Some(':' | '-' | '?' | ',' | '[' | '{')) {
+        open += 1;
     }
-    while matches!(chars.get(i), Some(' ' | '\t')) {
-        i += 1;
+    while matches!(chars.get(open), Some(' ' | '\t')) {
+        open += 1;
     }
-    chars.get(i).filter(|c| matches!(c, '"' | '\''))?;
-    if quoted_end(&chars, i) < at {
+    chars.get(open).filter(|c| matches!(c, '"' | '\''))?;
+    let close = quoted_end(&chars, open);
+    if close < at {
         return None;
     }
-    let start = line_starts(&chars).into_iter().rev().find(|s| *s <= at)?;
+    let lines = line_starts(&chars);
+    let quote_col = open - lines[line_of(&lines, open)];
+    let mut out = String::with_capacity(text.len() + 64);
     let mut changed = false;
-    for c in chars[start..]
-        .iter_mut()
-        .take_while(|c| matches!(c, ' ' | '\t'))
-    {
-        if *c == '\t' {
-            *c = ' ';
-            changed = true;
+    let mut i = 0;
+    for (l, &start) in lines.iter().enumerate() {
+        let end = lines.get(l + 1).copied().unwrap_or(chars.len());
+        out.extend(&chars[i..start]);
+        i = start;
+        let inside = start > open && start <= close;
+        let marker = chars[start..end].starts_with(&['-', '-', '-'])
+            || chars[start..end].starts_with(&['.', '.', '.']);
+        if inside && !marker {
+            let ws = chars[start..end]
+                .iter()
+                .take_while(|c| matches!(c, ' ' | '\t'))
+                .count();
+            let tabs = chars[start..start + ws].contains(&'\t');
+            if tabs || ws < quote_col {
+                out.extend(std::iter::repeat_n(' ', ws.max(quote_col)));
+                i = start + ws;
+                changed = true;
+            }
         }
     }
-    changed.then(|| chars.into_iter().collect())
+    out.extend(&chars[i..]);
+    changed.then_some(out)
 }
 
 fn line_starts(chars: &[char]) -> Vec<usize> {
