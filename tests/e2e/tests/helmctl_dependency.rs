@@ -61,31 +61,33 @@ impl Helmctl {
             .to_owned()
     }
 
-    /// `dependency list` as (name, version, repository, status) rows.
+    /// `dependency list -o json` as (name, version, repository, status) rows; checks
+    /// that the table holds the same rows in uitable's padded columns.
     fn list(&self, dir: &Path) -> Vec<[String; 4]> {
+        let json = self.ok(&["dependency", "list", &path(dir), "--output", "json"]);
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
+        let rows: Vec<[String; 4]> = parsed.iter().map(row).collect();
+
         let text = self.ok(&["dependency", "list", &path(dir)]);
-        let mut lines = text.lines();
-        assert_eq!(
-            lines
-                .next()
-                .map(|l| l.split('\t').map(str::trim_end).collect::<Vec<_>>()),
-            Some(vec!["NAME", "VERSION", "REPOSITORY", "STATUS"]),
-            "{text}"
-        );
-        lines
-            .take_while(|l| !l.is_empty())
-            .map(|l| {
-                let cells: Vec<String> = l.split('\t').map(|c| c.trim_end().to_owned()).collect();
-                assert_eq!(cells.len(), 4, "{l:?}");
-                [
-                    cells[0].clone(),
-                    cells[1].clone(),
-                    cells[2].clone(),
-                    cells[3].clone(),
-                ]
-            })
-            .collect()
+        let lines: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+        let cells = |line: &str| -> Vec<String> {
+            line.split('\t').map(|c| c.trim_end().to_owned()).collect()
+        };
+        assert_eq!(cells(lines[0]), ["NAME", "VERSION", "REPOSITORY", "STATUS"]);
+        let table: Vec<Vec<String>> = lines[1..].iter().map(|l| cells(l)).collect();
+        let expected: Vec<Vec<String>> = rows.iter().map(|r| r.to_vec()).collect();
+        assert_eq!(table, expected, "{text}");
+        let widths = |line: &str| -> Vec<usize> { line.split('\t').map(str::len).collect() };
+        for line in &lines {
+            assert_eq!(widths(line), widths(lines[0]), "padded columns:\n{text}");
+        }
+        rows
     }
+}
+
+fn row(r: &serde_json::Value) -> [String; 4] {
+    let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+    [s("name"), s("version"), s("repository"), s("status")]
 }
 
 const HELM_DEPENDENCY: &str = r#"
@@ -123,13 +125,7 @@ fn helm(op: &str, dir: &Path) -> Result<Vec<[String; 4]>, String> {
         return Err(result["error"].as_str().unwrap_or_default().to_owned());
     }
     let rows = result["list"].as_array().cloned().unwrap_or_default();
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
-            [s("name"), s("version"), s("repository"), s("status")]
-        })
-        .collect())
+    Ok(rows.iter().map(row).collect())
 }
 
 fn path(p: &Path) -> String {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use helmd_render::{ArchiveLimits, Chart, load_chart_archive, load_chart_dir};
 use helmd_source::{Constraint, Version};
 
@@ -38,19 +38,39 @@ enum DependencyCommand {
 /// Options of `helmctl dependency list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The chart directory.
+    /// The chart directory or packaged chart.
     #[arg(default_value = ".")]
     chart: PathBuf,
-    /// Maximum column width of the table.
-    #[arg(long, default_value_t = 80)]
-    max_col_width: usize,
+    /// Output format: Helm's table, or the rows as JSON or YAML.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    output: ListOutput,
 }
+
+/// `helm dependency list --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListOutput {
+    /// Helm's table and warnings.
+    Table,
+    /// `[{name, version, repository, status}]` as JSON.
+    Json,
+    /// The same as YAML.
+    Yaml,
+}
+
+/// Helm's cap on a table column.
+const MAX_COL_WIDTH: usize = 80;
 
 /// Runs a `dependency` subcommand.
 pub async fn run(conn: &Connection, paths: &LocalPaths, args: &DependencyArgs) -> Result<ExitCode> {
     match &args.command {
         DependencyCommand::List(list) => {
-            print!("{}", list_text(&list.chart, list.max_col_width)?);
+            let dir = crate::dependency_update::clean(&list.chart);
+            let text = match list.output {
+                ListOutput::Table => list_text(&dir)?,
+                ListOutput::Json => list_json(&dir)?,
+                ListOutput::Yaml => list_yaml(&dir)?,
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         DependencyCommand::Update(update) => {
@@ -60,82 +80,130 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &DependencyArgs) -
     }
 }
 
+/// Loads the chart (a directory or a packaged chart) as Helm's `loader.Load` does.
+fn load(path: &Path) -> Result<Chart> {
+    if path.is_dir() {
+        return load_chart_dir(path).map_err(anyhow::Error::msg);
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    load_chart_archive(&bytes, ArchiveLimits::default()).map_err(anyhow::Error::msg)
+}
+
+/// Each declared dependency: name, version, repository, status.
+fn rows(dir: &Path, chart: &Chart) -> Vec<[String; 4]> {
+    let deps = chart.metadata.dependencies.as_deref().unwrap_or_default();
+    deps.iter()
+        .map(|dep| {
+            [
+                dep.name.clone(),
+                dep.version.clone(),
+                dep.repository.clone(),
+                status(dir, &dep.name, &dep.version, chart).to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// One row of Helm's `--output json|yaml`, fields in Helm's order.
+#[derive(serde::Serialize)]
+struct Element {
+    name: String,
+    version: String,
+    repository: String,
+    status: String,
+}
+
+/// The rows as Helm's `--output json|yaml` objects.
+fn elements(dir: &Path) -> Result<Vec<Element>> {
+    let chart = load(dir)?;
+    Ok(rows(dir, &chart)
+        .into_iter()
+        .map(|[name, version, repository, status]| Element {
+            name,
+            version,
+            repository,
+            status,
+        })
+        .collect())
+}
+
+/// `--output json`: Go's encoder (HTML characters escaped), one line.
+fn list_json(dir: &Path) -> Result<String> {
+    let mut json = serde_json::to_string(&elements(dir)?)?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    json.push('\n');
+    Ok(json)
+}
+
+/// `--output yaml`: each element's keys sorted, as Helm's YAML encoder writes them.
+fn list_yaml(dir: &Path) -> Result<String> {
+    let json = serde_json::to_string(&elements(dir)?)?;
+    let mut yaml = helmd_yaml::to_yaml(&helmd_yaml::parse_json(&json)?)?;
+    if !yaml.ends_with('\n') {
+        yaml.push('\n');
+    }
+    Ok(yaml)
+}
+
 /// What `helm dependency list` prints for `dir`.
-pub fn list_text(dir: &Path, max_col_width: usize) -> Result<String> {
-    let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
-    let Some(deps) = chart
-        .metadata
-        .dependencies
-        .as_ref()
-        .filter(|d| !d.is_empty())
-    else {
+pub fn list_text(dir: &Path) -> Result<String> {
+    let chart = load(dir)?;
+    let Some(deps) = chart.metadata.dependencies.as_ref() else {
         return Ok(format!(
             "WARNING: no dependencies at {}\n",
             dir.join("charts").display()
         ));
     };
-    let mut rows = vec![[
+    let mut table_rows = vec![[
         "NAME".to_owned(),
         "VERSION".to_owned(),
         "REPOSITORY".to_owned(),
         "STATUS".to_owned(),
     ]];
-    for dep in deps {
-        rows.push([
-            dep.name.clone(),
-            dep.version.clone(),
-            dep.repository.clone(),
-            status(dir, &dep.name, &dep.version, &chart).to_owned(),
-        ]);
-    }
-    let mut out = table(&rows, max_col_width);
+    table_rows.extend(rows(dir, &chart));
+    let mut out = table(&table_rows, MAX_COL_WIDTH);
     out.push('\n');
     let names: Vec<&str> = deps.iter().map(|d| d.name.as_str()).collect();
     out.push_str(&not_declared(dir, &names));
     Ok(out)
 }
 
-/// A uitable-like table: tab-separated, every column but the last padded to its widest
-/// cell, cells wider than `max` cut to `max` with `...`.
+/// gosuri/uitable's table as Helm prints it: tab-separated, every cell padded to its
+/// column's widest cell, cells wider than `max` cut to `max` bytes ending in `...`.
 fn table(rows: &[[String; 4]], max: usize) -> String {
-    let cut = |s: &str| -> String {
-        if s.chars().count() <= max {
-            s.to_owned()
-        } else {
-            let keep = max.saturating_sub(3);
-            format!("{}...", s.chars().take(keep).collect::<String>())
-        }
-    };
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| row.iter().map(|c| cut(c)).collect())
-        .collect();
     let widths: Vec<usize> = (0..4)
         .map(|i| {
-            cells
-                .iter()
-                .map(|r| r[i].chars().count())
+            rows.iter()
+                .map(|r| r[i].chars().count().min(max))
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     let mut out = String::new();
-    for row in &cells {
+    for row in rows {
         let line: Vec<String> = row
             .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i + 1 == row.len() {
-                    cell.clone()
-                } else {
-                    format!("{cell:<width$}", width = widths[i])
-                }
-            })
+            .zip(&widths)
+            .map(|(cell, &width)| resize(cell, width))
             .collect();
         out.push_str(&line.join("\t"));
         out.push('\n');
     }
     out
+}
+
+/// uitable's `Resize`: pad with spaces to `width`, or keep `width - 3` characters and
+/// `...`.
+fn resize(cell: &str, width: usize) -> String {
+    let len = cell.chars().count();
+    if len > width {
+        let kept: String = cell.chars().take(width.saturating_sub(3)).collect();
+        format!("{kept}...")
+    } else {
+        format!("{cell:<width$}")
+    }
 }
 
 /// Helm's status of one declared dependency: an archive `charts/<name>-*.tgz` first,
@@ -232,7 +300,6 @@ fn not_declared(dir: &Path, names: &[&str]) -> String {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.path())
         .collect();
     entries.sort();

@@ -135,7 +135,7 @@ fn request_uri(text: &str) -> bool {
 }
 
 /// Lexical path cleaning, like Go's `filepath.Clean` (for Helm's messages).
-fn clean(path: &Path) -> PathBuf {
+pub fn clean(path: &Path) -> PathBuf {
     let mut out: Vec<Component> = Vec::new();
     for c in path.components() {
         match c {
