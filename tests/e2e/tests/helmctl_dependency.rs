@@ -1,7 +1,7 @@
 //! `helmctl dependency list|update|build` against Helm v4's own dependency manager
 //! (helm_python): both run on copies of the same chart over a real HTTP chart
 //! repository, and `charts/`, the archives, Chart.lock, the statuses and the errors
-//! must come out the same.
+//! must come out the same (OCI dependencies too, against the TLS registry).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -501,3 +501,95 @@ async fn named_repositories_resolve_from_repo_add_with_their_credentials() {
         "no repository definition for @stable, alias:stable. Please add the missing repos via 'helm repo add'"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oci_dependencies_resolve_from_the_registrys_tags_like_helm() {
+    let registry = fixtures::registry().await;
+    let ca = path(&registry.ca_file().expect("ca file"));
+    let helmctl = Helmctl::new();
+    let work = tempfile::tempdir().expect("tempdir");
+    let remote = format!("oci://{}/charts", registry.host());
+    let login = [
+        "--ca-file",
+        &ca,
+        "--username",
+        registry.username(),
+        "--password",
+        registry.password(),
+    ];
+    for version in ["1.0.0", "1.4.0", "2.0.0"] {
+        let archive = work.path().join(format!("api-{version}.tgz"));
+        std::fs::write(&archive, chart_archive("api", version)).expect("write");
+        let mut args = vec!["push", archive.to_str().expect("utf-8"), &remote];
+        args.extend(login);
+        helmctl.ok(&args);
+    }
+    let dir = work.path().join("parent");
+    write(
+        &dir.join("Chart.yaml"),
+        format!(
+            "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n\
+             - name: api\n  version: ^1\n  repository: {remote}\n"
+        ),
+    );
+    let dir_arg = path(&dir);
+    let mut args = vec!["dependency", "update", dir_arg.as_str()];
+    args.extend(login);
+    helmctl.ok(&args);
+    assert_eq!(files(&dir.join("charts")), ["api-1.4.0.tgz"]);
+    assert_eq!(
+        std::fs::read(dir.join("charts/api-1.4.0.tgz")).expect("archive"),
+        chart_archive("api", "1.4.0")
+    );
+    let (locked, _) = lock(&dir);
+    assert!(
+        locked.starts_with(&format!(
+            "dependencies:\n- name: api\n  repository: {remote}\n  version: 1.4.0\ndigest: sha256:"
+        )),
+        "{locked}"
+    );
+    assert_eq!(helmctl.list(&dir)[0][3], "ok");
+
+    // Helm reads registry credentials from a Docker config and trusts SSL_CERT_FILE.
+    let theirs = work.path().join("theirs");
+    write(
+        &theirs.join("Chart.yaml"),
+        std::fs::read(dir.join("Chart.yaml")).expect("read"),
+    );
+    let docker = work.path().join("docker");
+    let python = helmd_oracle::oracle::python().expect("venv python");
+    let out = Command::new(python)
+        .args(["-c", HELM_OCI_UPDATE])
+        .arg(&theirs)
+        .arg(registry.host())
+        .arg(registry.username())
+        .arg(registry.password())
+        .arg(&docker)
+        .env("SSL_CERT_FILE", &ca)
+        .env("DOCKER_CONFIG", &docker)
+        .output()
+        .expect("helm");
+    assert!(
+        out.status.success(),
+        "helm dependency update: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files(&theirs.join("charts")), ["api-1.4.0.tgz"]);
+    assert_eq!(
+        std::fs::read(theirs.join("charts/api-1.4.0.tgz")).expect("archive"),
+        chart_archive("api", "1.4.0")
+    );
+    assert_eq!(lock(&theirs).0, locked);
+}
+
+const HELM_OCI_UPDATE: &str = r#"
+import sys
+import base64, json, os
+import helm_python as h
+chart_dir, host, user, password, creds = sys.argv[1:6]
+os.makedirs(creds, exist_ok=True)
+auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+with open(os.path.join(creds, "config.json"), "w") as f:
+    json.dump({"auths": {host: {"auth": auth}}}, f)
+h.dependency_update(chart_dir)
+"#;

@@ -64,7 +64,7 @@ pub async fn run(
     args: &UpdateArgs,
     build: bool,
 ) -> Result<ExitCode> {
-    let dir = &args.chart;
+    let dir = &clean(&args.chart);
     match std::fs::metadata(dir) {
         Err(e) => return Err(anyhow!(e).context(format!("could not find {}", dir.display()))),
         Ok(m) if !m.is_dir() => bail!("only unpacked charts can be updated"),
