@@ -7,6 +7,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::Digest;
+
 use helmd_test_support::binaries;
 use helmd_test_support::http_repo::{HttpRepoOptions, HttpRepoServer};
 
@@ -360,6 +362,26 @@ async fn out_of_sync_locks_and_unknown_versions_fail_with_helms_errors() {
     assert_eq!(helmctl.error("build", &ours), helm_error);
     assert_eq!(helmctl.list(&ours), helm("list", &theirs).expect("list"));
     assert_eq!(helmctl.list(&ours)[0][3], "wrong version");
+
+    // A lock in sync with Chart.yaml that names a version the repository lacks.
+    let json =
+        |version: &str| format!(r#"{{"name":"web","version":"{version}","repository":"{url}"}}"#);
+    let digest = hex::encode(sha2::Sha256::digest(
+        format!("[[{}],[{}]]", json("^1"), json("1.7.0")).as_bytes(),
+    ));
+    for dir in [&ours, &theirs] {
+        write(&dir.join("Chart.yaml"), &simple);
+        write(
+            &dir.join("Chart.lock"),
+            format!(
+                "dependencies:\n- name: web\n  repository: {url}\n  version: 1.7.0\n\
+                 digest: sha256:{digest}\ngenerated: \"2026-01-02T03:04:05Z\"\n"
+            ),
+        );
+    }
+    let helm_error = helm("build", &theirs).expect_err("no such version");
+    assert_eq!(helm_error, "could not find : no matching version");
+    assert_eq!(helmctl.error("build", &ours), helm_error);
 
     let cases = [
         format!(

@@ -391,12 +391,11 @@ impl Manager {
             }
             println!("Downloading {} from repo {}", dep.name, dep.repository);
             let request = self.request(dep, Some(dep.version.clone()))?;
-            let pulled = self.source.pull(&request).await.map_err(|e| {
-                anyhow!(
-                    "could not download {}: {e}",
-                    dep.repository.trim_end_matches('/')
-                )
-            })?;
+            let pulled = self
+                .source
+                .pull(&request)
+                .await
+                .map_err(|e| download_error(&request, dep, e))?;
             let file = match &request {
                 ChartRequest::Repo { .. } => pulled
                     .origin
@@ -488,6 +487,33 @@ impl Manager {
             }
         }
         Ok(())
+    }
+}
+
+/// Helm's words when a locked version cannot be fetched: a repository whose index
+/// lacks the chart or version fails before any URL is known (`could not find : …`).
+fn download_error(
+    request: &ChartRequest,
+    dep: &Dependency,
+    err: helmd_source::Error,
+) -> anyhow::Error {
+    match (request, &err) {
+        (ChartRequest::Repo { .. }, helmd_source::Error::ChartNotFound { .. }) => {
+            anyhow!("could not find : entry not found")
+        }
+        (ChartRequest::Repo { .. }, helmd_source::Error::VersionNotFound { .. }) => {
+            anyhow!("could not find : no matching version")
+        }
+        (ChartRequest::Oci { .. }, _) => anyhow!(
+            "could not download {}/{}:{}: {err}",
+            dep.repository.trim_end_matches('/'),
+            dep.name,
+            dep.version
+        ),
+        (ChartRequest::Repo { .. }, _) => anyhow!(
+            "could not download {}: {err}",
+            dep.repository.trim_end_matches('/')
+        ),
     }
 }
 
