@@ -227,12 +227,15 @@ fn lock(dir: &Path) -> (String, String) {
     (rest.concat(), generated.concat())
 }
 
+/// A parent chart; the `cache` entry holds YAML 1.1 scalars (`on`, `y`) that Helm's
+/// loader reads as booleans (as text in `tags`) before hashing the lock.
 fn chart_yaml(url: &str) -> String {
     format!(
         "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n\
          - name: web\n  version: ^1\n  repository: {url}\n  alias: frontend\n  \
            condition: frontend.enabled\n  tags: [edge]\n\
-         - name: cache\n  version: '>=0.1.0 <1'\n  repository: {url}\n\
+         - name: cache\n  version: '>=0.1.0 <1'\n  repository: {url}\n  tags: [on]\n  \
+           import-values:\n  - child: exports.data\n    parent: y\n  - data\n\
          - name: vend\n  version: 1.0.0\n\
          - name: local\n  version: '*'\n  repository: file://../local\n"
     )

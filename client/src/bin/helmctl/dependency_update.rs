@@ -87,25 +87,16 @@ pub async fn run(
 fn read_requirements(dir: &Path) -> Result<Requirements> {
     let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
     let legacy = chart.metadata.api_version == "v1";
-    let (deps_file, lock_file) = if legacy {
-        ("requirements.yaml", "requirements.lock")
+    let lock_file = if legacy {
+        "requirements.lock"
     } else {
-        ("Chart.yaml", "Chart.lock")
+        "Chart.lock"
     };
-    #[derive(serde::Deserialize)]
-    struct Deps {
-        #[serde(default)]
-        dependencies: Vec<Dependency>,
-    }
-    let deps = match chart.metadata.dependencies {
+    // The loader's reading (YAML 1.1 scalars, every scalar text in a string field,
+    // white space folded) is what Helm hashes.
+    let deps = match &chart.metadata.dependencies {
         None => None,
-        Some(_) => {
-            let text = std::fs::read_to_string(dir.join(deps_file))
-                .with_context(|| format!("reading {deps_file}"))?;
-            let parsed: Deps = serde_norway::from_str(&text)
-                .with_context(|| format!("cannot load {deps_file}"))?;
-            Some(parsed.dependencies)
-        }
+        Some(deps) => Some(deps.iter().map(hashed).collect::<Result<Vec<_>>>()?),
     };
     let lock = match std::fs::read_to_string(dir.join(lock_file)) {
         Ok(text) => Some(ChartLock::parse(&text)?),
@@ -113,6 +104,28 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
         Err(e) => return Err(anyhow!(e).context(format!("reading {lock_file}"))),
     };
     Ok(Requirements { legacy, deps, lock })
+}
+
+/// A loaded dependency as the fields Helm's lock digest covers.
+fn hashed(dep: &helmd_chart::Dependency) -> Result<Dependency> {
+    let import_values = dep
+        .import_values
+        .iter()
+        .map(|v| {
+            let json = helmd_yaml::to_json(v)?;
+            Ok(serde_json::from_str(&json)?)
+        })
+        .collect::<Result<Vec<serde_json::Value>>>()?;
+    Ok(Dependency {
+        name: dep.name.clone(),
+        version: dep.version.clone(),
+        repository: dep.repository.clone(),
+        condition: dep.condition.clone(),
+        tags: dep.tags.clone(),
+        enabled: dep.enabled,
+        import_values,
+        alias: dep.alias.clone(),
+    })
 }
 
 /// Helm's `urlutil.Equal`, closely enough: the same URL up to a trailing slash.
