@@ -64,7 +64,7 @@ const MAX_COL_WIDTH: usize = 80;
 pub async fn run(conn: &Connection, paths: &LocalPaths, args: &DependencyArgs) -> Result<ExitCode> {
     match &args.command {
         DependencyCommand::List(list) => {
-            let dir = crate::dependency_update::clean(&list.chart);
+            let dir = crate::dependency_files::clean(&list.chart);
             let text = match list.output {
                 ListOutput::Table => list_text(&dir)?,
                 ListOutput::Json => list_json(&dir)?,

@@ -6,7 +6,7 @@
 //! its digest, and updates when there is no lock.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -15,9 +15,9 @@ use helmd_render::{ArchiveLimits, load_chart_archive, load_chart_dir};
 use helmd_source::chart_meta::Dependency;
 use helmd_source::dependency::{ChartLock, lock_digest};
 use helmd_source::{ChartRequest, ChartSource, Constraint, Transport, Version};
-use helmd_yaml::{Str, Value};
 
 use crate::Connection;
+use crate::dependency_files::{clean, lock_text, request_uri, same_url};
 use crate::local::{LocalPaths, RegistryArgs, RepoFile};
 
 /// Options of `helmctl dependency update|build`, with Helm's flag names.
@@ -126,44 +126,6 @@ fn hashed(dep: &helmd_chart::Dependency) -> Result<Dependency> {
         import_values,
         alias: dep.alias.clone(),
     })
-}
-
-/// Helm's `urlutil.Equal`, closely enough: the same URL up to a trailing slash.
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
-}
-
-/// Whether Go's `url.ParseRequestURI` accepts `text`: an absolute path or a URL with
-/// a scheme.
-fn request_uri(text: &str) -> bool {
-    if text.starts_with('/') {
-        return true;
-    }
-    let Some((scheme, _)) = text.split_once(':') else {
-        return false;
-    };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-}
-
-/// Lexical path cleaning, like Go's `filepath.Clean` (for Helm's messages).
-pub fn clean(path: &Path) -> PathBuf {
-    let mut out: Vec<Component> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    if out.is_empty() {
-        PathBuf::from(".")
-    } else {
-        out.iter().collect()
-    }
 }
 
 impl Manager {
@@ -528,53 +490,4 @@ fn download_error(
             dep.repository.trim_end_matches('/')
         ),
     }
-}
-
-/// Chart.lock as Helm writes it: keys sorted, each dependency's name, repository and
-/// version, `generated` as Go's RFC 3339 with nanoseconds.
-fn lock_text(locked: &[Dependency], digest: &str) -> Result<String> {
-    let s = |text: &str| Value::str(text);
-    let deps: Vec<Value> = locked
-        .iter()
-        .map(|d| {
-            Value::map(BTreeMap::from([
-                (Str::from("name"), s(&d.name)),
-                (Str::from("repository"), s(&d.repository)),
-                (Str::from("version"), s(&d.version)),
-            ]))
-        })
-        .collect();
-    let lock = Value::map(BTreeMap::from([
-        (Str::from("dependencies"), Value::list(deps)),
-        (Str::from("digest"), s(digest)),
-        (Str::from("generated"), s(&go_rfc3339_nano_now())),
-    ]));
-    let mut text = helmd_yaml::to_yaml(&lock)?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok(text)
-}
-
-/// Now in UTC as Go's `time.RFC3339Nano` prints it (trailing zeros of the fraction
-/// dropped, `Z`).
-fn go_rfc3339_nano_now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let mut text = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let nanos = now.nanosecond();
-    if nanos > 0 {
-        let fraction = format!("{nanos:09}");
-        text.push('.');
-        text.push_str(fraction.trim_end_matches('0'));
-    }
-    text.push('Z');
-    text
 }

@@ -2,6 +2,7 @@
 
 mod chart_package;
 mod dependency;
+mod dependency_files;
 mod dependency_update;
 mod lint;
 mod local;
