@@ -184,7 +184,8 @@ fn parent(root: &Path, name: &str, chart_yaml: &str) -> PathBuf {
     dir
 }
 
-/// A `file://` chart with comments, unsorted keys and a numeric appVersion.
+/// A `file://` chart with comments, unsorted keys, a numeric appVersion, ignored files
+/// and a subchart archive (which Helm's packager unpacks into `charts/db/`).
 fn local_chart(root: &Path) {
     let dir = root.join("local");
     write(
@@ -199,6 +200,17 @@ fn local_chart(root: &Path) {
     );
     write(&dir.join("README.md"), "# local\n");
     write(&dir.join("files/data.txt"), "data\n");
+    write(
+        &dir.join("crds/crd.yaml"),
+        "kind: CustomResourceDefinition\n",
+    );
+    write(&dir.join(".helmignore"), "*.bak\n");
+    write(&dir.join("notes.bak"), "ignored\n");
+    // One subchart only: Helm packages several in Go's random map order.
+    write(
+        &dir.join("charts/db-1.0.0.tgz"),
+        chart_archive("db", "1.0.0"),
+    );
 }
 
 fn files(dir: &Path) -> Vec<String> {

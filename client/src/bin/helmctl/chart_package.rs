@@ -2,9 +2,11 @@
 //! Helm's packager lays it out: `<name>/...` entries with mode 0644, the files'
 //! modification times rounded to the second as Go's tar writer does, Go's
 //! checksum field, no owner names, and Helm's gzip header (comment `Helm`, its
-//! extra field, OS unknown). Chart.yaml (marshalled again, as Helm does) and values files
-//! go first, then templates, then the other files, each group by path.
+//! extra field, OS unknown), in Helm's order: Chart.yaml (marshalled again, as Helm
+//! does), values, templates, other files, then subcharts unpacked under `charts/<name>/`.
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -34,39 +36,37 @@ pub fn package_dependency(dir: &Path, dep: &Dependency) -> Result<(String, Strin
     Ok((format!("{name}-{version}.tgz"), version, bytes))
 }
 
+/// A chart's files: path relative to the chart root → (bytes, modification time).
+type Files = BTreeMap<String, (Vec<u8>, u64)>;
+
 /// The `.tgz` of the chart directory `dir` (`.helmignore` honoured) named `name`.
 fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
-    let mut files = read_chart_dir(dir).map_err(anyhow::Error::msg)?;
-    if let Some(text) = files.get("Chart.yaml") {
-        let remarshalled = chart_yaml(text)?;
-        files.insert("Chart.yaml".to_owned(), remarshalled);
-    }
-    let rank = |path: &str| match path {
-        "Chart.yaml" => 0,
-        "values.yaml" => 1,
-        "values.schema.json" => 2,
-        p if p.starts_with("templates/") => 3,
-        _ => 4,
-    };
-    let mut ordered: Vec<(&String, &Vec<u8>)> = files.iter().collect();
-    ordered.sort_by_key(|(p, _)| rank(p));
+    let files: Files = read_chart_dir(dir)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .map(|(path, bytes)| {
+            let mtime = std::fs::metadata(dir.join(&path))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| {
+                    d.as_secs() + u64::from(d.subsec_nanos() >= 500_000_000)
+                });
+            (path, (bytes, mtime))
+        })
+        .collect();
+    let mut entries = Vec::new();
+    chart_entries(files, name, &mut entries, 0)?;
     let gz = flate2::GzBuilder::new()
         .extra(HELM_GZIP_EXTRA)
         .comment("Helm")
         .operating_system(255)
         .write(Vec::new(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
-    for (path, bytes) in ordered {
-        let mtime = std::fs::metadata(dir.join(path))
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| {
-                d.as_secs() + u64::from(d.subsec_nanos() >= 500_000_000)
-            });
+    for (path, bytes, mtime) in entries {
         let mut header = tar::Header::new_ustar();
         header
-            .set_path(format!("{name}/{path}"))
+            .set_path(&path)
             .with_context(|| format!("packaging {path}"))?;
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
@@ -82,6 +82,94 @@ fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
     }
     let gz = tar.into_inner().context("packaging the chart")?;
     gz.finish().context("packaging the chart")
+}
+
+/// Appends one chart's entries under `base` in the order Helm's packager writes them:
+/// Chart.yaml (marshalled again), Chart.lock, values.yaml, values.schema.json, the
+/// templates, the other files, then each subchart of `charts/` (directory or archive)
+/// unpacked under `charts/<its name>/`.
+fn chart_entries(
+    mut files: Files,
+    base: &str,
+    out: &mut Vec<(String, Vec<u8>, u64)>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 32 {
+        bail!("subcharts nest too deeply");
+    }
+    let mut subcharts: BTreeMap<String, Files> = BTreeMap::new();
+    let mut rest = Files::new();
+    for (path, file) in std::mem::take(&mut files) {
+        let Some(inner) = path.strip_prefix("charts/") else {
+            rest.insert(path, file);
+            continue;
+        };
+        if inner.starts_with(['.', '_']) || inner.ends_with(".prov") && !inner.contains('/') {
+            rest.insert(path, file);
+        } else if let Some((sub, sub_path)) = inner.split_once('/') {
+            subcharts
+                .entry(sub.to_owned())
+                .or_default()
+                .insert(sub_path.to_owned(), file);
+        } else {
+            subcharts.insert(inner.to_owned(), unpack(&file.0)?);
+        }
+    }
+    let mut push = |path: &str, file: (Vec<u8>, u64)| {
+        out.push((format!("{base}/{path}"), file.0, file.1));
+    };
+    if let Some((text, mtime)) = rest.remove("Chart.yaml") {
+        push("Chart.yaml", (chart_yaml(&text)?, mtime));
+    }
+    for first in ["Chart.lock", "values.yaml", "values.schema.json"] {
+        if let Some(file) = rest.remove(first) {
+            push(first, file);
+        }
+    }
+    let (templates, others): (Files, Files) = rest
+        .into_iter()
+        .partition(|(p, _)| p.starts_with("templates/"));
+    for (path, file) in templates.into_iter().chain(others) {
+        push(&path, file);
+    }
+    for files in subcharts.into_values() {
+        let name = files
+            .get("Chart.yaml")
+            .and_then(|(text, _)| {
+                serde_norway::from_slice::<helmd_source::ChartMetadata>(text).ok()
+            })
+            .map(|m| m.name)
+            .unwrap_or_default();
+        chart_entries(files, &format!("{base}/charts/{name}"), out, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// A subchart archive's files (its top directory stripped) with their header times.
+fn unpack(archive: &[u8]) -> Result<Files> {
+    let mut files = Files::new();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    for entry in tar.entries().context("reading a subchart archive")? {
+        let mut entry = entry.context("reading a subchart archive")?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path().context("subchart archive entry")?.into_owned();
+        let Some(inner) = path
+            .to_str()
+            .and_then(|p| p.split_once('/'))
+            .map(|(_, inner)| inner.to_owned())
+        else {
+            continue;
+        };
+        let mtime = entry.header().mtime().unwrap_or(0);
+        let mut bytes = Vec::new();
+        entry
+            .read_to_end(&mut bytes)
+            .context("reading a subchart archive")?;
+        files.insert(inner, (bytes, mtime));
+    }
+    Ok(files)
 }
 
 /// Chart.yaml as Helm's packager writes it: the metadata marshalled again (keys sorted,
