@@ -10,6 +10,7 @@ mod database;
 mod fixtures;
 mod helmctl;
 mod helmctl_charts;
+mod helmctl_dependency;
 mod helmctl_show;
 mod hooks_helm;
 mod lint;

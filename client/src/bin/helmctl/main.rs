@@ -1,5 +1,9 @@
 //! `helmctl`: the helmd command line. Finds the server through `--server` / `HELMD_SERVER`.
 
+mod chart_package;
+mod dependency;
+mod dependency_files;
+mod dependency_update;
 mod lint;
 mod local;
 mod pull;
@@ -96,6 +100,9 @@ enum Command {
     Show(show::ShowArgs),
     /// Add, list, remove and update chart repositories, like `helm repo` (runs locally).
     Repo(repo::RepoArgs),
+    /// Manage a chart's dependencies, like `helm dependency` (runs locally).
+    #[command(alias = "dep", alias = "dependencies")]
+    Dependency(dependency::DependencyArgs),
 }
 
 /// Output format of commands that print data.
@@ -166,6 +173,7 @@ async fn main() -> ExitCode {
         Command::Search(args) => search::run(&cli.paths, args),
         Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
         Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,
+        Command::Dependency(args) => dependency::run(&cli.conn, &cli.paths, args).await,
     };
     match result {
         Ok(code) => code,
