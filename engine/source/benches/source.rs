@@ -48,6 +48,13 @@ fn big_index() -> String {
     out
 }
 
+fn bench_client() {
+    let t = time(15, || {
+        HttpRepository::new("https://example.invalid/", Transport::default(), false)
+    });
+    println!("building an HTTP repository client: {t:?}");
+}
+
 fn bench_index() {
     let text = big_index();
     let parse = time(7, || {
@@ -345,6 +352,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    helmd_source::install_crypto_provider();
+    bench_client();
     bench_index();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
