@@ -84,23 +84,7 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
 
 /// `files` packed as `helm package` lays them out, under `name/`.
 fn pack(name: &str, files: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (path, text) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, format!("{name}/{path}"), text.as_bytes())
-            .expect("append");
-    }
-    builder
-        .into_inner()
-        .and_then(|gz| gz.finish())
-        .expect("finish")
+    crate::fixtures::pack(name, files.iter().copied())
 }
 
 fn helmctl(args: &[&str], home: &Path) -> (bool, String, String) {

@@ -50,17 +50,26 @@ pub fn chart_archive_sized(name: &str, version: &str, padding: usize) -> Vec<u8>
             .collect();
         files.push(("files/blob.bin".into(), noise));
     }
+    pack(name, files)
+}
+
+/// `files` (path → bytes) packed as `helm package` lays them out, under `name/`.
+pub fn pack<P: AsRef<str>, D: AsRef<[u8]>>(
+    name: &str,
+    files: impl IntoIterator<Item = (P, D)>,
+) -> Vec<u8> {
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
         flate2::Compression::default(),
     ));
     for (path, bytes) in files {
+        let bytes = bytes.as_ref();
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
         builder
-            .append_data(&mut header, format!("{name}/{path}"), bytes.as_slice())
+            .append_data(&mut header, format!("{name}/{}", path.as_ref()), bytes)
             .expect("append");
     }
     builder

@@ -36,23 +36,7 @@ fn pack_dir(dir: &Path, name: &str) -> Vec<u8> {
     }
     let mut files = Vec::new();
     walk(dir, dir, &mut files);
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
-    ));
-    for (path, data) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, format!("{name}/{path}"), data.as_slice())
-            .expect("append");
-    }
-    builder
-        .into_inner()
-        .and_then(|gz| gz.finish())
-        .expect("finish")
+    fixtures::pack(name, files)
 }
 
 fn uploaded(archive: Vec<u8>) -> Option<ChartReference> {
