@@ -74,10 +74,25 @@ pub fn plan(
 ) -> Result<Vec<(Dependency, DependencySource)>> {
     let pinned: Vec<Dependency> = match lock {
         Some(lock) => {
-            if lock_digest(requirements, &lock.dependencies) != lock.digest {
+            // Helm hashes the dependencies as its loader sees them: `@name` and
+            // `alias:name` already replaced by the repository's URL.
+            let hashed: Vec<Dependency> = requirements
+                .iter()
+                .map(|dep| {
+                    let mut dep = dep.clone();
+                    if let Some((url, _)) = named_repository(&dep.repository)
+                        .and_then(|name| options.repositories.get(name))
+                    {
+                        dep.repository = url.clone();
+                    }
+                    dep
+                })
+                .collect();
+            if lock_digest(&hashed, &lock.dependencies) != lock.digest {
                 return Err(Error::DependencyLock {
                     reason: "the lock file (Chart.lock) is out of sync with the dependencies \
-                             file (Chart.yaml). Please update the dependencies"
+                             file (Chart.yaml). Please update the dependencies with 'helm \
+                             dependency update'"
                         .to_owned(),
                 });
             }
@@ -92,6 +107,14 @@ pub fn plan(
             Ok((dep, source))
         })
         .collect()
+}
+
+/// The repository name in `@name` or `alias:name`.
+fn named_repository(repository: &str) -> Option<&str> {
+    let repository = repository.trim();
+    repository
+        .strip_prefix('@')
+        .or_else(|| repository.strip_prefix("alias:"))
 }
 
 fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<DependencySource> {
@@ -110,9 +133,7 @@ fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<Dependency
             transport: options.default_transport.clone(),
         })));
     }
-    let named = repo
-        .strip_prefix('@')
-        .or_else(|| repo.strip_prefix("alias:"));
+    let named = named_repository(repo);
     let (url, transport) = match named {
         Some(name) => {
             options
@@ -126,7 +147,14 @@ fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<Dependency
                     ),
                 })?
         }
-        None => (repo.to_owned(), options.default_transport.clone()),
+        // A URL some configured repository has (as Chart.lock records `@name`): that
+        // repository's settings and credentials.
+        None => options
+            .repositories
+            .values()
+            .find(|(url, _)| url.trim_end_matches('/') == repo.trim_end_matches('/'))
+            .cloned()
+            .unwrap_or_else(|| (repo.to_owned(), options.default_transport.clone())),
     };
     Ok(DependencySource::Fetch(Box::new(ChartRequest::Repo {
         url,
@@ -206,5 +234,41 @@ mod tests {
         );
         let changed = [dep("a", "^2", "https://r")];
         assert!(plan(&changed, Some(&lock), &DependencyOptions::default()).is_err());
+    }
+
+    #[test]
+    fn a_lock_of_a_named_repository_hashes_and_fetches_through_its_url() {
+        let mut options = DependencyOptions::default();
+        let stable = Transport::default().with_plain_http(true);
+        options.repositories.insert(
+            "stable".into(),
+            ("https://charts.example.com".into(), stable),
+        );
+        let requirements = [dep("a", "^1", "@stable")];
+        // Helm writes the URL into Chart.lock and hashes Chart.yaml with it.
+        let locked = [dep("a", "1.2.0", "https://charts.example.com")];
+        let lock = ChartLock {
+            dependencies: locked.to_vec(),
+            digest: lock_digest(&[dep("a", "^1", "https://charts.example.com")], &locked),
+        };
+        let planned = plan(&requirements, Some(&lock), &options).expect("in sync");
+        assert!(matches!(
+            &planned[0].1,
+            DependencySource::Fetch(r) if matches!(
+                r.as_ref(),
+                ChartRequest::Repo { transport, version: Some(v), .. }
+                    if v == "1.2.0" && transport.plain_http
+            )
+        ));
+        let raw = ChartLock {
+            dependencies: locked.to_vec(),
+            digest: lock_digest(&requirements, &locked),
+        };
+        let err = plan(&requirements, Some(&raw), &options).expect_err("raw @name hash");
+        assert!(
+            err.to_string()
+                .ends_with("Please update the dependencies with 'helm dependency update'"),
+            "{err}"
+        );
     }
 }
