@@ -5,12 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use helmd_client::Client;
 use helmd_client::proto::*;
 use helmd_oracle::{Case, helm_render_batch};
-use helmd_test_support::binaries;
 use sha2::Digest;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -74,13 +72,7 @@ const SHOP: &[(&str, &str)] = &[
     ),
 ];
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-}
+use crate::fixtures::write_files as write;
 
 /// `files` packed as `helm package` lays them out, under `name/`.
 fn pack(name: &str, files: &[(&str, &str)]) -> Vec<u8> {
@@ -88,19 +80,8 @@ fn pack(name: &str, files: &[(&str, &str)]) -> Vec<u8> {
 }
 
 fn helmctl(args: &[&str], home: &Path) -> (bool, String, String) {
-    let output = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
-        .args(args)
-        .env_remove("HELMD_SERVER")
-        .env_remove("HELMD_CA_FILE")
-        .env("HELMCTL_REPOSITORY_CONFIG", home.join("repositories.json"))
-        .env("HELMCTL_REPOSITORY_CACHE", home.join("cache"))
-        .output()
-        .expect("run helmctl");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let (code, stdout, stderr) = crate::fixtures::helmctl_in(home, args, None);
+    (code == 0, stdout, stderr)
 }
 
 fn uploaded(archive: Vec<u8>) -> Option<ChartReference> {

@@ -213,3 +213,92 @@ pub fn oci_repository(
         ..Repository::default()
     }
 }
+
+/// Writes `files` (path → text) under `dir`, creating directories.
+pub fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+/// Runs helmctl locally (no server) with its repositories file and cache under `home`,
+/// `stdin` piped in; returns its exit code, stdout and stderr.
+pub fn helmctl_in(
+    home: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(
+        helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl"),
+    )
+    .args(args)
+    .env_remove("HELMD_SERVER")
+    .env_remove("HELMD_CA_FILE")
+    .env("HELMCTL_REPOSITORY_CONFIG", home.join("repositories.json"))
+    .env("HELMCTL_REPOSITORY_CACHE", home.join("cache"))
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn helmctl");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("helmctl output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// helmctl with a repositories file and cache of its own.
+pub struct Helmctl {
+    home: TempDir,
+}
+
+impl Helmctl {
+    pub fn new() -> Self {
+        Helmctl {
+            home: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// Where its repositories file and cache live.
+    pub fn home(&self) -> &std::path::Path {
+        self.home.path()
+    }
+
+    /// Exit code, stdout and stderr.
+    pub fn exec(&self, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+        helmctl_in(self.home.path(), args, stdin)
+    }
+
+    /// Whether it succeeded, stdout and stderr.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+        let (code, stdout, stderr) = self.exec(args, stdin);
+        (code == 0, stdout, stderr)
+    }
+
+    /// Stdout of a run that must succeed.
+    pub fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let (ok, stdout, stderr) = self.run(args, stdin);
+        assert!(ok, "helmctl {args:?} failed:\n{stdout}\n{stderr}");
+        stdout
+    }
+}
+
+/// One helmctl run with a fresh home: whether it succeeded, stdout and stderr.
+pub fn helmctl(args: &[&str]) -> (bool, String, String) {
+    Helmctl::new().run(args, None)
+}

@@ -1,64 +1,9 @@
 //! `helmctl pull|push|show|search|repo` run locally, like Helm's, against the real TLS
 //! registry with htpasswd and a real HTTP chart repository with basic auth.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use helmd_test_support::binaries;
-
-use crate::fixtures::{self, REPO_PASSWORD, chart_archive};
-
-struct Helmctl {
-    home: tempfile::TempDir,
-}
-
-impl Helmctl {
-    fn new() -> Self {
-        Helmctl {
-            home: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    /// Runs helmctl with its own repositories file and cache; returns (ok, stdout, stderr).
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-        let mut child = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
-            .args(args)
-            .env_remove("HELMD_SERVER")
-            .env_remove("HELMD_CA_FILE")
-            .env(
-                "HELMCTL_REPOSITORY_CONFIG",
-                self.home.path().join("repositories.json"),
-            )
-            .env("HELMCTL_REPOSITORY_CACHE", self.home.path().join("cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn helmctl");
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(text.as_bytes())
-                .expect("write stdin");
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().expect("helmctl output");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let (ok, stdout, stderr) = self.run(args, stdin);
-        assert!(ok, "helmctl {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-}
+use crate::fixtures::{self, Helmctl, REPO_PASSWORD, chart_archive};
 
 fn path(p: &Path) -> String {
     p.display().to_string()
@@ -209,7 +154,7 @@ async fn helmctl_repo_add_update_search_pull_and_remove_against_an_http_reposito
     );
     assert_eq!(out, "\"stable\" has been added to your repositories\n");
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(helmctl.home.path().join("repositories.json"))
+        &std::fs::metadata(helmctl.home().join("repositories.json"))
             .expect("repositories file")
             .permissions(),
     );

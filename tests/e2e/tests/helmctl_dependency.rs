@@ -9,47 +9,25 @@ use std::process::Command;
 
 use sha2::Digest;
 
-use helmd_test_support::binaries;
 use helmd_test_support::http_repo::{HttpRepoOptions, HttpRepoServer};
 
 use crate::fixtures::{self, REPO_PASSWORD, chart_archive};
 
 /// helmctl with its own repositories file and cache.
-struct Helmctl {
-    home: tempfile::TempDir,
-}
+struct Helmctl(fixtures::Helmctl);
 
 impl Helmctl {
     fn new() -> Self {
-        Helmctl {
-            home: tempfile::tempdir().expect("tempdir"),
-        }
+        Helmctl(fixtures::Helmctl::new())
     }
 
     /// Runs helmctl; returns (ok, stdout, stderr).
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
-            .args(args)
-            .env_remove("HELMD_SERVER")
-            .env_remove("HELMD_CA_FILE")
-            .env(
-                "HELMCTL_REPOSITORY_CONFIG",
-                self.home.path().join("repositories.json"),
-            )
-            .env("HELMCTL_REPOSITORY_CACHE", self.home.path().join("cache"))
-            .output()
-            .expect("run helmctl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        self.0.run(args, None)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = self.run(args);
-        assert!(ok, "helmctl {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
+        self.0.ok(args, None)
     }
 
     /// The error helmctl prints for `dependency <op> dir`.

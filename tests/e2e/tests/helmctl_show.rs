@@ -4,15 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use helmd_test_support::binaries;
-
 /// Writes `files` (path → text) under `root/name`.
 fn write_chart(root: &Path, name: &str, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(name).join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
+    crate::fixtures::write_files(&root.join(name), files);
 }
 
 const HELM_SHOW: &str = r#"
@@ -39,19 +33,10 @@ fn helm_show(chart: &Path, part: &str) -> String {
 }
 
 fn helmctl_show(chart: &Path, part: &str) -> String {
-    let out = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
-        .args(["show", part])
-        .arg(chart)
-        .env_remove("HELMD_SERVER")
-        .output()
-        .expect("run helmctl");
-    assert!(
-        out.status.success(),
-        "helmctl show {part} {}: {}",
-        chart.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    let chart = chart.display().to_string();
+    let (ok, stdout, stderr) = crate::fixtures::helmctl(&["show", part, &chart]);
+    assert!(ok, "helmctl show {part} {chart}: {stderr}");
+    stdout
 }
 
 #[test]

@@ -4,11 +4,9 @@
 //! response that did not pass, and an upload without Chart.yaml is CHART_INVALID.
 
 use std::path::Path;
-use std::process::Command;
 
 use helmd_client::proto::*;
 use helmd_oracle::lint::{LintCase, helm_lint_batch, lint_dir};
-use helmd_test_support::binaries;
 use tonic::Code;
 
 use crate::common::{assert_error, client};
@@ -181,16 +179,7 @@ async fn lint_chart_of_an_upload_without_chart_yaml_is_chart_invalid() {
 }
 
 fn helmctl(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
-        .args(args)
-        .env_remove("HELMD_SERVER")
-        .output()
-        .expect("run helmctl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    fixtures::Helmctl::new().exec(args, None)
 }
 
 #[test]

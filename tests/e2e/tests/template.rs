@@ -3,30 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use helmd_oracle::{Case, helm_render_batch};
-use helmd_test_support::binaries;
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-}
-
-fn helmctl(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl binary"))
-        .args(args)
-        .output()
-        .expect("run helmctl");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::fixtures::{helmctl, write_files as write};
 
 const CHART: &[(&str, &str)] = &[
     (

@@ -9,25 +9,7 @@ use std::process::Command;
 use helmd_oracle::template::{HelmRelease, TemplateCase, helm_template_batch};
 use helmd_test_support::binaries;
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-}
-
-fn helmctl(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl binary"))
-        .args(args)
-        .output()
-        .expect("run helmctl");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::fixtures::{helmctl, write_files as write};
 
 fn helm(case: TemplateCase) -> Result<HelmRelease, String> {
     helm_template_batch(&[case])
