@@ -59,6 +59,14 @@ async fn push(c: &Client, registry_host: &str, name: &str, version: &str) -> Pus
         .into_inner()
 }
 
+/// A pull that must fail: its status.
+async fn pull_error(c: &Client, chart: Option<ChartReference>, what: &str) -> tonic::Status {
+    c.charts()
+        .pull_chart(PullChartRequest { chart })
+        .await
+        .expect_err(what)
+}
+
 async fn versions(c: &Client, chart: Option<ChartReference>) -> Vec<String> {
     c.charts()
         .list_chart_versions(ListChartVersionsRequest {
@@ -157,22 +165,20 @@ async fn chart_service_pushes_pulls_and_lists_versions_with_encrypted_registry_c
     assert!(v120.create_time.is_some(), "{v120:?}");
     assert!(!v120.deprecated);
 
-    let unknown = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: oci_chart(&reference, "9.9.9", "registry"),
-        })
-        .await
-        .expect_err("no such version");
+    let unknown = pull_error(
+        &c,
+        oci_chart(&reference, "9.9.9", "registry"),
+        "no such version",
+    )
+    .await;
     assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
 
-    let missing = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: oci_chart(&format!("oci://{host}/charts/nothing"), "", "registry"),
-        })
-        .await
-        .expect_err("no such chart");
+    let missing = pull_error(
+        &c,
+        oci_chart(&format!("oci://{host}/charts/nothing"), "", "registry"),
+        "no such chart",
+    )
+    .await;
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
     assert!(!helmd.log().contains(registry.password()));
 }
@@ -214,35 +220,17 @@ async fn chart_service_pulls_from_an_http_repository_and_reports_missing_version
     assert_eq!(listed[0].app_version, "2.4");
     assert!(listed[0].create_time.is_some());
 
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("stable", "web", "^3"),
-        })
-        .await
-        .expect_err("no such version");
+    let status = pull_error(&c, repo_chart("stable", "web", "^3"), "no such version").await;
     assert_error(&status, Code::NotFound, "CHART_VERSION_NOT_FOUND");
     assert!(status.message().contains("1.1.0, 1.0.0"), "{status:?}");
     let info = status.get_details_error_info().expect("info");
     assert_eq!(info.metadata["available_versions"], "1.1.0,1.0.0");
 
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("stable", "nothing", ""),
-        })
-        .await
-        .expect_err("no such chart");
+    let status = pull_error(&c, repo_chart("stable", "nothing", ""), "no such chart").await;
     assert_error(&status, Code::NotFound, "CHART_NOT_FOUND");
 
     // 1.1.0's index digest is wrong: the download is refused and nothing is cached.
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("stable", "web", "1.1.0"),
-        })
-        .await
-        .expect_err("digest mismatch");
+    let status = pull_error(&c, repo_chart("stable", "web", "1.1.0"), "digest mismatch").await;
     assert_error(&status, Code::DataLoss, "DIGEST_MISMATCH");
 }
 
@@ -282,13 +270,7 @@ async fn chart_service_wrong_password_fails_authentication_without_echoing_it() 
         http_repository("stable", &repo.server.url(), basic("helmd", wrong)),
     )
     .await;
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("stable", "web", ""),
-        })
-        .await
-        .expect_err("wrong password");
+    let status = pull_error(&c, repo_chart("stable", "web", ""), "wrong password").await;
     assert_error(
         &status,
         Code::FailedPrecondition,
@@ -307,13 +289,7 @@ async fn chart_service_unreachable_registry_is_unavailable() {
         http_repository("down", &format!("http://127.0.0.1:{port}"), None),
     )
     .await;
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("down", "web", ""),
-        })
-        .await
-        .expect_err("down");
+    let status = pull_error(&c, repo_chart("down", "web", ""), "down").await;
     assert_error(&status, Code::Unavailable, "REGISTRY_UNAVAILABLE");
     let status = c
         .repositories()
@@ -424,13 +400,7 @@ async fn chart_service_reads_registry_credentials_from_a_kubernetes_secret() {
         ),
     )
     .await;
-    let status = c
-        .charts()
-        .pull_chart(PullChartRequest {
-            chart: repo_chart("missing", "demo", ""),
-        })
-        .await
-        .expect_err("missing secret");
+    let status = pull_error(&c, repo_chart("missing", "demo", ""), "missing secret").await;
     assert_error(
         &status,
         Code::FailedPrecondition,
