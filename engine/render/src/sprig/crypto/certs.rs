@@ -27,7 +27,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoRef;
 use x509_cert::time::{Time, Validity};
 
-use super::keys::{self, PrivateKey};
+use super::keys::{self, PrivateKey, der_tlv};
 use super::pem;
 
 /// id-kp-serverAuth and id-kp-clientAuth, the extended key usages Sprig sets.
@@ -445,30 +445,12 @@ fn common_name(cn: &str) -> Result<Name, String> {
         let printable = cn
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
-        let value = tlv(if printable { 0x13 } else { 0x0c }, cn.as_bytes());
-        let oid = tlv(0x06, COMMON_NAME.as_bytes());
-        let atv = tlv(0x30, &[oid, value].concat());
-        rdns = tlv(0x31, &atv);
+        let value = der_tlv(if printable { 0x13 } else { 0x0c }, cn.as_bytes());
+        let oid = der_tlv(0x06, COMMON_NAME.as_bytes());
+        let atv = der_tlv(0x30, &[oid, value].concat());
+        rdns = der_tlv(0x31, &atv);
     }
-    Name::from_der(&tlv(0x30, &rdns)).map_err(|e| e.to_string())
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
+    Name::from_der(&der_tlv(0x30, &rdns)).map_err(|e| e.to_string())
 }
 
 /// A random positive serial below 2^128, as Sprig draws it.

@@ -188,7 +188,8 @@ fn der_integer(bytes: &[u8]) -> Vec<u8> {
     der_tlv(0x02, &content)
 }
 
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// One DER tag-length-value.
+pub(super) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {
