@@ -255,29 +255,6 @@ fn crd_files_of_chart_and_subcharts_are_kept_like_helms_crd_objects() {
     assert_eq!(ours, helm);
 }
 
-/// Helm's CRDs after dependency processing (what `--include-crds` prints): the
-/// oracle renders the chart, which prunes it, then lists `CRDObjects`.
-fn helm_enabled_crds(dir: &Path, values_yaml: &str) -> Vec<(String, String, String)> {
-    let python = helmd_oracle::oracle::python().expect("oracle venv");
-    let script = "import helm_python, json, sys\n\
-                  c = helm_python.Chart.load(sys.argv[1])\n\
-                  c.render(helm_python.values_from_yaml(sys.argv[2]))\n\
-                  print(json.dumps([[x['name'], x['filename'], x['data']] for x in c.crds]))";
-    let out = std::process::Command::new(python)
-        .arg("-c")
-        .arg(script)
-        .arg(dir)
-        .arg(values_yaml)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("crds json")
-}
-
 #[test]
 fn include_crds_takes_only_enabled_subcharts_crds_like_helm() {
     let dir = chart("crds");
@@ -300,7 +277,13 @@ fn include_crds_takes_only_enabled_subcharts_crds_like_helm() {
                 )
             })
             .collect();
-        assert_eq!(ours, helm_enabled_crds(&dir, values), "values {values}");
+        let helm: Vec<(String, String, String)> =
+            helmd_oracle::oracle::helm_enabled_crds(&dir, values)
+                .expect("Helm lists the CRDs")
+                .into_iter()
+                .map(|c| (c.name, c.filename, c.data))
+                .collect();
+        assert_eq!(ours, helm, "values {values}");
     }
 }
 

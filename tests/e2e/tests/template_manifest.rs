@@ -3,9 +3,6 @@
 //! and values from `-f` and the `--set` family, compared with Helm v4 (the
 //! oracle's client-side dry-run install).
 
-use std::path::Path;
-use std::process::Command;
-
 use helmd_oracle::template::{HelmRelease, TemplateCase, helm_template_batch};
 use helmd_test_support::binaries;
 
@@ -314,28 +311,6 @@ fn template_set_file_and_set_errors_read_like_helm() {
     }
 }
 
-/// The CRDs Helm's `--include-crds` prints for `chart` with `values_yaml`: the oracle
-/// renders the chart (which prunes disabled subcharts) and lists `CRDObjects`.
-fn helm_enabled_crds(chart: &Path, values_yaml: &str) -> Vec<(String, String)> {
-    let python = helmd_oracle::oracle::python().expect("oracle venv");
-    let script = "import helm_python, json, sys\n\
-                  c = helm_python.Chart.load(sys.argv[1])\n\
-                  c.render(helm_python.values_from_yaml(sys.argv[2]))\n\
-                  print(json.dumps([[x['filename'], x['data']] for x in c.crds]))";
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(chart)
-        .arg(values_yaml)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("crds json")
-}
-
 #[test]
 fn template_include_crds_prints_only_enabled_subcharts_crds_like_helm() {
     let chart = binaries::workspace_root().join("tests/charts/deps/crds");
@@ -353,9 +328,10 @@ fn template_include_crds_prints_only_enabled_subcharts_crds_like_helm() {
         })
         .expect("Helm renders the chart");
         // `helm template --include-crds`: the CRDs head the manifest.
-        let crds: String = helm_enabled_crds(&chart, values)
+        let crds: String = helmd_oracle::oracle::helm_enabled_crds(&chart, values)
+            .expect("Helm lists the CRDs")
             .into_iter()
-            .map(|(path, data)| format!("---\n# Source: {path}\n{data}\n"))
+            .map(|c| format!("---\n# Source: {}\n{}\n", c.filename, c.data))
             .collect();
         let expected = format!("{}\n", format!("{crds}{}", helm.manifest).trim());
         let values_path = file.to_str().expect("utf-8");

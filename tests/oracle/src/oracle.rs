@@ -189,3 +189,38 @@ mod tests {
         );
     }
 }
+
+/// One CRD as Helm lists it (`CRDObjects`): its path inside its chart, its path from
+/// the root chart, and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HelmCrd {
+    /// `crds/a.yaml`.
+    pub name: String,
+    /// `shop/charts/pay/crds/a.yaml`.
+    pub filename: String,
+    /// The file.
+    pub data: String,
+}
+
+/// Helm's CRDs after dependency processing (what `--include-crds` prints): Helm
+/// renders the chart at `dir` with `values_yaml`, which prunes disabled subcharts,
+/// then lists `CRDObjects`.
+pub fn helm_enabled_crds(dir: &Path, values_yaml: &str) -> Result<Vec<HelmCrd>> {
+    let script = "import helm_python, json, sys\n\
+                  c = helm_python.Chart.load(sys.argv[1])\n\
+                  c.render(helm_python.values_from_yaml(sys.argv[2]))\n\
+                  print(json.dumps([{'name': x['name'], 'filename': x['filename'], 'data': x['data']} for x in c.crds]))";
+    let out = Command::new(python()?)
+        .args(["-c", script])
+        .arg(dir)
+        .arg(values_yaml)
+        .output()
+        .map_err(|e| Error::Oracle(format!("running the CRD oracle: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Oracle(
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::Oracle(format!("CRD oracle output: {e}")))
+}
