@@ -16,6 +16,7 @@ use crate::api::{self, Services};
 use crate::config::ServeConfig;
 use crate::error::{Error, Result};
 use crate::health;
+use crate::limits::RequestLimits;
 use crate::storage::{ConnectOptions, Database};
 
 /// Everything a request handler may need, shared by all services.
@@ -27,6 +28,10 @@ pub struct AppState {
     pub db: Database,
     /// Chart sources: the shared cache, the credentials key, Secret references.
     pub sources: crate::sources::Sources,
+    /// Slots for engine work (renders, lints) running at once.
+    pub renders: Arc<tokio::sync::Semaphore>,
+    /// How many render slots there are (`--max-concurrent-renders`).
+    pub render_slots: usize,
 }
 
 /// Runs `helmd serve`: prepare, bind, print the address, serve until a signal.
@@ -72,10 +77,15 @@ pub async fn prepare(config: ServeConfig) -> Result<AppState> {
     let db = Database::connect(&config.database_url(), &options).await?;
     let applied = db.migrate().await?;
     tracing::info!(backend = ?db.backend(), applied, "database ready");
+    let render_slots = config.max_concurrent_renders.unwrap_or_else(|| {
+        2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     Ok(AppState {
         config,
         db,
         sources,
+        renders: Arc::new(tokio::sync::Semaphore::new(render_slots)),
+        render_slots,
     })
 }
 
@@ -117,7 +127,10 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     };
     let server = Server::builder()
-        .concurrency_limit_per_connection(state.config.max_concurrent_requests)
+        .layer(RequestLimits::new(
+            state.config.max_concurrent_requests,
+            state.config.max_request_memory,
+        ))
         .add_routes(services.routes())
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -124,14 +124,30 @@ pub struct ServeConfig {
     #[arg(long, env = "HELMD_MAX_CHART_BYTES", default_value_t = 20 * 1024 * 1024, value_name = "BYTES")]
     pub max_chart_bytes: u64,
 
-    /// Most requests served at once on one connection.
+    /// Most helmd.v1 requests served at once, over all connections; more are refused
+    /// with RESOURCE_EXHAUSTED (health and reflection are not counted).
     #[arg(
         long,
         env = "HELMD_MAX_CONCURRENT_REQUESTS",
-        default_value_t = 256,
+        default_value_t = 64,
         value_name = "N"
     )]
     pub max_concurrent_requests: usize,
+
+    /// Most bytes of request messages (charts, values) held by the requests in flight
+    /// together; a request that would pass it is refused with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "HELMD_MAX_REQUEST_MEMORY", default_value_t = 512 * 1024 * 1024, value_name = "BYTES")]
+    pub max_request_memory: usize,
+
+    /// Most renders (RenderChart, LintChart) run at once; more wait for a slot.
+    /// Default: twice the CPUs.
+    #[arg(long, env = "HELMD_MAX_CONCURRENT_RENDERS", value_name = "N")]
+    pub max_concurrent_renders: Option<usize>,
+
+    /// Longest a render (RenderChart, LintChart) may run on the server; the caller's
+    /// own deadline stops it sooner.
+    #[arg(long, env = "HELMD_RENDER_TIMEOUT", value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
+    pub render_timeout: Duration,
 
     /// Most release operations (install, upgrade, ...) this replica runs at once.
     #[arg(

@@ -161,6 +161,17 @@ pub enum Error {
     /// The RPC exists in the API but its behaviour is not built yet.
     #[error("{0} is not implemented yet")]
     NotImplemented(&'static str),
+    /// A server-wide limit refused the request (RESOURCE_EXHAUSTED); retrying later
+    /// may succeed.
+    #[error("{message}")]
+    LimitExceeded {
+        /// The limit's flag name without its leading dashes, e.g. `max-concurrent-requests`.
+        limit: &'static str,
+        /// What was exceeded, naming the limit and its value.
+        message: String,
+        /// How long a caller should wait before retrying, when that is known.
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 impl Error {

@@ -9,6 +9,7 @@ pub mod convert;
 pub mod crypto;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod sources;
 pub mod status;
 pub mod storage;

@@ -39,28 +39,41 @@ impl From<Error> for Status {
                 ("resource".to_owned(), resource.clone()),
             ]),
             Error::Source(helmd_source::Error::VersionNotFound { available, .. }) => {
-                HashMap::from([("available_versions".to_owned(), available.join(","))])
+                HashMap::from([(
+                    "available_versions".to_owned(),
+                    bound_text(&available.join(","), MAX_DETAIL_BYTES).into_owned(),
+                )])
+            }
+            Error::LimitExceeded { limit, .. } => {
+                HashMap::from([("limit".to_owned(), (*limit).to_owned())])
+            }
+            Error::Render(helmd_render::Error::Stopped(helmd_render::Stopped::TimedOut(_))) => {
+                HashMap::from([("limit".to_owned(), "render-timeout".to_owned())])
             }
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
+        if let Error::LimitExceeded {
+            retry_after: Some(after),
+            ..
+        } = &err
+        {
+            details.set_retry_info(Some(*after));
+        }
         match &err {
             Error::InvalidArgument(violations) => {
                 let violations: Vec<PbFieldViolation> = violations
                     .iter()
-                    .map(|v| PbFieldViolation::new(v.field.clone(), v.description.clone()))
+                    .map(|v| violation(&v.field, &v.description))
                     .collect();
                 details.set_bad_request(violations);
             }
             Error::ChartInput { field, source } => {
-                details.set_bad_request(vec![PbFieldViolation::new(
-                    field.clone(),
-                    source.to_string(),
-                )]);
+                details.set_bad_request(vec![violation(field, &source.to_string())]);
             }
             Error::Render(source) => {
                 if let Some(field) = render_field(source) {
-                    details.set_bad_request(vec![PbFieldViolation::new(field, source.to_string())]);
+                    details.set_bad_request(vec![violation(field, &source.to_string())]);
                 }
             }
             _ => {}
@@ -77,8 +90,67 @@ impl From<Error> for Status {
             }
             _ => err.to_string(),
         };
+        let message = bound_text(&message, MAX_MESSAGE_BYTES).into_owned();
         Status::with_error_details(code, message, details)
     }
+}
+
+/// Longest status message sent, in bytes. The message travels twice in the response
+/// headers (`grpc-message`, percent-encoded, and inside `grpc-status-details-bin`), and
+/// clients refuse headers over 16 KiB (grpc-go's and tonic's default), so a longer
+/// text would reach the caller as RESOURCE_EXHAUSTED instead of the error.
+pub const MAX_MESSAGE_BYTES: usize = 2048;
+
+/// Longest text of one detail (a field violation's description, a metadata value).
+pub const MAX_DETAIL_BYTES: usize = 1024;
+
+/// A field violation with its description bounded.
+fn violation(field: &str, description: &str) -> PbFieldViolation {
+    PbFieldViolation::new(
+        bound_text(field, MAX_DETAIL_BYTES / 4).into_owned(),
+        bound_text(description, MAX_DETAIL_BYTES).into_owned(),
+    )
+}
+
+/// `text` if it fits in `max` bytes; otherwise its first and last lines (cut inside a
+/// line when one line alone is too long) around a line saying how many bytes were cut.
+pub fn bound_text(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    // The marker's length is bounded by the digits of usize.
+    let budget = max.saturating_sub(48);
+    let head = floor_boundary(text, budget / 2);
+    let head = text[..head].rfind('\n').filter(|i| *i > 0).unwrap_or(head);
+    let tail_len = budget - head;
+    let tail = ceil_boundary(text, text.len() - tail_len);
+    let tail = match text[tail..].find('\n') {
+        Some(i) if tail + i + 1 < text.len() => tail + i + 1,
+        _ => tail,
+    };
+    let cut = tail - head;
+    format!(
+        "{}\n[... {cut} bytes cut ...]\n{}",
+        &text[..head],
+        &text[tail..]
+    )
+    .into()
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary of `s` at or above `i`.
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// The gRPC code and reason of each error.
@@ -113,10 +185,17 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             ErrorReason::RepositoryTypeUnsupported,
         ),
         Error::Source(e) => classify_source(e),
+        Error::Render(helmd_render::Error::Stopped(stopped)) => match stopped {
+            helmd_render::Stopped::TimedOut(_) => {
+                (Code::DeadlineExceeded, ErrorReason::LimitExceeded)
+            }
+            helmd_render::Stopped::Cancelled => (Code::Cancelled, ErrorReason::Internal),
+        },
         Error::ChartInput { source, .. } | Error::Render(source) => {
             (Code::InvalidArgument, render_reason(source))
         }
         Error::Task(_) => (Code::Internal, ErrorReason::Internal),
+        Error::LimitExceeded { .. } => (Code::ResourceExhausted, ErrorReason::LimitExceeded),
         Error::CredentialsKey { .. } => (Code::Internal, ErrorReason::Internal),
         Error::DataDir { .. }
         | Error::DatabaseUrl { .. }
@@ -142,6 +221,7 @@ fn render_reason(err: &helmd_render::Error) -> ErrorReason {
         R::KubeVersion(_) => ErrorReason::RequestInvalid,
         R::Parse(_) | R::Execute(_) => ErrorReason::TemplateError,
         R::Manifest(_) => ErrorReason::ManifestInvalid,
+        R::Stopped(_) => ErrorReason::LimitExceeded,
     }
 }
 
@@ -301,6 +381,70 @@ mod tests {
             ))),
             Code::InvalidArgument,
             "VALUES_SCHEMA_VIOLATION",
+        );
+    }
+
+    #[test]
+    fn long_texts_keep_their_first_and_last_lines_and_say_what_was_cut() {
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        let cut = bound_text(&text, 200);
+        assert!(cut.len() <= 200, "{} bytes", cut.len());
+        assert!(cut.starts_with("line 0\nline 1\n"), "{cut}");
+        assert!(cut.ends_with("line 998\nline 999\n"), "{cut}");
+        assert!(cut.contains(" bytes cut ...]"), "{cut}");
+        assert_eq!(bound_text("short", 200), "short");
+    }
+
+    #[test]
+    fn one_huge_line_is_cut_inside_it_on_char_boundaries() {
+        let text = "é".repeat(10_000);
+        let cut = bound_text(&text, 300);
+        assert!(cut.len() <= 300, "{} bytes", cut.len());
+        assert!(cut.starts_with("éé") && cut.ends_with("éé"), "{cut}");
+    }
+
+    #[test]
+    fn huge_render_errors_become_statuses_that_fit_in_headers() {
+        let status = check(
+            Error::Render(helmd_render::Error::Execute("x".repeat(20_000_000))),
+            Code::InvalidArgument,
+            "TEMPLATE_ERROR",
+        );
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+        let status = check(
+            Error::ChartInput {
+                field: "values".into(),
+                source: helmd_render::Error::Chart(helmd_chart::Error::Values("y".repeat(100_000))),
+            },
+            Code::InvalidArgument,
+            "VALUES_INVALID",
+        );
+        let bad = status.get_details_bad_request().expect("bad request");
+        assert!(bad.field_violations[0].description.len() <= MAX_DETAIL_BYTES);
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+    }
+
+    #[test]
+    fn limits_name_themselves_and_say_when_to_retry() {
+        let status = check(
+            Error::LimitExceeded {
+                limit: "max-concurrent-requests",
+                message: "full".into(),
+                retry_after: Some(std::time::Duration::from_secs(1)),
+            },
+            Code::ResourceExhausted,
+            "LIMIT_EXCEEDED",
+        );
+        let info = status.get_details_error_info().expect("error info");
+        assert_eq!(info.metadata["limit"], "max-concurrent-requests");
+        let retry = status.get_details_retry_info().expect("retry info");
+        assert_eq!(retry.retry_delay, Some(std::time::Duration::from_secs(1)));
+        check(
+            Error::Render(helmd_render::Error::Stopped(
+                helmd_render::Stopped::TimedOut(std::time::Duration::from_secs(30)),
+            )),
+            Code::DeadlineExceeded,
+            "LIMIT_EXCEEDED",
         );
     }
 

@@ -13,6 +13,8 @@ pub struct ArchiveLimits {
     pub max_decompressed_bytes: u64,
     /// Most files in one chart archive.
     pub max_files: usize,
+    /// Largest single file (Helm's `MaxDecompressedFileSize`, 5 MiB).
+    pub max_file_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -20,6 +22,7 @@ impl Default for ArchiveLimits {
         ArchiveLimits {
             max_decompressed_bytes: 100 * 1024 * 1024,
             max_files: 10_000,
+            max_file_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -87,14 +90,26 @@ pub fn read_chart_archive(
         if entry.size() > remaining {
             return Err(too_large());
         }
+        let file_too_large = || {
+            invalid(format!(
+                "decompressed chart file {raw_name:?} is larger than the maximum file size {}",
+                limits.max_file_bytes
+            ))
+        };
+        if entry.size() > limits.max_file_bytes {
+            return Err(file_too_large());
+        }
         let mut data = Vec::new();
         (&mut entry)
-            .take(remaining + 1)
+            .take(remaining.min(limits.max_file_bytes) + 1)
             .read_to_end(&mut data)
             .map_err(|e| invalid(format!("reading {raw_name:?} from the chart archive: {e}")))?;
         let read = u64::try_from(data.len()).unwrap_or(u64::MAX);
         if read > remaining {
             return Err(too_large());
+        }
+        if read > limits.max_file_bytes {
+            return Err(file_too_large());
         }
         remaining -= read;
         files.insert(name, data);

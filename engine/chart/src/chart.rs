@@ -86,14 +86,100 @@ pub fn load_chart_dir(dir: &Path) -> Result<Chart> {
 
 /// A chart directory's files as the loader reads them (`.helmignore` honoured), keyed
 /// by path relative to the chart root: what [`load_chart_files`] takes.
+/// The directory is read within the archive limits (file size, total size, file count);
+/// a directory without Chart.yaml is refused before anything else is read.
 pub fn read_chart_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let rules = match std::fs::read(dir.join(".helmignore")) {
-        Ok(text) => IgnoreRules::parse(&String::from_utf8_lossy(&text))?,
+    if dir.is_dir() && !dir.join("Chart.yaml").exists() {
+        return Err(Error::Chart("Chart.yaml file is missing".into()));
+    }
+    let mut budget = DirBudget::new(crate::ArchiveLimits::default());
+    let rules = match std::fs::metadata(dir.join(".helmignore")) {
+        Ok(_) => {
+            let text = budget.read(&dir.join(".helmignore"))?;
+            IgnoreRules::parse(&String::from_utf8_lossy(&text))?
+        }
         Err(_) => IgnoreRules::defaults(),
     };
     let mut files = BTreeMap::new();
-    walk(dir, dir, &rules, &mut files, 0)?;
+    walk(dir, dir, &rules, &mut files, &mut budget, 0)?;
     Ok(files)
+}
+
+/// What reading a chart directory may still take: a packaged chart's limits, applied
+/// to the files on disk, so a directory cannot hold more than an archive may expand to.
+#[derive(Debug)]
+pub struct DirBudget {
+    limits: crate::ArchiveLimits,
+    bytes: u64,
+    files: usize,
+}
+
+impl DirBudget {
+    /// A budget of `limits`.
+    pub fn new(limits: crate::ArchiveLimits) -> Self {
+        DirBudget {
+            limits,
+            bytes: 0,
+            files: 0,
+        }
+    }
+
+    /// Reads one file (symbolic links followed) within what is left. Devices, FIFOs
+    /// and sockets are refused with Helm's words, before anything is read from them.
+    pub fn read(&mut self, path: &Path) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            // Helm names the file by its absolute path here.
+            let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            return Err(Error::Chart(format!(
+                "cannot load irregular file {} as it has file mode type bits set",
+                shown.display()
+            )));
+        }
+        let max_file = self.limits.max_file_bytes;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file_too_large = || {
+            Error::Chart(format!(
+                "chart file {name:?} is larger than the maximum file size {max_file}"
+            ))
+        };
+        if meta.len() > max_file {
+            return Err(file_too_large());
+        }
+        self.files += 1;
+        if self.files > self.limits.max_files {
+            return Err(Error::Chart(format!(
+                "chart directory has more than {} files",
+                self.limits.max_files
+            )));
+        }
+        let mut data = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(max_file + 1)
+            .read_to_end(&mut data)
+            .map_err(io)?;
+        let read = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        if read > max_file {
+            return Err(file_too_large());
+        }
+        self.bytes = self.bytes.saturating_add(read);
+        if self.bytes > self.limits.max_decompressed_bytes {
+            return Err(Error::Chart(format!(
+                "chart directory is larger than the maximum size {}",
+                self.limits.max_decompressed_bytes
+            )));
+        }
+        Ok(data)
+    }
 }
 
 /// Subcharts nest at most this deep (charts/x/charts/y/... or archives in archives).
@@ -233,6 +319,7 @@ fn walk(
     dir: &Path,
     rules: &IgnoreRules,
     files: &mut BTreeMap<String, Vec<u8>>,
+    budget: &mut DirBudget,
     depth: usize,
 ) -> Result<()> {
     // Symbolic links are followed like Helm does; a loop must not recurse forever.
@@ -261,9 +348,9 @@ fn walk(
             continue;
         }
         if is_dir {
-            walk(root, &p, rules, files, depth + 1)?;
+            walk(root, &p, rules, files, budget, depth + 1)?;
         } else {
-            files.insert(rel, std::fs::read(&p).map_err(io(&p))?);
+            files.insert(rel, budget.read(&p)?);
         }
     }
     Ok(())

@@ -43,6 +43,7 @@ fn nested_archives_share_the_decompression_budget() {
     let limits = ArchiveLimits {
         max_decompressed_bytes: 500_000,
         max_files: 100,
+        ..ArchiveLimits::default()
     };
     let err = load_chart_archive(&outer, limits)
         .err()
@@ -55,6 +56,7 @@ fn nested_archives_share_the_decompression_budget() {
     let roomy = ArchiveLimits {
         max_decompressed_bytes: 2_000_000,
         max_files: 100,
+        ..ArchiveLimits::default()
     };
     let chart = load_chart_archive(&outer, roomy).expect("loads within budget");
     assert_eq!(chart.dependencies[0].name(), "inner");

@@ -37,6 +37,8 @@ pub struct RenderOptions {
     /// `api_versions` are a cluster's own (from discovery) and replace Helm's
     /// defaults, as when Helm renders against a cluster (`--validate`).
     pub cluster_api_versions: bool,
+    /// Stops the render when raised or past its deadline ([`Error::Stopped`]).
+    pub interrupt: crate::Interrupt,
 }
 
 impl Default for RenderOptions {
@@ -50,6 +52,7 @@ impl Default for RenderOptions {
             kube_version: None,
             api_versions: Vec::new(),
             cluster_api_versions: false,
+            interrupt: crate::Interrupt::default(),
         }
     }
 }
@@ -163,7 +166,7 @@ pub(crate) fn render_tree(
     let mut renderables = Vec::new();
     let values = Value::Map(Map::named("common.Values", values));
     scope(chart, None, &values, &shared, &mut renderables);
-    render_all(renderables, mode)
+    render_all(renderables, mode, &opts.interrupt)
 }
 
 /// Helm's `CRDObjects` as install and `helm template --include-crds` see them: taken
@@ -254,13 +257,18 @@ fn scope(
     next
 }
 
-fn render_all(mut all: Vec<Renderable>, mode: Mode) -> Result<BTreeMap<String, String>> {
+fn render_all(
+    mut all: Vec<Renderable>,
+    mode: Mode,
+    interrupt: &crate::Interrupt,
+) -> Result<BTreeMap<String, String>> {
     all.sort_by(|a, b| {
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
     });
     let limits = Limits {
         max_depth: 100_000,
+        cancel: Some(interrupt.hook()),
         ..Limits::default()
     };
     let options = Options {
@@ -291,6 +299,9 @@ fn render_all(mut all: Vec<Renderable>, mode: Mode) -> Result<BTreeMap<String, S
             .insert("Template", Value::Map(Map::named("common.Values", t)));
         let data = Map::named("common.Values", r.scope.read().clone());
         let text = set.execute(&r.name, &Value::Map(data)).map_err(|e| {
+            if let Some(stopped) = interrupt.stopped() {
+                return Error::Stopped(stopped);
+            }
             Error::Execute(helmd_yaml::gostr::replace_raw(&exec_error(&r.name, &e)).into_owned())
         })?;
         let text = if text.contains("<no value>") {

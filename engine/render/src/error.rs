@@ -19,6 +19,19 @@ pub enum Error {
     /// or `--show-only` names no template.
     #[error("{0}")]
     Manifest(String),
+    /// The render was stopped from outside: its caller cancelled it, or it ran past
+    /// its time limit.
+    #[error("{}", describe_stop(.0))]
+    Stopped(crate::Stopped),
+}
+
+fn describe_stop(stopped: &crate::Stopped) -> String {
+    match stopped {
+        crate::Stopped::Cancelled => "rendering cancelled".to_owned(),
+        crate::Stopped::TimedOut(limit) => {
+            format!("rendering took longer than its time limit of {limit:?}")
+        }
+    }
 }
 
 /// Result alias for this crate.

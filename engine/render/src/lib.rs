@@ -10,6 +10,7 @@ mod error;
 mod errors;
 mod files;
 mod funcs;
+mod interrupt;
 pub mod lint;
 pub mod manifest;
 mod objects;
@@ -26,3 +27,4 @@ pub use helmd_chart::{
     merge_user_values, read_chart_archive,
 };
 pub use helmd_chart::{ShowPart, ValueOptions, Values, merge_values, read_chart_dir, show_chart};
+pub use interrupt::{Interrupt, Stopped};

@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status};
 
 use super::chart_lint::{self, LintInput};
 use super::chart_render::{self, Archive, RenderInput};
+use super::engine_work;
 use crate::app::AppState;
 use crate::cluster::Cluster;
 use crate::convert::chart as conv;
@@ -216,6 +217,7 @@ impl ChartApi {
             kube_version: (!req.kube_version.is_empty()).then(|| req.kube_version.clone()),
             api_versions: req.api_versions.clone(),
             cluster_api_versions: false,
+            interrupt: helmd_render::Interrupt::default(),
         };
         if let Some(cluster) = &cluster {
             options.kube_version = Some(cluster.version.clone());
@@ -238,9 +240,12 @@ impl ChartApi {
             },
             skip_schema: req.skip_schema_validation,
         };
-        let rendered = tokio::task::spawn_blocking(move || chart_render::render(input))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))??;
+        let rendered = engine_work::run(&self.state, move |interrupt| {
+            let mut input = input;
+            input.options.interrupt = interrupt;
+            chart_render::render(input)
+        })
+        .await?;
         if let Some(cluster) = &cluster {
             cluster.validate(&rendered.manifests, &namespace).await?;
         }
@@ -250,9 +255,7 @@ impl ChartApi {
     async fn show(&self, req: ShowChartRequest) -> Result<ShowChartResponse> {
         let archive = self.archive(req.chart.as_ref()).await?;
         let values = req.values;
-        tokio::task::spawn_blocking(move || chart_render::show(archive, values))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        engine_work::run(&self.state, move |_| chart_render::show(archive, values)).await
     }
 
     async fn lint(&self, req: LintChartRequest) -> Result<LintChartResponse> {
@@ -263,9 +266,12 @@ impl ChartApi {
             values: req.values,
             options,
         };
-        tokio::task::spawn_blocking(move || chart_lint::lint(input))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        engine_work::run(&self.state, move |interrupt| {
+            let mut input = input;
+            input.options.interrupt = interrupt;
+            chart_lint::lint(input)
+        })
+        .await
     }
 
     async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {

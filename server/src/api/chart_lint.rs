@@ -33,6 +33,7 @@ pub fn options(req: &pb::LintChartRequest) -> LintOptions {
         strict: req.strict,
         with_subcharts: req.with_subcharts,
         skip_schema_validation: req.skip_schema_validation,
+        ..LintOptions::default()
     }
 }
 
@@ -52,6 +53,10 @@ pub fn lint(input: LintInput) -> Result<pb::LintChartResponse> {
             source,
         }
     })?;
+    // A lint stopped part-way has findings about its own interruption: report the stop.
+    if let Some(stopped) = input.options.interrupt.stopped() {
+        return Err(Error::Render(RenderError::Stopped(stopped)));
+    }
     if let Some(error) = charts.first().and_then(|c| c.error.clone()) {
         return Err(chart_input(RenderError::Chart(helmd_chart::Error::Chart(
             error,

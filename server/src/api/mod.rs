@@ -4,6 +4,7 @@
 mod chart;
 mod chart_lint;
 mod chart_render;
+mod engine_work;
 mod operation;
 mod release;
 mod repository;

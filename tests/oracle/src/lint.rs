@@ -194,6 +194,7 @@ pub fn helmd_lint(case: &LintCase) -> String {
         strict: case.strict,
         with_subcharts: case.with_subcharts,
         skip_schema_validation: case.skip_schema_validation,
+        ..Default::default()
     };
     match helmd_render::lint::lint(&files, &path, &values, &opts) {
         Err(e) => format!("Error: {e}\n"),

@@ -87,6 +87,29 @@ impl Helmd {
             .context("connecting to helmd")
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The process's peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_rss_bytes(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .context("reading helmd's /proc status")?;
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .context("no VmHWM in helmd's /proc status")?;
+        Ok(kib * 1024)
+    }
+
     /// The data directory of this instance.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()

@@ -63,6 +63,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         strict: args.strict,
         with_subcharts: args.with_subcharts,
         skip_schema_validation: args.skip_schema_validation,
+        ..LintOptions::default()
     };
     let paths = if args.paths.is_empty() {
         vec![".".to_owned()]

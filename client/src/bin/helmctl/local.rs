@@ -73,6 +73,9 @@ impl LocalPaths {
 
     /// Where a repository's searchable index is kept.
     pub fn index_file(&self, name: &str) -> PathBuf {
+        // `repo add` refuses names with `/`; one edited into the file by hand must
+        // still not reach outside the cache directory.
+        let name = name.replace('/', "_");
         self.cache_dir()
             .join("repository")
             .join(format!("{name}-charts.json"))

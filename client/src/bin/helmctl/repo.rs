@@ -74,6 +74,13 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &RepoArgs) -> Resu
     let mut file = RepoFile::load(&config)?;
     match &args.command {
         RepoCommand::Add(add) => {
+            // Helm's rule: the name becomes a file name in the cache directory.
+            if add.name.contains('/') {
+                bail!(
+                    "repository name ({}) contains '/', please specify a different name without '/'",
+                    add.name
+                );
+            }
             if add.url.starts_with("oci://") {
                 bail!("repo add does not support OCI registries: use oci:// references directly");
             }

@@ -112,6 +112,7 @@ fn decompression_bombs_stop_at_the_size_limit() {
     let limits = ArchiveLimits {
         max_decompressed_bytes: 1024,
         max_files: 10,
+        ..ArchiveLimits::default()
     };
     let err = read_chart_archive(&archive(&entries), limits).expect_err("too large");
     assert_eq!(
@@ -130,6 +131,7 @@ fn too_many_files_are_refused() {
     let limits = ArchiveLimits {
         max_decompressed_bytes: 1024,
         max_files: 4,
+        ..ArchiveLimits::default()
     };
     let err = read_chart_archive(&archive(&entries), limits).expect_err("too many");
     assert_eq!(err.to_string(), "chart archive has more than 4 files");

@@ -25,7 +25,8 @@ impl ChartFiles {
     /// Reads a chart directory (symbolic links followed, like Helm).
     pub fn from_dir(dir: &Path) -> Result<ChartFiles> {
         let mut out = ChartFiles::default();
-        walk(dir, dir, &mut out, 0)?;
+        let mut budget = helmd_chart::DirBudget::new(helmd_chart::ArchiveLimits::default());
+        walk(dir, dir, &mut out, &mut budget, 0)?;
         Ok(out)
     }
 
@@ -132,7 +133,13 @@ impl ChartFiles {
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut ChartFiles, depth: usize) -> Result<()> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut ChartFiles,
+    budget: &mut helmd_chart::DirBudget,
+    depth: usize,
+) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(Error::Chart(helmd_chart::Error::Chart(format!(
             "{}: directories nest deeper than {MAX_DEPTH} levels (a symbolic link loop?)",
@@ -154,9 +161,9 @@ fn walk(root: &Path, dir: &Path, out: &mut ChartFiles, depth: usize) -> Result<(
             .replace('\\', "/");
         if p.is_dir() {
             out.dirs.insert(rel);
-            walk(root, &p, out, depth + 1)?;
+            walk(root, &p, out, budget, depth + 1)?;
         } else if p.is_file() {
-            out.files.insert(rel, std::fs::read(&p).map_err(io(&p))?);
+            out.files.insert(rel, budget.read(&p)?);
         }
     }
     Ok(())

@@ -80,6 +80,8 @@ pub struct LintOptions {
     pub with_subcharts: bool,
     /// Do not check values against `values.schema.json`.
     pub skip_schema_validation: bool,
+    /// Stops the lint's renders (see [`crate::Interrupt`]); the caller checks it after.
+    pub interrupt: crate::Interrupt,
 }
 
 impl Default for LintOptions {
@@ -90,6 +92,7 @@ impl Default for LintOptions {
             strict: false,
             with_subcharts: false,
             skip_schema_validation: false,
+            interrupt: crate::Interrupt::default(),
         }
     }
 }

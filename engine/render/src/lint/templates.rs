@@ -128,6 +128,7 @@ fn render(
         kube_version: opts.kube_version.clone(),
         api_versions: Vec::new(),
         cluster_api_versions: false,
+        interrupt: opts.interrupt.clone(),
     };
     let (kube, kube_text) = kube_version(&render_opts).map_err(|e| e.to_string())?;
     render_tree(
