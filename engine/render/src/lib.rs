@@ -14,6 +14,7 @@ mod interrupt;
 pub mod lint;
 pub mod manifest;
 mod objects;
+mod release_name;
 mod sprig;
 mod toml;
 
@@ -28,3 +29,4 @@ pub use helmd_chart::{
 };
 pub use helmd_chart::{ShowPart, ValueOptions, Values, merge_values, read_chart_dir, show_chart};
 pub use interrupt::{Interrupt, Stopped};
+pub use release_name::{MAX_RELEASE_NAME_LEN, validate_release_name};

@@ -192,6 +192,11 @@ impl ChartApi {
     }
 
     async fn render(&self, req: RenderChartRequest) -> Result<RenderChartResponse> {
+        if !req.release_name.is_empty()
+            && let Err(reason) = helmd_render::validate_release_name(&req.release_name)
+        {
+            return Err(Error::invalid("release_name", reason));
+        }
         // `--validate`: the cluster's version and API versions are the capabilities.
         let cluster = if req.validate {
             let client = self.state.sources.kube().await?.clone();

@@ -21,4 +21,5 @@ mod repositories;
 mod serve;
 mod template;
 mod template_manifest;
+mod template_names;
 mod tidy;

@@ -26,10 +26,11 @@ use crate::values::ValuesArgs;
 /// Options of `helmctl template`, with Helm's flag names.
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Release name (`.Release.Name`).
-    name: String,
-    /// Chart directory, packaged chart (`.tgz`), `oci://host/path/chart` or `repo/chart`.
-    chart: String,
+    /// `[NAME] CHART`: the release name (`.Release.Name`, `release-name` when left out)
+    /// and the chart directory, packaged chart (`.tgz`), `oci://host/path/chart` or
+    /// `repo/chart`.
+    #[arg(num_args = 1..=2, value_names = ["NAME", "CHART"], required = true)]
+    positional: Vec<String>,
     /// A version or semantic version constraint for a remote chart (latest stable when
     /// absent).
     #[arg(long)]
@@ -38,13 +39,13 @@ pub struct TemplateArgs {
     registry: RegistryArgs,
     #[command(flatten)]
     values: ValuesArgs,
-    /// Namespace (`.Release.Namespace`).
+    /// Namespace (`.Release.Namespace`; empty means `default`, as in Helm).
     #[arg(short = 'n', long, default_value = "default")]
     namespace: String,
     /// Kubernetes version for `.Capabilities.KubeVersion`.
     #[arg(long, value_name = "VERSION")]
     kube_version: Option<String>,
-    /// API versions added to `.Capabilities.APIVersions` (repeatable).
+    /// API versions added to `.Capabilities.APIVersions` (repeatable, comma-separated).
     #[arg(short = 'a', long = "api-versions", value_name = "VERSION")]
     api_versions: Vec<String>,
     /// Render as an upgrade (`.Release.IsUpgrade` true, `.Release.IsInstall` false).
@@ -78,11 +79,19 @@ enum TemplateOutput {
 
 /// Renders and prints; template and values errors exit non-zero with Helm's message.
 pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> Result<ExitCode> {
-    let local = Path::new(&args.chart);
+    let (name, chart_arg) = match args.positional.as_slice() {
+        [chart] => ("release-name", chart.as_str()),
+        [name, chart, ..] => (name.as_str(), chart.as_str()),
+        [] => bail!("requires at least 1 argument"),
+    };
+    if let Err(reason) = helmd_render::validate_release_name(name) {
+        bail!("release name check failed: release name {name:?}: {reason}");
+    }
+    let local = Path::new(chart_arg);
     // Like Helm: a path that exists is a local chart; otherwise a reference.
     let chart = if local.is_dir() {
         load_chart_dir(local)?
-    } else if local.exists() || !(args.chart.starts_with("oci://") || args.chart.contains('/')) {
+    } else if local.exists() || !(chart_arg.starts_with("oci://") || chart_arg.contains('/')) {
         let archive =
             std::fs::read(local).with_context(|| format!("reading {}", local.display()))?;
         load_chart_archive(&archive, ArchiveLimits::default())
@@ -92,7 +101,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
             conn,
             paths,
             &args.registry,
-            &args.chart,
+            chart_arg,
             args.version.as_deref(),
         )
         .await?;
@@ -101,12 +110,23 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
     };
     let user = args.values.user_values()?;
     let options = RenderOptions {
-        release_name: args.name.clone(),
-        namespace: args.namespace.clone(),
+        release_name: name.to_owned(),
+        namespace: if args.namespace.is_empty() {
+            "default".to_owned()
+        } else {
+            args.namespace.clone()
+        },
         is_install: !args.is_upgrade,
         is_upgrade: args.is_upgrade,
         kube_version: args.kube_version.clone(),
-        api_versions: args.api_versions.clone(),
+        // Helm's flag is a string slice: each value may hold several, comma-separated.
+        api_versions: args
+            .api_versions
+            .iter()
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect(),
         ..RenderOptions::default()
     };
     // `--include-crds` prints the CRDs of enabled subcharts only.
