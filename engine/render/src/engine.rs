@@ -140,7 +140,7 @@ pub(crate) fn kube_version(opts: &RenderOptions) -> Result<(KubeVersion, String)
         .clone()
         .unwrap_or_else(|| "v1.36.0".into());
     let kube = KubeVersion::parse(&kube_text)
-        .ok_or_else(|| Error::KubeVersion(format!("illegal version string {kube_text:?}")))?;
+        .map_err(|e| Error::KubeVersion(format!("invalid kube version '{kube_text}': {e}")))?;
     Ok((kube, kube_text))
 }
 

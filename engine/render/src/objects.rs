@@ -78,21 +78,48 @@ pub struct KubeVersion {
 }
 
 impl KubeVersion {
-    /// Parses `v1.36.0`, `1.28` or `v1.29.1-rc.1+abc` (a `v` is added);
-    /// `None` for what Helm calls an illegal version string.
-    pub fn parse(v: &str) -> Option<KubeVersion> {
-        let bare = v.strip_prefix('v').unwrap_or(v);
-        let core = bare.split(['-', '+']).next().unwrap_or_default();
-        let parts: Vec<&str> = core.split('.').collect();
-        let numeric = |s: &&str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-        if !(2..=3).contains(&parts.len()) || !parts.iter().all(numeric) {
-            return None;
+    /// Parses a Kubernetes version as Helm does (`k8s.io/apimachinery`'s
+    /// `ParseGeneric`): leading blanks and one `v` are allowed, then at least two
+    /// dot-separated numbers (the first without a leading zero); whatever follows them
+    /// is kept in `.Version` but not in `String`. The error is the apimachinery text.
+    pub fn parse(v: &str) -> Result<KubeVersion, String> {
+        let trimmed = v.trim_start();
+        let bare = trimmed.strip_prefix('v').unwrap_or(trimmed);
+        if !bare.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!("could not parse {v:?} as version"));
         }
-        Some(KubeVersion {
-            version: format!("v{bare}"),
-            normalized: format!("v{core}"),
-            major: parts[0].to_string(),
-            minor: parts[1].to_string(),
+        let numbers_len = bare
+            .char_indices()
+            .scan(false, |after_dot, (i, c)| {
+                let keep = c.is_ascii_digit() || (c == '.' && !*after_dot);
+                *after_dot = c == '.';
+                keep.then_some(i + c.len_utf8())
+            })
+            .last()
+            .unwrap_or(0);
+        // A trailing dot belongs to the rest (`1.25.x` is 1.25 and `.x`).
+        let numbers = bare[..numbers_len].trim_end_matches('.');
+        let parts: Vec<&str> = numbers.split('.').collect();
+        if parts.len() < 2 {
+            return Err(format!("illegal version string {v:?}"));
+        }
+        let mut components = Vec::with_capacity(parts.len());
+        for (i, part) in parts.iter().enumerate() {
+            if i == 0 && part.starts_with('0') && *part != "0" {
+                return Err(format!(
+                    "illegal zero-prefixed version component {part:?} in {v:?}"
+                ));
+            }
+            let n: u64 = part.parse().map_err(|e| {
+                format!("illegal non-numeric version component {part:?} in {v:?}: {e}")
+            })?;
+            components.push(n.to_string());
+        }
+        Ok(KubeVersion {
+            version: format!("v{}", v.strip_prefix('v').unwrap_or(v)),
+            normalized: format!("v{}", components.join(".")),
+            major: components[0].clone(),
+            minor: components[1].clone(),
         })
     }
 }
@@ -364,5 +391,56 @@ impl Object for Capabilities {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(input, .Version, String, Major, Minor)` as Helm 4.3 prints them.
+    fn check(input: &str, version: &str, string: &str, major: &str, minor: &str) {
+        let k = KubeVersion::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        assert_eq!(
+            (
+                k.version.as_str(),
+                k.normalized.as_str(),
+                k.major.as_str(),
+                k.minor.as_str()
+            ),
+            (version, string, major, minor),
+            "{input:?}"
+        );
+    }
+
+    #[test]
+    fn kube_versions_parse_like_helms_generic_parser() {
+        check("v1.36.0", "v1.36.0", "v1.36.0", "1", "36");
+        check("1.28", "v1.28", "v1.28", "1", "28");
+        check("1.2.3.4", "v1.2.3.4", "v1.2.3.4", "1", "2");
+        check(" 1.25", "v 1.25", "v1.25", "1", "25");
+        check("1.25.x", "v1.25.x", "v1.25", "1", "25");
+        check("v1.29.1-rc.1+abc", "v1.29.1-rc.1+abc", "v1.29.1", "1", "29");
+        check("1.02.3", "v1.02.3", "v1.2.3", "1", "2");
+        check("v1.30 ", "v1.30 ", "v1.30", "1", "30");
+    }
+
+    #[test]
+    fn kube_versions_helm_refuses_give_its_words() {
+        for (input, err) in [
+            ("1", "illegal version string \"1\""),
+            (
+                "01.2",
+                "illegal zero-prefixed version component \"01\" in \"01.2\"",
+            ),
+            ("x1.2", "could not parse \"x1.2\" as version"),
+            ("1..2", "illegal version string \"1..2\""),
+        ] {
+            assert_eq!(
+                KubeVersion::parse(input).err().as_deref(),
+                Some(err),
+                "{input:?}"
+            );
+        }
     }
 }

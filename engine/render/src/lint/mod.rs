@@ -211,11 +211,8 @@ struct Kube {
 
 fn kube_version(opts: &LintOptions) -> crate::Result<Kube> {
     let text = opts.kube_version.as_deref().unwrap_or("v1.36.0");
-    let parsed = crate::objects::KubeVersion::parse(text).ok_or_else(|| {
-        crate::Error::KubeVersion(format!(
-            "invalid kube version '{text}': Invalid Semantic Version"
-        ))
-    })?;
+    let parsed = crate::objects::KubeVersion::parse(text)
+        .map_err(|e| crate::Error::KubeVersion(format!("invalid kube version '{text}': {e}")))?;
     let (major, minor) = parsed.major_minor();
     Ok(Kube { major, minor })
 }
