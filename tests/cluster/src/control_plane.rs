@@ -50,7 +50,11 @@ pub struct ServerVersion {
 impl ServerVersion {
     /// Parses `v1.<minor>.<patch>` (also with a `Kubernetes ` prefix, as `--version` prints it).
     pub fn parse(text: &str) -> Result<Self> {
-        let git_version = text.trim().trim_start_matches("Kubernetes ").trim().to_owned();
+        let git_version = text
+            .trim()
+            .trim_start_matches("Kubernetes ")
+            .trim()
+            .to_owned();
         let minor = git_version
             .strip_prefix("v1.")
             .and_then(|rest| rest.split('.').next())
@@ -218,22 +222,22 @@ impl ControlPlane {
             args.push("--endpoint-reconciler-type=none".into());
         }
         args.extend([
-                format!("--etcd-servers={client_url}"),
-                format!("--cert-dir={}", cert_dir.display()),
-                format!("--token-auth-file={}", pki.join("tokens.csv").display()),
-                "--authorization-mode=RBAC".into(),
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
-                format!(
-                    "--service-account-key-file={}",
-                    pki.join("sa.pub").display()
-                ),
-                format!(
-                    "--service-account-signing-key-file={}",
-                    pki.join("sa.key").display()
-                ),
-                format!("--service-cluster-ip-range={SERVICE_CIDR}"),
-                "--allow-privileged=true".into(),
-                "--profiling=false".into(),
+            format!("--etcd-servers={client_url}"),
+            format!("--cert-dir={}", cert_dir.display()),
+            format!("--token-auth-file={}", pki.join("tokens.csv").display()),
+            "--authorization-mode=RBAC".into(),
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
+            format!(
+                "--service-account-key-file={}",
+                pki.join("sa.pub").display()
+            ),
+            format!(
+                "--service-account-signing-key-file={}",
+                pki.join("sa.key").display()
+            ),
+            format!("--service-cluster-ip-range={SERVICE_CIDR}"),
+            "--allow-privileged=true".into(),
+            "--profiling=false".into(),
         ]);
         self.spawn("kube-apiserver", bin_dir.join("kube-apiserver"), &args)?;
         self.info.server = format!("https://127.0.0.1:{api_port}");
@@ -294,22 +298,22 @@ impl ControlPlane {
             &[]
         };
         let mut args = vec![
-                format!(
-                    "--kubeconfig={}",
-                    pki.join("controller-manager.kubeconfig").display()
-                ),
-                "--bind-address=127.0.0.1".into(),
-                "--secure-port=0".into(),
-                "--leader-elect=false".into(),
-                "--use-service-account-credentials=true".into(),
-                format!(
-                    "--service-account-private-key-file={}",
-                    pki.join("sa.key").display()
-                ),
-                format!("--root-ca-file={}", self.state.ca().display()),
-                format!("--service-cluster-ip-range={SERVICE_CIDR}"),
-                "--cluster-name=helmd-test".into(),
-                "--profiling=false".into(),
+            format!(
+                "--kubeconfig={}",
+                pki.join("controller-manager.kubeconfig").display()
+            ),
+            "--bind-address=127.0.0.1".into(),
+            "--secure-port=0".into(),
+            "--leader-elect=false".into(),
+            "--use-service-account-credentials=true".into(),
+            format!(
+                "--service-account-private-key-file={}",
+                pki.join("sa.key").display()
+            ),
+            format!("--root-ca-file={}", self.state.ca().display()),
+            format!("--service-cluster-ip-range={SERVICE_CIDR}"),
+            "--cluster-name=helmd-test".into(),
+            "--profiling=false".into(),
         ];
         args.extend_from_slice(insecure_port);
         self.spawn(
@@ -318,14 +322,14 @@ impl ControlPlane {
             &args,
         )?;
         let mut args = vec![
-                format!(
-                    "--kubeconfig={}",
-                    pki.join("scheduler.kubeconfig").display()
-                ),
-                "--bind-address=127.0.0.1".into(),
-                "--secure-port=0".into(),
-                "--leader-elect=false".into(),
-                "--profiling=false".into(),
+            format!(
+                "--kubeconfig={}",
+                pki.join("scheduler.kubeconfig").display()
+            ),
+            "--bind-address=127.0.0.1".into(),
+            "--secure-port=0".into(),
+            "--leader-elect=false".into(),
+            "--profiling=false".into(),
         ];
         args.extend_from_slice(insecure_port);
         self.spawn("kube-scheduler", bin_dir.join("kube-scheduler"), &args)?;

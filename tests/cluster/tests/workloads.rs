@@ -335,7 +335,12 @@ async fn service_ports_without_protocol_apply_on_a_modern_server_but_not_on_1_20
             "protocol not defaulted: {protocols:?}"
         );
     } else {
-        let message = format!("{:#}", applied.err().context("1.20 accepted a port without protocol")?);
+        let message = format!(
+            "{:#}",
+            applied
+                .err()
+                .context("1.20 accepted a port without protocol")?
+        );
         ensure!(
             message.contains("omits key field \"protocol\""),
             "{message}"

@@ -114,8 +114,7 @@ async fn render_chart_validate_checks_every_object_against_the_cluster() {
     );
     let policy_v1 = version.minor >= 21;
     assert!(
-        ok.manifest
-            .contains(&format!("policy-v1: \"{policy_v1}\"")),
+        ok.manifest.contains(&format!("policy-v1: \"{policy_v1}\"")),
         "{}",
         ok.manifest
     );

@@ -84,12 +84,7 @@ pub async fn heartbeat(
     }
 }
 
-async fn beat(
-    client: &Client,
-    nodes: &Nodes,
-    ready_since: Timestamp,
-    version: &str,
-) -> Result<()> {
+async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp, version: &str) -> Result<()> {
     let now = Timestamp::now();
     let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
     let node_api: Api<Node> = Api::all(client.clone());
