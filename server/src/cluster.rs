@@ -121,8 +121,9 @@ impl Cluster {
                     "error validating {:?}: {}",
                     m.name, status.message
                 ))),
-                // Server-side apply reports schema errors as 500 "failed to create typed
-                // patch object" (Kubernetes 1.20).
+                // Server-side apply reports schema errors (a string for an integer, an
+                // unknown field) as 500 "failed to create typed patch object": 1.20 and
+                // 1.37 alike.
                 500 if status.message.contains("typed patch object") => Err(rejected(format!(
                     "error validating {:?}: {}",
                     m.name, status.message
