@@ -217,8 +217,8 @@ impl ControlPlane {
         if self.version.has_insecure_ports() {
             args.push("--insecure-port=0".into());
         } else {
-            // Newer servers refuse to write a loopback address into the
-            // `kubernetes` Endpoints and keep failing at it: nothing reconciles them.
+            // Newer servers refuse to start with a loopback advertise address
+            // and an endpoint reconciler ("may not be in the loopback range").
             args.push("--endpoint-reconciler-type=none".into());
         }
         args.extend([
