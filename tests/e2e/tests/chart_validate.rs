@@ -190,3 +190,51 @@ async fn render_chart_validate_without_a_cluster_is_failed_precondition() {
         status.message()
     );
 }
+
+#[tokio::test]
+async fn render_chart_validate_prints_what_the_helm_4_cli_prints_on_the_same_cluster() {
+    let cluster = Cluster::shared().await.expect("cluster");
+    let namespace = cluster
+        .create_namespace("validate-helm")
+        .await
+        .expect("namespace");
+    let kubeconfig = cluster.kubeconfig_path().display().to_string();
+    let helmd = Helmd::start(HelmdOptions {
+        args: vec!["--kubeconfig".into(), kubeconfig.clone()],
+        ..Default::default()
+    })
+    .await
+    .expect("helmd");
+    let c = client(&helmd).await.expect("client");
+    let archive = chart("replicas: 3\n", &[]);
+    let ours = validate(&c, archive.clone(), &namespace)
+        .await
+        .expect("a valid chart passes");
+
+    // The real Helm v4.3 CLI (built from the Go module proxy), same chart, same cluster.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgz = dir.path().join("checked-1.0.0.tgz");
+    std::fs::write(&tgz, &archive).expect("write chart");
+    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
+    let out = std::process::Command::new(helm)
+        .args(["template", "checked"])
+        .arg(&tgz)
+        .args([
+            "--namespace",
+            &namespace,
+            "--validate",
+            "--kubeconfig",
+            &kubeconfig,
+        ])
+        .env("HELM_CONFIG_HOME", dir.path().join("config"))
+        .env("HELM_CACHE_HOME", dir.path().join("cache"))
+        .env("HELM_DATA_HOME", dir.path().join("data"))
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm template --validate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ours.manifest, String::from_utf8_lossy(&out.stdout));
+}

@@ -8,6 +8,7 @@ mod common;
 mod config_errors;
 mod database;
 mod fixtures;
+mod helm_cli;
 mod helmctl;
 mod helmctl_charts;
 mod helmctl_dependency;
