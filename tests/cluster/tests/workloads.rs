@@ -348,3 +348,82 @@ async fn service_ports_without_protocol_apply_on_a_modern_server_but_not_on_1_20
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_services_endpoint_slice_lists_its_ready_pods_or_on_1_20_its_endpoints() -> Result<()> {
+    use futures::StreamExt;
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    use kube::runtime::WatchStreamExt;
+    use kube::runtime::watcher;
+
+    use k8s_openapi::api::core::v1::Endpoints;
+
+    let ctx = setup("endpoint-slice").await?;
+    ctx.apply::<Deployment>(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+            "template": pod_template("web")},
+    }))
+    .await?;
+    ctx.apply::<Service>(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "protocol": "TCP"}]},
+    }))
+    .await?;
+    if ctx.cluster.version()?.minor < 21 {
+        // 1.20 serves EndpointSlices only as discovery.k8s.io/v1beta1: check the
+        // Endpoints controller's object instead.
+        ctx.wait_for(
+            "web",
+            "listing 2 ready addresses",
+            DEADLINE,
+            |e: &Endpoints| {
+                e.subsets
+                    .iter()
+                    .flatten()
+                    .flat_map(|s| s.addresses.iter().flatten())
+                    .count()
+                    == 2
+            },
+        )
+        .await?;
+        return Ok(());
+    }
+    // The EndpointSlice controller names its slices itself: watch by the service label.
+    let ready_ips = |slice: &EndpointSlice| -> Vec<String> {
+        slice
+            .endpoints
+            .iter()
+            .filter(|e| e.conditions.as_ref().and_then(|c| c.ready) == Some(true))
+            .flat_map(|e| e.addresses.clone())
+            .collect()
+    };
+    let config = watcher::Config::default().labels("kubernetes.io/service-name=web");
+    let mut slices = watcher::watcher(ctx.api::<EndpointSlice>(), config)
+        .applied_objects()
+        .boxed();
+    let found = tokio::time::timeout(DEADLINE, async {
+        while let Some(slice) = slices.next().await {
+            let slice = slice?;
+            if ready_ips(&slice).len() == 2 {
+                return Ok(slice);
+            }
+        }
+        anyhow::bail!("the EndpointSlice watch ended")
+    })
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "no EndpointSlice with 2 ready endpoints after {DEADLINE:?}\n{}",
+            ctx.cluster.logs_for_failure()
+        )
+    })??;
+    ensure!(
+        ready_ips(&found).iter().all(|ip| ip.starts_with("10.244.")),
+        "{:?}",
+        ready_ips(&found)
+    );
+    Ok(())
+}
