@@ -439,3 +439,22 @@ pub fn people(info: &ClusterInfo) -> impl Iterator<Item = &UserInfo> {
         .iter()
         .filter(|u| u.name != pki::CONTROLLER_MANAGER && u.name != pki::SCHEDULER)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_from_version_output_and_pick_the_flags() {
+        let modern = ServerVersion::parse("Kubernetes v1.37.2\n").expect("parses");
+        assert_eq!(modern.git_version, "v1.37.2");
+        assert_eq!(modern.minor, 37);
+        assert!(!modern.has_insecure_ports());
+        assert!(!modern.has_legacy_service_account_tokens());
+        let oldest = ServerVersion::parse(OLDEST_VERSION).expect("parses");
+        assert_eq!(oldest.minor, 20);
+        assert!(oldest.has_insecure_ports());
+        assert!(oldest.has_legacy_service_account_tokens());
+        assert!(ServerVersion::parse("etcd 3.6.17").is_err());
+    }
+}
