@@ -16,7 +16,7 @@ const FIELD_MANAGER: &str = "helmd";
 pub struct Cluster {
     client: kube::Client,
     discovery: Discovery,
-    /// The server's `gitVersion` (`v1.20.2`), for `.Capabilities.KubeVersion`.
+    /// The server's `gitVersion` (`v1.37.2`), for `.Capabilities.KubeVersion`.
     pub version: String,
     /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
     pub api_versions: Vec<String>,
@@ -26,10 +26,16 @@ impl Cluster {
     /// Reads the server's version and runs discovery.
     pub async fn discover(client: kube::Client) -> Result<Cluster> {
         let info = client.apiserver_version().await.map_err(unavailable)?;
-        let discovery = Discovery::new(client.clone())
-            .run()
-            .await
-            .map_err(unavailable)?;
+        // Aggregated discovery (Kubernetes >= 1.26) takes two requests. Older servers
+        // (1.20) answer them with plain discovery documents, read as zero groups:
+        // then one request per group, as before.
+        let discovery = match Discovery::new(client.clone()).run_aggregated().await {
+            Ok(d) if d.groups().next().is_some() => d,
+            _ => Discovery::new(client.clone())
+                .run()
+                .await
+                .map_err(unavailable)?,
+        };
         let mut api_versions = std::collections::BTreeSet::new();
         for group in discovery.groups() {
             for version in group.versions() {
@@ -115,8 +121,9 @@ impl Cluster {
                     "error validating {:?}: {}",
                     m.name, status.message
                 ))),
-                // Server-side apply reports schema errors as 500 "failed to create typed
-                // patch object" (Kubernetes 1.20).
+                // Server-side apply reports schema errors (a string for an integer, an
+                // unknown field) as 500 "failed to create typed patch object": 1.20 and
+                // 1.37 alike.
                 500 if status.message.contains("typed patch object") => Err(rejected(format!(
                     "error validating {:?}: {}",
                     m.name, status.message

@@ -27,7 +27,7 @@ pub fn build_script() -> PathBuf {
 }
 
 /// The bin dir: `explicit`, else `$HELMD_KUBE_BIN_DIR`, else what the build
-/// script prints (it builds on the first run, ~7 min, and caches forever).
+/// script prints (it builds on the first run, ~15 min, and caches forever).
 pub async fn ensure(explicit: Option<PathBuf>) -> Result<PathBuf> {
     let dir = match explicit.or_else(|| std::env::var_os(ENV_BIN_DIR).map(PathBuf::from)) {
         Some(dir) => dir,
@@ -44,7 +44,7 @@ pub async fn ensure(explicit: Option<PathBuf>) -> Result<PathBuf> {
 async fn run_build_script() -> Result<PathBuf> {
     let script = build_script();
     tracing::info!(
-        "running {} (the first run builds Kubernetes, ~7 min)",
+        "running {} (the first run builds Kubernetes, ~15 min)",
         script.display()
     );
     // Progress and errors go straight to our stderr; stdout carries the bin dir.

@@ -33,12 +33,12 @@ pub async fn readyz(client: &Client) -> bool {
     matches!(client.request_text(request).await, Ok(body) if body.trim() == "ok")
 }
 
-/// Whether `namespace`'s `default` ServiceAccount exists and has its token
-/// secret (in 1.20 pods are only admitted once it has).
-pub async fn has_token(client: &Client, namespace: &str) -> bool {
+/// Whether `namespace` admits pods: its `default` ServiceAccount exists and,
+/// with `legacy_tokens` (Kubernetes < 1.24), has its token Secret.
+pub async fn admits_pods(client: &Client, namespace: &str, legacy_tokens: bool) -> bool {
     let api: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
     matches!(
         api.get_opt("default").await,
-        Ok(Some(sa)) if sa.secrets.as_ref().is_some_and(|s| !s.is_empty())
+        Ok(Some(sa)) if !legacy_tokens || sa.secrets.as_ref().is_some_and(|s| !s.is_empty())
     )
 }

@@ -14,6 +14,7 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
+use crate::control_plane::ServerVersion;
 use crate::state::{ClusterInfo, ENV_STATE_DIR, StateDir};
 use crate::supervisor;
 
@@ -21,7 +22,7 @@ use crate::supervisor;
 pub const ENV_SUPERVISOR_BIN: &str = "HELMD_TEST_CLUSTER_BIN";
 /// How long a private cluster may take to start (a cold Kubernetes build included).
 const START_DEADLINE: Duration = Duration::from_secs(45 * 60);
-/// How long a fresh namespace may take to get its ServiceAccount token.
+/// How long a fresh namespace may take to get its ServiceAccount (and on 1.20 its token).
 const NAMESPACE_DEADLINE: Duration = Duration::from_secs(60);
 
 static SHARED: OnceCell<Cluster> = OnceCell::const_new();
@@ -138,6 +139,10 @@ impl Cluster {
     pub fn info(&self) -> &ClusterInfo {
         &self.info
     }
+    /// The server's version, from `cluster.json`.
+    pub fn version(&self) -> Result<ServerVersion> {
+        ServerVersion::parse(&self.info.kubernetes_version)
+    }
     /// The admin kubeconfig.
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.state.kubeconfig()
@@ -162,7 +167,7 @@ impl Cluster {
     }
 
     /// Creates a fresh namespace `<prefix>-<random>` and waits until pods can
-    /// be created in it (its default ServiceAccount has a token).
+    /// be created in it (its default ServiceAccount exists; on 1.20, has a token).
     pub async fn create_namespace(&self, prefix: &str) -> Result<String> {
         let name = namespace_name(prefix);
         let client = self.admin_client().await?;
@@ -174,10 +179,11 @@ impl Cluster {
             .await
             .with_context(|| format!("creating namespace {name}"))?;
         let start = Instant::now();
-        while !crate::client::has_token(&client, &name).await {
+        let legacy = self.version()?.has_legacy_service_account_tokens();
+        while !crate::client::admits_pods(&client, &name, legacy).await {
             if start.elapsed() > NAMESPACE_DEADLINE {
                 bail!(
-                    "namespace {name}: no default ServiceAccount token after {NAMESPACE_DEADLINE:?}\n{}",
+                    "namespace {name}: no default ServiceAccount (token) after {NAMESPACE_DEADLINE:?}\n{}",
                     self.state.log_tail("kube-controller-manager", 30)
                 );
             }

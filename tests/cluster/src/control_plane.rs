@@ -14,8 +14,9 @@ use tokio::time::Instant;
 use crate::pki;
 use crate::state::{ClusterInfo, StateDir, UserInfo, write_atomic};
 
-/// The Kubernetes version the cached binaries are built from.
-pub const KUBERNETES_VERSION: &str = "v1.20.2";
+/// The oldest Kubernetes the cluster runs (`HELMD_KUBE_VERSION=1.20`); newer
+/// servers need a few flags less and a few waits different.
+pub const OLDEST_VERSION: &str = "v1.20.2";
 /// The Service cluster IP range.
 pub const SERVICE_CIDR: &str = "10.96.0.0/16";
 
@@ -34,6 +35,61 @@ pub struct ControlPlane {
     state: StateDir,
     info: ClusterInfo,
     components: Vec<Component>,
+    version: ServerVersion,
+}
+
+/// The version of the binaries in a bin dir, and what it implies for starting them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerVersion {
+    /// `v1.37.2`.
+    pub git_version: String,
+    /// The minor version (`37`).
+    pub minor: u32,
+}
+
+impl ServerVersion {
+    /// Parses `v1.<minor>.<patch>` (also with a `Kubernetes ` prefix, as `--version` prints it).
+    pub fn parse(text: &str) -> Result<Self> {
+        let git_version = text
+            .trim()
+            .trim_start_matches("Kubernetes ")
+            .trim()
+            .to_owned();
+        let minor = git_version
+            .strip_prefix("v1.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .with_context(|| format!("not a Kubernetes 1.x version: {text:?}"))?;
+        Ok(Self { git_version, minor })
+    }
+
+    /// What `kube-apiserver --version` in `bin_dir` says.
+    pub async fn of_bin_dir(bin_dir: &Path) -> Result<Self> {
+        let exe = bin_dir.join("kube-apiserver");
+        let out = Command::new(&exe)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .with_context(|| format!("running {} --version", exe.display()))?;
+        if !out.status.success() {
+            bail!("{} --version failed: {}", exe.display(), out.status);
+        }
+        Self::parse(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// Up to 1.23 the apiserver serves plain HTTP on :8080 unless
+    /// `--insecure-port=0`, and the controller-manager and scheduler take
+    /// `--port=0`; 1.24 removed those flags.
+    pub fn has_insecure_ports(&self) -> bool {
+        self.minor < 24
+    }
+
+    /// Up to 1.23 every ServiceAccount gets a token Secret, and pods are only
+    /// admitted once their namespace's `default` ServiceAccount has one.
+    pub fn has_legacy_service_account_tokens(&self) -> bool {
+        self.minor < 24
+    }
 }
 
 struct Component {
@@ -44,6 +100,7 @@ struct Component {
 impl ControlPlane {
     /// Starts the control plane with binaries from `bin_dir` and its files in `state`.
     pub async fn start(bin_dir: &Path, state: &StateDir) -> Result<Self> {
+        let version = ServerVersion::of_bin_dir(bin_dir).await?;
         for dir in [
             state.logs(),
             state.pki().join("apiserver"),
@@ -65,12 +122,13 @@ impl ControlPlane {
                 state: state.clone(),
                 info: ClusterInfo {
                     server: String::new(),
-                    kubernetes_version: KUBERNETES_VERSION.to_owned(),
+                    kubernetes_version: version.git_version.clone(),
                     users: users.clone(),
                     nodes: Vec::new(),
                     pids: BTreeMap::new(),
                 },
                 components: Vec::new(),
+                version: version.clone(),
             };
             match plane.start_storage_and_apiserver(bin_dir).await {
                 Ok(()) => {
@@ -90,6 +148,11 @@ impl ControlPlane {
     /// What `cluster.json` describes (nodes are filled in by the caller).
     pub fn info(&self) -> &ClusterInfo {
         &self.info
+    }
+
+    /// The version of the running binaries.
+    pub fn version(&self) -> &ServerVersion {
+        &self.version
     }
 
     /// A client with the admin's credentials.
@@ -146,32 +209,37 @@ impl ControlPlane {
 
         let pki = self.state.pki();
         let cert_dir = pki.join("apiserver");
-        self.spawn(
-            "kube-apiserver",
-            bin_dir.join("kube-apiserver"),
-            &[
-                "--bind-address=127.0.0.1".into(),
-                "--advertise-address=127.0.0.1".into(),
-                format!("--secure-port={api_port}"),
-                "--insecure-port=0".into(),
-                format!("--etcd-servers={client_url}"),
-                format!("--cert-dir={}", cert_dir.display()),
-                format!("--token-auth-file={}", pki.join("tokens.csv").display()),
-                "--authorization-mode=RBAC".into(),
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
-                format!(
-                    "--service-account-key-file={}",
-                    pki.join("sa.pub").display()
-                ),
-                format!(
-                    "--service-account-signing-key-file={}",
-                    pki.join("sa.key").display()
-                ),
-                format!("--service-cluster-ip-range={SERVICE_CIDR}"),
-                "--allow-privileged=true".into(),
-                "--profiling=false".into(),
-            ],
-        )?;
+        let mut args = vec![
+            "--bind-address=127.0.0.1".to_owned(),
+            "--advertise-address=127.0.0.1".into(),
+            format!("--secure-port={api_port}"),
+        ];
+        if self.version.has_insecure_ports() {
+            args.push("--insecure-port=0".into());
+        } else {
+            // Newer servers refuse to start with a loopback advertise address
+            // and an endpoint reconciler ("may not be in the loopback range").
+            args.push("--endpoint-reconciler-type=none".into());
+        }
+        args.extend([
+            format!("--etcd-servers={client_url}"),
+            format!("--cert-dir={}", cert_dir.display()),
+            format!("--token-auth-file={}", pki.join("tokens.csv").display()),
+            "--authorization-mode=RBAC".into(),
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
+            format!(
+                "--service-account-key-file={}",
+                pki.join("sa.pub").display()
+            ),
+            format!(
+                "--service-account-signing-key-file={}",
+                pki.join("sa.key").display()
+            ),
+            format!("--service-cluster-ip-range={SERVICE_CIDR}"),
+            "--allow-privileged=true".into(),
+            "--profiling=false".into(),
+        ]);
+        self.spawn("kube-apiserver", bin_dir.join("kube-apiserver"), &args)?;
         self.info.server = format!("https://127.0.0.1:{api_port}");
 
         // The apiserver writes its self-signed serving cert (leaf, then CA) on start.
@@ -224,53 +292,57 @@ impl ControlPlane {
 
     async fn start_controllers(&mut self, bin_dir: &Path) -> Result<()> {
         let pki = self.state.pki();
+        let insecure_port: &[String] = if self.version.has_insecure_ports() {
+            &["--port=0".to_owned()]
+        } else {
+            &[]
+        };
+        let mut args = vec![
+            format!(
+                "--kubeconfig={}",
+                pki.join("controller-manager.kubeconfig").display()
+            ),
+            "--bind-address=127.0.0.1".into(),
+            "--secure-port=0".into(),
+            "--leader-elect=false".into(),
+            "--use-service-account-credentials=true".into(),
+            format!(
+                "--service-account-private-key-file={}",
+                pki.join("sa.key").display()
+            ),
+            format!("--root-ca-file={}", self.state.ca().display()),
+            format!("--service-cluster-ip-range={SERVICE_CIDR}"),
+            "--cluster-name=helmd-test".into(),
+            "--profiling=false".into(),
+        ];
+        args.extend_from_slice(insecure_port);
         self.spawn(
             "kube-controller-manager",
             bin_dir.join("kube-controller-manager"),
-            &[
-                format!(
-                    "--kubeconfig={}",
-                    pki.join("controller-manager.kubeconfig").display()
-                ),
-                "--bind-address=127.0.0.1".into(),
-                "--port=0".into(),
-                "--secure-port=0".into(),
-                "--leader-elect=false".into(),
-                "--use-service-account-credentials=true".into(),
-                format!(
-                    "--service-account-private-key-file={}",
-                    pki.join("sa.key").display()
-                ),
-                format!("--root-ca-file={}", self.state.ca().display()),
-                format!("--service-cluster-ip-range={SERVICE_CIDR}"),
-                "--cluster-name=helmd-test".into(),
-                "--profiling=false".into(),
-            ],
+            &args,
         )?;
-        self.spawn(
-            "kube-scheduler",
-            bin_dir.join("kube-scheduler"),
-            &[
-                format!(
-                    "--kubeconfig={}",
-                    pki.join("scheduler.kubeconfig").display()
-                ),
-                "--bind-address=127.0.0.1".into(),
-                "--port=0".into(),
-                "--secure-port=0".into(),
-                "--leader-elect=false".into(),
-                "--profiling=false".into(),
-            ],
-        )?;
-        // Pods are only admitted once their namespace's ServiceAccount has a
-        // token (1.20): the controller-manager's token controller is working.
+        let mut args = vec![
+            format!(
+                "--kubeconfig={}",
+                pki.join("scheduler.kubeconfig").display()
+            ),
+            "--bind-address=127.0.0.1".into(),
+            "--secure-port=0".into(),
+            "--leader-elect=false".into(),
+            "--profiling=false".into(),
+        ];
+        args.extend_from_slice(insecure_port);
+        self.spawn("kube-scheduler", bin_dir.join("kube-scheduler"), &args)?;
+        // Pods are only admitted once their namespace's default ServiceAccount
+        // exists (and on 1.20 has a token): the controller-manager is working.
         let client = self.admin_client().await?;
+        let legacy = self.version.has_legacy_service_account_tokens();
         self.wait_until(
-            "the default ServiceAccount's token (kube-controller-manager)",
+            "the default ServiceAccount (kube-controller-manager)",
             CONTROLLERS_DEADLINE,
             || {
                 let client = client.clone();
-                async move { Ok(crate::client::has_token(&client, "default").await) }
+                async move { Ok(crate::client::admits_pods(&client, "default", legacy).await) }
             },
         )
         .await
@@ -366,4 +438,23 @@ pub fn people(info: &ClusterInfo) -> impl Iterator<Item = &UserInfo> {
     info.users
         .iter()
         .filter(|u| u.name != pki::CONTROLLER_MANAGER && u.name != pki::SCHEDULER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_from_version_output_and_pick_the_flags() {
+        let modern = ServerVersion::parse("Kubernetes v1.37.2\n").expect("parses");
+        assert_eq!(modern.git_version, "v1.37.2");
+        assert_eq!(modern.minor, 37);
+        assert!(!modern.has_insecure_ports());
+        assert!(!modern.has_legacy_service_account_tokens());
+        let oldest = ServerVersion::parse(OLDEST_VERSION).expect("parses");
+        assert_eq!(oldest.minor, 20);
+        assert!(oldest.has_insecure_ports());
+        assert!(oldest.has_legacy_service_account_tokens());
+        assert!(ServerVersion::parse("etcd 3.6.17").is_err());
+    }
 }

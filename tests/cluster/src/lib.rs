@@ -1,6 +1,7 @@
 //! The local Kubernetes cluster for tests: build cache, start/stop of etcd and control plane, node agent.
 //!
-//! A real v1.20.2 control plane (built once by `scripts/kube-build`) runs on
+//! A real control plane (v1.37.2, or v1.20.2 with `HELMD_KUBE_VERSION=1.20`; built
+//! once by `scripts/kube-build`) runs on
 //! 127.0.0.1 under a supervisor process (`helmd-test-cluster up|serve`), with a
 //! node agent that plays the kubelet. Tests use [`Cluster::shared`]:
 //!

@@ -10,7 +10,8 @@ use helmd_test_cluster::state::StateDir;
 use helmd_test_cluster::supervisor::{self, StdinMode};
 
 /// A real local Kubernetes cluster (etcd + kube-apiserver, -controller-manager,
-/// -scheduler v1.20.2 on 127.0.0.1) with a node agent playing the kubelet.
+/// -scheduler v1.37.2, or v1.20.2 with HELMD_KUBE_VERSION=1.20, on 127.0.0.1) with a
+/// node agent playing the kubelet.
 #[derive(Parser)]
 #[command(name = "helmd-test-cluster")]
 struct Cli {
@@ -31,7 +32,7 @@ enum Cmd {
         /// The cluster's state dir.
         #[arg(long)]
         state_dir: PathBuf,
-        /// Give up after this many seconds (a cold build of Kubernetes takes ~7 min).
+        /// Give up after this many seconds (a cold build of Kubernetes takes ~15 min).
         #[arg(long, default_value_t = 2700)]
         timeout: u64,
     },

@@ -30,7 +30,7 @@ pub const ENV_STATE_DIR: &str = "HELMD_TEST_CLUSTER";
 pub struct ClusterInfo {
     /// The apiserver URL, `https://127.0.0.1:PORT`.
     pub server: String,
-    /// The Kubernetes version of the control plane (`v1.20.2`).
+    /// The Kubernetes version of the control plane (`v1.37.2`, `v1.20.2`).
     pub kubernetes_version: String,
     /// Static-token users: `admin` (system:masters) and unprivileged test users.
     pub users: Vec<UserInfo>,

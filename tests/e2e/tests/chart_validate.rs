@@ -103,16 +103,25 @@ async fn render_chart_validate_checks_every_object_against_the_cluster() {
     let ok = validate(&c, chart("replicas: 2\n", &[]), &namespace)
         .await
         .expect("a valid chart passes");
-    // The capabilities are the cluster's (v1.20: no policy/v1, CronJob in batch/v1beta1),
-    // not Helm's defaults.
-    assert!(ok.manifest.contains("kube: \"v1.20.2\""), "{}", ok.manifest);
+    // The capabilities are the cluster's, not Helm's defaults: policy/v1 is served
+    // from 1.21, batch/v1beta1 CronJob until 1.24 (so 1.20 has only the latter).
+    let version = cluster.version().expect("cluster version");
     assert!(
-        ok.manifest.contains("policy-v1: \"false\""),
+        ok.manifest
+            .contains(&format!("kube: \"{}\"", version.git_version)),
         "{}",
         ok.manifest
     );
+    let policy_v1 = version.minor >= 21;
     assert!(
-        ok.manifest.contains("cronjob-beta: \"true\""),
+        ok.manifest.contains(&format!("policy-v1: \"{policy_v1}\"")),
+        "{}",
+        ok.manifest
+    );
+    let cronjob_beta = version.minor < 25;
+    assert!(
+        ok.manifest
+            .contains(&format!("cronjob-beta: \"{cronjob_beta}\"")),
         "{}",
         ok.manifest
     );
@@ -180,4 +189,52 @@ async fn render_chart_validate_without_a_cluster_is_failed_precondition() {
         "{}",
         status.message()
     );
+}
+
+#[tokio::test]
+async fn render_chart_validate_prints_what_the_helm_4_cli_prints_on_the_same_cluster() {
+    let cluster = Cluster::shared().await.expect("cluster");
+    let namespace = cluster
+        .create_namespace("validate-helm")
+        .await
+        .expect("namespace");
+    let kubeconfig = cluster.kubeconfig_path().display().to_string();
+    let helmd = Helmd::start(HelmdOptions {
+        args: vec!["--kubeconfig".into(), kubeconfig.clone()],
+        ..Default::default()
+    })
+    .await
+    .expect("helmd");
+    let c = client(&helmd).await.expect("client");
+    let archive = chart("replicas: 3\n", &[]);
+    let ours = validate(&c, archive.clone(), &namespace)
+        .await
+        .expect("a valid chart passes");
+
+    // The real Helm v4.3 CLI (built from the Go module proxy), same chart, same cluster.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgz = dir.path().join("checked-1.0.0.tgz");
+    std::fs::write(&tgz, &archive).expect("write chart");
+    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
+    let out = std::process::Command::new(helm)
+        .args(["template", "checked"])
+        .arg(&tgz)
+        .args([
+            "--namespace",
+            &namespace,
+            "--validate",
+            "--kubeconfig",
+            &kubeconfig,
+        ])
+        .env("HELM_CONFIG_HOME", dir.path().join("config"))
+        .env("HELM_CACHE_HOME", dir.path().join("cache"))
+        .env("HELM_DATA_HOME", dir.path().join("data"))
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm template --validate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ours.manifest, String::from_utf8_lossy(&out.stdout));
 }

@@ -9,6 +9,7 @@ mod config_errors;
 mod database;
 mod fixtures;
 mod hardening;
+mod helm_cli;
 mod helmctl;
 mod helmctl_charts;
 mod helmctl_dependency;

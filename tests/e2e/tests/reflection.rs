@@ -126,3 +126,68 @@ async fn reflection_v1_lists_every_service_too() {
         );
     }
 }
+
+/// Runs the real grpcurl (v1.9.4, from the Go module proxy): `grpcurl -plaintext
+/// <flags> <addr> <args>`.
+fn grpcurl(addr: &str, flags: &[&str], args: &[&str]) -> (i32, String, String) {
+    let grpcurl = helmd_test_support::binaries::go_tool("grpcurl").expect("grpcurl");
+    let output = Command::new(grpcurl)
+        .arg("-plaintext")
+        .args(flags)
+        .arg(addr)
+        .args(args)
+        .output()
+        .expect("grpcurl");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn grpcurl_lists_describes_and_calls_helmd_through_reflection() {
+    let helmd = Helmd::start(HelmdOptions::default()).await.expect("helmd");
+    let addr = helmd.addr().to_string();
+
+    let (code, services, stderr) = grpcurl(&addr, &[], &["list"]);
+    assert_eq!(code, 0, "{stderr}");
+    for service in [
+        "grpc.health.v1.Health",
+        "helmd.v1.ChartService",
+        "helmd.v1.ReleaseService",
+        "helmd.v1.ServerService",
+    ] {
+        assert!(
+            services.lines().any(|l| l == service),
+            "{service} missing from:\n{services}"
+        );
+    }
+
+    let (code, described, stderr) = grpcurl(
+        &addr,
+        &[],
+        &["describe", "helmd.v1.ReleaseService.InstallRelease"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        described.contains(
+            "rpc InstallRelease ( .helmd.v1.InstallReleaseRequest ) returns ( stream .helmd.v1.OperationEvent );"
+        ),
+        "{described}"
+    );
+
+    let (code, health, stderr) = grpcurl(&addr, &["-d", "{}"], &["grpc.health.v1.Health/Check"]);
+    assert_eq!(code, 0, "{stderr}");
+    let health: serde_json::Value = serde_json::from_str(&health).expect("json");
+    assert_eq!(health["status"], "SERVING");
+
+    // grpcurl exits with 64 + the status code and prints code and message.
+    let (code, _, stderr) = grpcurl(
+        &addr,
+        &["-d", "{}"],
+        &["helmd.v1.ReleaseService/GetRelease"],
+    );
+    assert_eq!(code, 64 + 12, "{stderr}");
+    assert!(stderr.contains("Code: Unimplemented"), "{stderr}");
+}

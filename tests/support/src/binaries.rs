@@ -50,3 +50,32 @@ pub fn binary(package: &str, name: &str) -> Result<PathBuf> {
     }
     Ok(path)
 }
+
+/// A peer CLI built from the Go module proxy: `helm4` (Helm v4.3.2), `helm3`
+/// (v3.22.1) or `grpcurl` (v1.9.4). `$HELMD_TEST_HELM4` (`…_HELM3`, `…_GRPCURL`) names
+/// it when set (scripts/test sets them); else `scripts/go-tool-build <tool>` builds it
+/// once (minutes) or finds it in its cache and prints its path.
+pub fn go_tool(tool: &str) -> Result<PathBuf> {
+    let var = format!("HELMD_TEST_{}", tool.to_ascii_uppercase());
+    if let Some(path) = std::env::var_os(&var) {
+        return Ok(PathBuf::from(path));
+    }
+    let script = workspace_root().join("scripts/go-tool-build");
+    let out = Command::new(&script)
+        .arg(tool)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} {tool} failed ({}); set {var} to a built binary or see the log above",
+            script.display(),
+            out.status
+        );
+    }
+    let text = String::from_utf8(out.stdout).context("go-tool-build printed a non-UTF-8 path")?;
+    match text.lines().last().map(str::trim) {
+        Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+        _ => bail!("{} {tool} printed no path", script.display()),
+    }
+}

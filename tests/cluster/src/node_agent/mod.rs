@@ -75,11 +75,12 @@ impl NodeAgent {
     /// Registers the nodes and starts the heartbeat, pod and service loops.
     pub async fn start(client: Client, options: &Options) -> Result<Self> {
         let nodes = Arc::new(Nodes::new(options.nodes));
-        nodes::register(&client, &nodes).await?;
+        let version = nodes::kubelet_version(&client).await?;
+        nodes::register(&client, &nodes, &version).await?;
         let tasks = vec![
             spawn_loop(
                 "heartbeat",
-                nodes::heartbeat(client.clone(), nodes.clone(), options.heartbeat),
+                nodes::heartbeat(client.clone(), nodes.clone(), options.heartbeat, version),
             ),
             spawn_loop("pods", pods::run(client.clone(), nodes.clone())),
             spawn_loop("services", services::run(client)),

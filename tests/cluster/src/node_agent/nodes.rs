@@ -22,8 +22,17 @@ pub const PODS: &str = "110";
 /// The lease duration the node announces (the kubelet's default).
 const LEASE_SECONDS: i32 = 40;
 
-/// Creates (or takes over) every node and reports it Ready.
-pub async fn register(client: &Client, nodes: &Nodes) -> Result<()> {
+/// The version the nodes report as their kubelet's: the apiserver's own.
+pub async fn kubelet_version(client: &Client) -> Result<String> {
+    Ok(client
+        .apiserver_version()
+        .await
+        .context("reading the apiserver's version")?
+        .git_version)
+}
+
+/// Creates (or takes over) every node and reports it Ready, with kubelet `version`.
+pub async fn register(client: &Client, nodes: &Nodes, version: &str) -> Result<()> {
     let api: Api<Node> = Api::all(client.clone());
     let since = Timestamp::now();
     for name in nodes.names() {
@@ -48,7 +57,7 @@ pub async fn register(client: &Client, nodes: &Nodes) -> Result<()> {
         .await
         .with_context(|| format!("registering node {name}"))?;
     }
-    beat(client, nodes, since).await
+    beat(client, nodes, since, version).await
 }
 
 /// Renews every node's Lease and status every `period`, until an error ends it.
@@ -56,13 +65,14 @@ pub async fn heartbeat(
     client: Client,
     nodes: std::sync::Arc<Nodes>,
     period: Duration,
+    version: String,
 ) -> Result<()> {
     let since = Timestamp::now();
     let mut tick = tokio::time::interval(period);
     let mut failures = 0u32;
     loop {
         tick.tick().await;
-        match beat(&client, &nodes, since).await {
+        match beat(&client, &nodes, since, &version).await {
             Ok(()) => failures = 0,
             // A busy apiserver may miss a beat; the lease outlives a few.
             Err(e) if failures < 3 => {
@@ -74,7 +84,7 @@ pub async fn heartbeat(
     }
 }
 
-async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp) -> Result<()> {
+async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp, version: &str) -> Result<()> {
     let now = Timestamp::now();
     let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
     let node_api: Api<Node> = Api::all(client.clone());
@@ -103,7 +113,7 @@ async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp) -> Result<
             )
             .await
             .with_context(|| format!("renewing the lease of node {name}"))?;
-        let status = json!({ "status": node_status(now, ready_since) });
+        let status = json!({ "status": node_status(now, ready_since, version) });
         node_api
             .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
             .await
@@ -112,7 +122,7 @@ async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp) -> Result<
     Ok(())
 }
 
-fn node_status(now: Timestamp, ready_since: Timestamp) -> Value {
+fn node_status(now: Timestamp, ready_since: Timestamp, version: &str) -> Value {
     let t = |ts: Timestamp| serde_json::to_value(Time(ts)).unwrap_or(Value::Null);
     let condition = |type_: &str, status: &str, reason: &str, message: &str| {
         json!({"type": type_, "status": status, "reason": reason, "message": message,
@@ -135,8 +145,8 @@ fn node_status(now: Timestamp, ready_since: Timestamp) -> Value {
             "machineID": "helmd-test", "systemUUID": "helmd-test", "bootID": "helmd-test",
             "kernelVersion": "helmd-test", "osImage": "helmd node agent",
             "containerRuntimeVersion": "helmd-test://0.1",
-            "kubeletVersion": crate::control_plane::KUBERNETES_VERSION,
-            "kubeProxyVersion": crate::control_plane::KUBERNETES_VERSION,
+            "kubeletVersion": version,
+            "kubeProxyVersion": version,
             "operatingSystem": "linux", "architecture": "amd64",
         },
     })
