@@ -1,12 +1,4 @@
 //! Helm v4 release records: the model, Helm's storage codecs, `ReleaseStore` and history pruning.
-//!
-//! A [`Release`] is one revision as Helm's pkg/release/v1 holds it. [`encode_release`]
-//! and [`decode_release`] are Helm's record body (base64 of gzipped JSON written
-//! as Go's encoding/json writes Helm's structs). [`SecretRecord`] is the Secret
-//! Helm's Secrets driver writes, [`ReleaseRow`] and [`CustomLabelRow`] the SQL
-//! driver's rows. [`ReleaseStore`] is Helm's driver interface over namespaces;
-//! [`MemoryStore`] implements it for tests. [`prune_before_create`] is Helm's
-//! max-history rule.
 
 mod codec;
 mod decode;
