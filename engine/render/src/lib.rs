@@ -12,6 +12,7 @@ mod files;
 mod funcs;
 pub mod lint;
 pub mod manifest;
+mod memory;
 mod objects;
 mod sprig;
 mod toml;

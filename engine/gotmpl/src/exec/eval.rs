@@ -306,8 +306,21 @@ impl<'a> State<'a> {
                 };
                 def.func.call(&mut cx, &argv)
             }
-            None => builtins::call(name, &argv, args),
+            None => builtins::call(name, &argv, args, self.shared.room()).map_err(|e| match e {
+                FuncError::Limit(m) if m.is_empty() => {
+                    FuncError::Limit(crate::budget::exceeded(self.shared.limits.max_memory))
+                }
+                e => e,
+            }),
         };
+        let result = result.and_then(|v| {
+            if !crate::budget::shared_with(&v, &argv) {
+                self.shared
+                    .charge(crate::budget::shallow_cost(&v))
+                    .map_err(FuncError::Limit)?;
+            }
+            Ok(v)
+        });
         self.recycle_argv(argv);
         result.map(Ev::from_result).map_err(|e| {
             self.at = call_node;

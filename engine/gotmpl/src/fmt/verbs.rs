@@ -319,8 +319,10 @@ fn fmt_integer(
         if p == 0 && mag == 0 {
             digits.clear();
         }
-        while digits.len() < p {
-            digits.insert(0, '0');
+        if digits.len() < p {
+            let mut padded = "0".repeat(p - digits.len());
+            padded.push_str(&digits);
+            digits = padded;
         }
     }
     let prefix = match (spec.sharp, verb) {
