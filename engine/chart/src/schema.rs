@@ -79,6 +79,12 @@ pub(crate) struct Compiled {
     index: boon::SchemaIndex,
 }
 
+/// [`compile`] for the cache's tests.
+#[cfg(test)]
+pub(crate) fn compile_for_tests(schema: &[u8]) -> std::result::Result<Compiled, String> {
+    compile(schema)
+}
+
 /// Parses and compiles a schema document (boon), with Helm's error texts.
 fn compile(schema: &[u8]) -> std::result::Result<Compiled, String> {
     let doc: serde_json::Value = serde_json::from_slice(schema).map_err(|e| {

@@ -61,3 +61,33 @@ fn lookup(digest: &[u8; 32]) -> Option<Entry> {
     cache.entries.push(hit);
     Some(entry)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    static COMPILES: AtomicUsize = AtomicUsize::new(0);
+
+    fn counting(schema: &[u8]) -> Result<Compiled, String> {
+        COMPILES.fetch_add(1, Ordering::SeqCst);
+        crate::schema::compile_for_tests(schema)
+    }
+
+    #[test]
+    fn a_schema_compiles_once_however_often_it_is_used() {
+        let a = br#"{"type": "object", "properties": {"cache-test-a": {"type": "integer"}}}"#;
+        let b = br#"{"type": "object", "properties": {"cache-test-b": {"type": "string"}}}"#;
+        let bad = br#"{"type": "object""#;
+        for _ in 0..3 {
+            assert!(compiled(a, counting).is_ok());
+            assert!(compiled(b, counting).is_ok());
+            assert_eq!(
+                compiled(bad, counting).err().as_deref(),
+                Some("unexpected EOF")
+            );
+        }
+        assert_eq!(COMPILES.load(Ordering::SeqCst), 3);
+    }
+}

@@ -87,6 +87,11 @@ impl Helmd {
             .context("connecting to helmd")
     }
 
+    /// The process id of the helmd child (to read its `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The data directory of this instance.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()
