@@ -369,7 +369,7 @@ fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value)
             return;
         }
     };
-    let prec = spec.prec.map_or(default_prec, |p| p.min(1000) as i32);
+    let prec = spec.prec.map_or(default_prec, |p| p as i32);
     let mut s = format_float(f, fmt_char, prec);
     if spec == Spec::default() && f.is_finite() {
         out.push_str(&s);
