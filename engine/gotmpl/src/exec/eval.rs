@@ -218,7 +218,18 @@ impl<'a> State<'a> {
         }
         let argv = self.eval_args(dot, args, fin)?;
         match o.call_method(name, &argv) {
-            Some(Ok(r)) => Ok(Ev::from_result(r)),
+            Some(Ok(r)) => {
+                // a method's result is charged like a function's (`.Files.Get`
+                // builds a new string each time, as in Go)
+                if !crate::budget::shared_with(&r, &argv) {
+                    let cost = crate::budget::shallow_cost(&r);
+                    if let Err(m) = self.shared.charge(cost) {
+                        self.at = node;
+                        return Err(self.errorf(m));
+                    }
+                }
+                Ok(Ev::from_result(r))
+            }
             Some(Err(e)) => {
                 self.at = node;
                 Err(self.errorf(format!("error calling {name}: {}", e.0)))
