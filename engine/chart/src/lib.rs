@@ -13,6 +13,7 @@ mod ignore;
 mod kube_version;
 mod metadata;
 mod schema;
+mod schema_cache;
 mod show;
 mod strvals;
 mod values;

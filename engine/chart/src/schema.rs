@@ -61,6 +61,32 @@ fn to_json(v: &Value) -> serde_json::Value {
 }
 
 fn validate_one(schema: &[u8], values: &Table) -> std::result::Result<(), String> {
+    let compiled = crate::schema_cache::compiled(schema, compile)?;
+    let instance = to_json(&Value::map(values.clone()));
+    match compiled.schemas.validate(&instance, compiled.index) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let mut text = String::new();
+            render(&e, 0, &mut text);
+            Err(text)
+        }
+    }
+}
+
+/// A compiled `values.schema.json`.
+pub(crate) struct Compiled {
+    schemas: boon::Schemas,
+    index: boon::SchemaIndex,
+}
+
+/// [`compile`] for the cache's tests.
+#[cfg(test)]
+pub(crate) fn compile_for_tests(schema: &[u8]) -> std::result::Result<Compiled, String> {
+    compile(schema)
+}
+
+/// Parses and compiles a schema document (boon), with Helm's error texts.
+fn compile(schema: &[u8]) -> std::result::Result<Compiled, String> {
     let doc: serde_json::Value = serde_json::from_slice(schema).map_err(|e| {
         // Go's encoding/json words a truncated document this way.
         if e.classify() == serde_json::error::Category::Eof {
@@ -77,15 +103,7 @@ fn validate_one(schema: &[u8], values: &Table) -> std::result::Result<(), String
     let index = compiler
         .compile(url, &mut schemas)
         .map_err(|e| e.to_string())?;
-    let instance = to_json(&Value::map(values.clone()));
-    match schemas.validate(&instance, index) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let mut text = String::new();
-            render(&e, 0, &mut text);
-            Err(text)
-        }
-    }
+    Ok(Compiled { schemas, index })
 }
 
 /// Whether boon reported one failing `allOf` branch without its `allOf` error

@@ -34,8 +34,26 @@ pub fn params(name: &str) -> &'static [ArgType] {
     }
 }
 
-/// Calls builtin `name` (except and/or, which the executor short-circuits).
-pub fn call(name: &str, argv: &[Value], nodes: &[Arg]) -> FuncResult {
+/// Fails with the memory limit's error unless printing `argv` (plus
+/// `extra` bytes) fits in `room`.
+fn ensure_room(argv: &[Value], extra: usize, room: usize) -> Result<(), FuncError> {
+    let mut left = room.checked_sub(extra);
+    for a in argv {
+        left = left.and_then(|l| crate::budget::approx_size(a, l).map(|n| l - n));
+    }
+    match left {
+        Some(_) => Ok(()),
+        None => Err(FuncError::Limit(String::new())),
+    }
+}
+
+/// Calls builtin `name` (except and/or, which the executor short-circuits);
+/// `room` is what is left of the memory budget (a `FuncError::Limit` with an
+/// empty text means it ran out).
+pub fn call(name: &str, argv: &[Value], nodes: &[Arg], room: usize) -> FuncResult {
+    if matches!(name, "print" | "println" | "html" | "js" | "urlquery") {
+        ensure_room(argv, argv.len(), room)?;
+    }
     match name {
         "not" => Ok(Value::Bool(!argv[0].truth())),
         "len" => length(&argv[0]),
@@ -44,7 +62,13 @@ pub fn call(name: &str, argv: &[Value], nodes: &[Arg]) -> FuncResult {
         "print" => Ok(Value::from(sprint(argv))),
         "println" => Ok(Value::from(sprintln(argv))),
         "printf" => match &argv[0] {
-            Value::String(f) => Ok(Value::from(sprintf(f, &argv[1..]))),
+            Value::String(f) => {
+                ensure_room(&argv[1..], f.len(), room)?;
+                match crate::fmt::sprintf_within(f, &argv[1..], room) {
+                    Some(s) => Ok(Value::from(s)),
+                    None => Err(FuncError::Limit(String::new())),
+                }
+            }
             other => Err(format!(
                 "wrong type for value; expected string; got {}",
                 other.type_name()

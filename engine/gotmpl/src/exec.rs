@@ -59,6 +59,8 @@ pub struct Shared {
     pub(crate) ext: Ext,
     limits: Limits,
     steps: u64,
+    /// Bytes of the memory budget spent so far (`budget.rs`).
+    pub(crate) allocated: usize,
     /// Argument vectors of finished calls, reused by the next ones.
     argv_pool: Vec<Vec<Value>>,
 }
@@ -69,8 +71,34 @@ impl Shared {
             ext: Ext::default(),
             limits,
             steps: 0,
+            allocated: 0,
             argv_pool: Vec::new(),
         }
+    }
+}
+
+impl Shared {
+    /// Bytes left in the memory budget.
+    pub(crate) fn room(&self) -> usize {
+        self.limits.max_memory.saturating_sub(self.allocated)
+    }
+
+    /// Spends `bytes` of the memory budget; the limit's error text when it
+    /// runs out.
+    pub(crate) fn charge(&mut self, bytes: usize) -> std::result::Result<(), String> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > self.limits.max_memory {
+            return Err(crate::budget::exceeded(self.limits.max_memory));
+        }
+        Ok(())
+    }
+
+    /// Fails unless `bytes` more fit in the memory budget (spends nothing).
+    pub(crate) fn ensure_room(&self, bytes: usize) -> std::result::Result<(), String> {
+        if bytes > self.room() {
+            return Err(crate::budget::exceeded(self.limits.max_memory));
+        }
+        Ok(())
     }
 }
 
@@ -139,13 +167,25 @@ pub(crate) fn execute_nested(
         });
     };
     let tree = tree.clone();
+    execute_tree(set, &tree, data, out, shared, depth)
+}
+
+/// Executes `tree` (associated with `set`) with `data` as dot.
+pub(crate) fn execute_tree(
+    set: &Templates,
+    tree: &Tree,
+    data: &Value,
+    out: &mut String,
+    shared: &mut Shared,
+    depth: usize,
+) -> Result<()> {
     let dot = match data {
         Value::Nil => Ev::Invalid,
         v => Ev::Val(v.clone()),
     };
     let mut st = State {
         set,
-        tree: &tree,
+        tree,
         vars: vec![("$", dot.clone())],
         depth,
         shared,

@@ -135,7 +135,28 @@ struct Spec {
 
 /// `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
-    let mut out = String::with_capacity(format.len() + 16 * args.len());
+    sprintf_within(format, args, usize::MAX).unwrap_or_default()
+}
+
+/// Go fmt's `tooLarge`: widths and precisions beyond ±10⁶ are refused.
+fn too_large(n: i64) -> bool {
+    !(-1_000_000..=1_000_000).contains(&n)
+}
+
+/// Go fmt's `intFromArg`: a `*` width or precision from an integer argument
+/// (any integer kind that fits `int`), refused when too large.
+fn int_from_arg(arg: Option<&Value>) -> Option<i64> {
+    let n = match arg? {
+        Value::Int(i, _) => *i,
+        Value::Uint(u, _) => i64::try_from(*u).ok()?,
+        _ => return None,
+    };
+    (!too_large(n)).then_some(n)
+}
+
+/// `fmt.Sprintf`, or None as soon as the output passes `max` bytes.
+pub fn sprintf_within(format: &str, args: &[Value], max: usize) -> Option<String> {
+    let mut out = String::with_capacity(format.len().min(max) + 16 * args.len());
     let mut argi = 0;
     let mut chars = format.char_indices().peekable();
     let mut reordered = false;
@@ -174,31 +195,51 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         if chars.peek().map(|p| p.1) == Some('*') {
             chars.next();
-            match args.get(argi) {
-                Some(Value::Int(w, _)) => {
-                    if *w < 0 {
+            match int_from_arg(args.get(argi)) {
+                Some(w) => {
+                    if w < 0 {
                         spec.minus = true;
                         spec.zero = false;
                     }
                     spec.width = Some(w.unsigned_abs() as usize);
                 }
-                _ => out.push_str("%!(BADWIDTH)"),
+                None => out.push_str("%!(BADWIDTH)"),
             }
-            argi += 1;
+            if argi < args.len() {
+                argi += 1;
+            }
         } else {
-            spec.width = read_num(&mut chars);
+            match read_num(&mut chars) {
+                Num::Value(n) => spec.width = Some(n),
+                Num::Absent => {}
+                // Go's parsenum gives up on a huge literal and skips the rest
+                // of the format, which then ends without a verb.
+                Num::TooLarge => {
+                    out.push_str("%!(NOVERB)");
+                    break;
+                }
+            }
         }
         if chars.peek().map(|p| p.1) == Some('.') {
             chars.next();
             if chars.peek().map(|p| p.1) == Some('*') {
                 chars.next();
-                match args.get(argi) {
-                    Some(Value::Int(p, _)) if *p >= 0 => spec.prec = Some(*p as usize),
+                match int_from_arg(args.get(argi)) {
+                    Some(p) if p >= 0 => spec.prec = Some(p as usize),
                     _ => out.push_str("%!(BADPREC)"),
                 }
-                argi += 1;
+                if argi < args.len() {
+                    argi += 1;
+                }
             } else {
-                spec.prec = Some(read_num(&mut chars).unwrap_or(0));
+                match read_num(&mut chars) {
+                    Num::Value(n) => spec.prec = Some(n),
+                    Num::Absent => spec.prec = Some(0),
+                    Num::TooLarge => {
+                        out.push_str("%!(NOVERB)");
+                        break;
+                    }
+                }
             }
         }
         match arg_index(&mut chars, args.len()) {
@@ -244,6 +285,9 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         argi += 1;
+        if out.len() > max {
+            return None;
+        }
     }
     if !reordered && argi < args.len() {
         out.push_str("%!(EXTRA ");
@@ -258,7 +302,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         out.push(')');
     }
-    out
+    (out.len() <= max).then_some(out)
 }
 
 /// `[n]`: `Some(Some(i))` for a good index, `Some(None)` for a bad one.
@@ -270,7 +314,12 @@ fn arg_index(
         return None;
     }
     chars.next();
-    let n = read_num(chars);
+    let mut n: Option<usize> = None;
+    while let Some(&(_, d)) = chars.peek() {
+        let Some(v) = d.to_digit(10) else { break };
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(v as usize));
+        chars.next();
+    }
     if chars.peek().map(|p| p.1) != Some(']') {
         for (_, c) in chars.by_ref() {
             if c == ']' {
@@ -281,24 +330,37 @@ fn arg_index(
     }
     chars.next();
     match n {
-        Some(n) if n >= 1 && n <= nargs => Some(Some(n - 1)),
+        Some(n) if n >= 1 && n <= nargs && n <= 10_000_000 => Some(Some(n - 1)),
         _ => Some(None),
     }
 }
 
-fn read_num(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<usize> {
-    let mut n: Option<usize> = None;
+/// A number in a format: absent, a value, or too large (Go's `parsenum`).
+enum Num {
+    Absent,
+    Value(usize),
+    TooLarge,
+}
+
+/// Go's `parsenum`: digits until one arrives while the number read so far is
+/// already too large (so 7-digit literals up to 9999999 pass); a too-large
+/// number consumes the rest of the format.
+fn read_num(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Num {
+    let mut n: Option<i64> = None;
     while let Some(&(_, d)) = chars.peek() {
         let Some(v) = d.to_digit(10) else { break };
-        n = Some(
-            n.unwrap_or(0)
-                .saturating_mul(10)
-                .saturating_add(v as usize)
-                .min(1_000_000),
-        );
+        let so_far = n.unwrap_or(0);
+        if too_large(so_far) {
+            for _ in chars.by_ref() {}
+            return Num::TooLarge;
+        }
+        n = Some(so_far * 10 + i64::from(v));
         chars.next();
     }
-    n
+    match n {
+        Some(n) => Num::Value(n as usize),
+        None => Num::Absent,
+    }
 }
 
 mod verbs;

@@ -248,10 +248,59 @@ impl CallContext<'_> {
         data: &Value,
     ) -> std::result::Result<String, Error> {
         let mut set = self.templates.clone();
-        set.replace(name, text)?;
+        let tree = set.replace(name, text)?;
         let mut out = String::new();
-        crate::exec::execute_nested(&set, name, data, &mut out, self.shared, self.depth + 1)?;
+        match tree {
+            // Go executes the template just parsed, not what the set holds
+            // under its name (an empty text keeps an older definition there).
+            Some(tree) => {
+                crate::exec::execute_tree(&set, &tree, data, &mut out, self.shared, self.depth + 1)?
+            }
+            None => crate::exec::execute_nested(
+                &set,
+                name,
+                data,
+                &mut out,
+                self.shared,
+                self.depth + 1,
+            )?,
+        }
         Ok(out)
+    }
+
+    /// Spends `bytes` of the render memory budget (for what a function adds
+    /// to a value it returns shared, such as entries `set` puts in a map).
+    pub fn charge(&mut self, bytes: usize) -> std::result::Result<(), FuncError> {
+        self.shared.charge(bytes).map_err(FuncError::Limit)
+    }
+
+    /// Fails with the render memory limit's error unless `bytes` more fit;
+    /// call it before building a result of (at most) that size.
+    pub fn ensure_room(&self, bytes: usize) -> std::result::Result<(), FuncError> {
+        self.shared.ensure_room(bytes).map_err(FuncError::Limit)
+    }
+
+    /// Like [`CallContext::ensure_room`] for printing or serializing
+    /// `values` (their [`crate::approx_size`]) plus `extra` bytes.
+    pub fn ensure_room_for(
+        &self,
+        values: &[Value],
+        extra: usize,
+    ) -> std::result::Result<(), FuncError> {
+        let room = self.shared.room();
+        let mut total = extra;
+        for v in values {
+            match crate::budget::approx_size(v, room.saturating_sub(total)) {
+                Some(n) => total = total.saturating_add(n),
+                None => return self.ensure_room(usize::MAX),
+            }
+        }
+        self.ensure_room(total)
+    }
+
+    /// Bytes left in the render memory budget.
+    pub fn memory_room(&self) -> usize {
+        self.shared.room()
     }
 
     /// The template set being executed.

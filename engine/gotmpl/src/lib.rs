@@ -5,6 +5,7 @@
 //! [`helmd_yaml::Value`] data. Errors print Go's exact texts.
 
 pub mod ast;
+mod budget;
 mod builtins;
 mod cache;
 mod error;
@@ -18,8 +19,9 @@ mod parse;
 mod quote;
 mod template;
 
+pub use budget::approx_size;
 pub use builtins::{html_escape, js_escape, query_escape};
 pub use error::{Error, ExecError, FuncError, Result};
 pub use funcs::{ArgType, Arity, CallContext, FuncDef, FuncMap, FuncResult, Function};
 pub use lex::go_quote;
-pub use template::{CancelHook, Limits, MissingKey, Options, Templates};
+pub use template::{CancelHook, DEFAULT_MAX_MEMORY, Limits, MissingKey, Options, Templates};

@@ -61,6 +61,7 @@ impl Default for RenderOptions {
 pub fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
     crate::funcs::register(&mut f);
+    crate::memory::guard(&mut f);
     f
 }
 
@@ -287,6 +288,9 @@ fn render_all(
             .map_err(|e| Error::Parse(parse_error(&r.name, &e)))?;
     }
     let mut out = BTreeMap::new();
+    // One memory budget for the whole render: what each template builds and
+    // the outputs kept so far.
+    let mut used = 0usize;
     for r in &all {
         let file = r.name.rsplit('/').next().unwrap_or(&r.name);
         if file.starts_with('_') {
@@ -298,12 +302,16 @@ fn render_all(
         r.scope
             .insert("Template", Value::Map(Map::named("common.Values", t)));
         let data = Map::named("common.Values", r.scope.read().clone());
-        let text = set.execute(&r.name, &Value::Map(data)).map_err(|e| {
-            if let Some(stopped) = interrupt.stopped() {
-                return Error::Stopped(stopped);
-            }
-            Error::Execute(helmd_yaml::gostr::replace_raw(&exec_error(&r.name, &e)).into_owned())
-        })?;
+        let mut text = String::with_capacity(r.text.len());
+        set.execute_counted(&r.name, &Value::Map(data), &mut text, &mut used)
+            .map_err(|e| {
+                if let Some(stopped) = interrupt.stopped() {
+                    return Error::Stopped(stopped);
+                }
+                Error::Execute(
+                    helmd_yaml::gostr::replace_raw(&exec_error(&r.name, &e)).into_owned(),
+                )
+            })?;
         let text = if text.contains("<no value>") {
             text.replace("<no value>", "")
         } else {

@@ -168,6 +168,8 @@ fn tpl(cx: &mut CallContext<'_>, a: &[Value]) -> FuncResult {
     let r = cx.execute_text("gotpl", &text, &a[1]);
     cx.state::<TplDepth>().0 -= 1;
     match r {
+        // Helm drops `<no value>` from tpl's result as from a template's.
+        Ok(s) if s.contains("<no value>") => Ok(Value::from(s.replace("<no value>", ""))),
         Ok(s) => Ok(Value::from(s)),
         Err(e @ helmd_gotmpl::Error::Parse { .. }) => Err(template_err(
             format!("cannot parse template {}: ", go_quote(&text)),

@@ -13,6 +13,7 @@ mod funcs;
 mod interrupt;
 pub mod lint;
 pub mod manifest;
+mod memory;
 mod objects;
 mod release_name;
 mod sprig;

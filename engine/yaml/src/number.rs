@@ -34,8 +34,14 @@ fn shortest(abs: f64) -> Digits {
 
 /// Digits rounded to `n` significant digits (n >= 1).
 fn significant(abs: f64, n: usize) -> Digits {
-    digits_from_exp(&format!("{:.*e}", n.saturating_sub(1), abs))
+    // An f64's exact decimal form has at most 767 significant digits: asking
+    // for more only adds zeros (which Digits drops; the printers pad them).
+    digits_from_exp(&format!("{:.*e}", n.clamp(1, EXACT_DIGITS) - 1, abs))
 }
+
+/// More decimal digits than any f64's exact expansion has (767 significant,
+/// 1074 after the point), below the formatter's precision limit (65535).
+const EXACT_DIGITS: usize = 1100;
 
 /// Appends the decimal digits of `n` (what `n.to_string()` gives, without
 /// the formatting machinery).
@@ -114,8 +120,11 @@ pub fn format_float(f: f64, fmt: char, prec: i32) -> String {
                 let p = (d.digits.len() as i32 - d.dp).max(0);
                 fmt_f(&mut out, &d, p);
             } else {
-                let s = format!("{:.*}", prec as usize, abs);
+                let prec = prec as usize;
+                let s = format!("{:.*}", prec.min(EXACT_DIGITS), abs);
                 out.push_str(&s);
+                // past the exact expansion every digit is 0
+                out.extend(std::iter::repeat_n('0', prec.saturating_sub(EXACT_DIGITS)));
             }
         }
         _ => fmt_g(&mut out, abs, prec, fmt),

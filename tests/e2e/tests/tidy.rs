@@ -34,9 +34,14 @@ fn engine_crates_do_not_depend_on_grpc_sql_or_cli_crates() {
         .expect("packages")
         .iter()
         .filter(|p| {
-            p["manifest_path"]
-                .as_str()
-                .is_some_and(|m| m.contains("/engine/"))
+            // under the workspace's `engine/` (the checkout's own path may hold
+            // an `engine` directory too)
+            p["manifest_path"].as_str().is_some_and(|m| {
+                let root = metadata["workspace_root"].as_str().unwrap_or_default();
+                std::path::Path::new(m)
+                    .strip_prefix(root)
+                    .is_ok_and(|rel| rel.starts_with("engine"))
+            })
         })
         .filter_map(|p| p["id"].as_str())
         .collect();

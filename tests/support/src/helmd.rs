@@ -87,7 +87,7 @@ impl Helmd {
             .context("connecting to helmd")
     }
 
-    /// The process id.
+    /// The process id of the helmd child (to read its `/proc/<pid>/status`).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -218,7 +218,18 @@ impl<'a> State<'a> {
         }
         let argv = self.eval_args(dot, args, fin)?;
         match o.call_method(name, &argv) {
-            Some(Ok(r)) => Ok(Ev::from_result(r)),
+            Some(Ok(r)) => {
+                // a method's result is charged like a function's (`.Files.Get`
+                // builds a new string each time, as in Go)
+                if !crate::budget::shared_with(&r, &argv) {
+                    let cost = crate::budget::shallow_cost(&r);
+                    if let Err(m) = self.shared.charge(cost) {
+                        self.at = node;
+                        return Err(self.errorf(m));
+                    }
+                }
+                Ok(Ev::from_result(r))
+            }
             Some(Err(e)) => {
                 self.at = node;
                 Err(self.errorf(format!("error calling {name}: {}", e.0)))
@@ -306,8 +317,21 @@ impl<'a> State<'a> {
                 };
                 def.func.call(&mut cx, &argv)
             }
-            None => builtins::call(name, &argv, args),
+            None => builtins::call(name, &argv, args, self.shared.room()).map_err(|e| match e {
+                FuncError::Limit(m) if m.is_empty() => {
+                    FuncError::Limit(crate::budget::exceeded(self.shared.limits.max_memory))
+                }
+                e => e,
+            }),
         };
+        let result = result.and_then(|v| {
+            if !crate::budget::shared_with(&v, &argv) {
+                self.shared
+                    .charge(crate::budget::shallow_cost(&v))
+                    .map_err(FuncError::Limit)?;
+            }
+            Ok(v)
+        });
         self.recycle_argv(argv);
         result.map(Ev::from_result).map_err(|e| {
             self.at = call_node;

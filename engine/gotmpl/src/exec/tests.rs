@@ -310,3 +310,83 @@ fn template_sets_and_values_can_be_shared_across_threads() {
     assert_send_sync::<Value>();
     assert_send_sync::<Error>();
 }
+
+/// Runs `text` under a memory budget of `max_memory` bytes.
+fn run_budget(text: &str, max_memory: usize) -> std::result::Result<String, String> {
+    let limits = Limits {
+        max_memory,
+        ..Limits::default()
+    };
+    let t = set_with(
+        text,
+        Options {
+            limits,
+            ..Options::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    t.execute("t", &Value::Nil).map_err(|e| e.to_string())
+}
+
+#[test]
+fn values_doubled_in_a_loop_hit_the_memory_limit_by_name() {
+    let doubling =
+        r#"{{ $s := "aaaaaaaa" }}{{ range 40 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}"#;
+    let err = run_budget(doubling, 1 << 20).expect_err("over budget");
+    assert!(
+        err.ends_with("at <print $s $s>: render memory limit of 1048576 bytes exceeded"),
+        "{err}"
+    );
+    let shared = r#"{{ $s := "aaaaaaaa" }}{{ range 30 }}{{ $s = printf "%s%s" $s $s }}{{ end }}"#;
+    let err = run_budget(shared, 1 << 20).expect_err("over budget");
+    assert!(
+        err.contains("render memory limit of 1048576 bytes exceeded"),
+        "{err}"
+    );
+    let small = r#"{{ $s := "ab" }}{{ range 5 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}"#;
+    assert_eq!(run_budget(small, 1 << 20).as_deref(), Ok("64"));
+}
+
+#[test]
+fn printf_padding_counts_against_the_memory_limit() {
+    let many = format!(
+        "{{{{ printf \"{}\" {} }}}}",
+        "%9999999d".repeat(20),
+        "1 ".repeat(20)
+    );
+    let err = run_budget(&many, 16 << 20).expect_err("over budget");
+    assert!(
+        err.contains("render memory limit of 16777216 bytes exceeded"),
+        "{err}"
+    );
+}
+
+#[test]
+fn outputs_of_every_execution_share_one_budget() {
+    let t = set_with(
+        "{{ range 100 }}xxxxxxxxxx{{ end }}",
+        Options {
+            limits: Limits {
+                max_memory: 2500,
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut used = 0;
+    let mut out = String::new();
+    t.execute_counted("t", &Value::Nil, &mut out, &mut used)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(used, 1000);
+    t.execute_counted("t", &Value::Nil, &mut out, &mut used)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = t
+        .execute_counted("t", &Value::Nil, &mut out, &mut used)
+        .map(|_| String::new())
+        .unwrap_or_else(|e| e.to_string());
+    assert_eq!(
+        err,
+        "template: t: render memory limit of 2500 bytes exceeded"
+    );
+}

@@ -134,3 +134,35 @@ fn sprint_spaces_only_between_non_strings() {
     );
     assert_eq!(sprintln(&[Value::str("a"), Value::int(1)]), "a 1\n");
 }
+
+#[test]
+fn widths_and_precisions_above_a_million_are_refused_like_go() {
+    check(
+        "%*d",
+        &[Value::int(2_000_000_000), Value::int(1)],
+        "%!(BADWIDTH)1",
+    );
+    check(
+        "%.*d",
+        &[Value::int(2_000_000_000), Value::int(1)],
+        "%!(BADPREC)1",
+    );
+    check(
+        "%*d",
+        &[Value::int(1_000_001), Value::int(1)],
+        "%!(BADWIDTH)1",
+    );
+    check("%20000000d", &[Value::int(1)], "%!(NOVERB)%!(EXTRA int=1)");
+    check("%*d", &[], "%!(BADWIDTH)%!d(MISSING)");
+    check(
+        "%*d",
+        &[Value::Uint(3, helmd_yaml::UintKind::Uint), Value::int(1)],
+        "  1",
+    );
+    assert_eq!(sprintf("%9999999d", &[Value::int(1)]).len(), 9_999_999);
+    assert_eq!(
+        sprintf("%.*d", &[Value::int(1_000_000), Value::int(7)]).len(),
+        1_000_000
+    );
+    assert_eq!(sprintf_within("%100d", &[Value::int(1)], 50), None);
+}

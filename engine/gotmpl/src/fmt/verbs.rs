@@ -319,8 +319,10 @@ fn fmt_integer(
         if p == 0 && mag == 0 {
             digits.clear();
         }
-        while digits.len() < p {
-            digits.insert(0, '0');
+        if digits.len() < p {
+            let mut padded = "0".repeat(p - digits.len());
+            padded.push_str(&digits);
+            digits = padded;
         }
     }
     let prefix = match (spec.sharp, verb) {
@@ -367,7 +369,7 @@ fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value)
             return;
         }
     };
-    let prec = spec.prec.map_or(default_prec, |p| p.min(1000) as i32);
+    let prec = spec.prec.map_or(default_prec, |p| p as i32);
     let mut s = format_float(f, fmt_char, prec);
     if spec == Spec::default() && f.is_finite() {
         out.push_str(&s);

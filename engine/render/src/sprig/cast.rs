@@ -106,50 +106,92 @@ pub(crate) fn go_f64_to_i64(f: f64) -> i64 {
     }
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` for the forms templates meet.
+/// Go's `underscoreOK` for a float: `_` only between digits (or after a base
+/// prefix), never next to a point, an exponent or a sign.
+fn float_underscore_ok(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let b = body.as_bytes();
+    let mut saw = b'^';
+    let mut i = 0;
+    let mut hex = false;
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = b[1] | 0x20 == b'x';
+    }
+    for &c in &b[i..] {
+        if c.is_ascii_digit() || hex && (c | 0x20).is_ascii_hexdigit() {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else if saw == b'_' {
+            return false;
+        } else {
+            saw = b'!';
+        }
+    }
+    saw != b'_'
+}
+
+/// Go's `strconv.ParseFloat(s, 64)`: decimal and `0x…p…` hexadecimal forms,
+/// `_` separators, `inf`/`infinity`/`nan`; None for what Go refuses (a hex
+/// mantissa without its `p` exponent, out-of-range values).
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    let lower = s.to_ascii_lowercase();
-    let body = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
-    match body {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    match lower.as_str() {
         "inf" | "infinity" => {
-            return Some(if lower.starts_with('-') {
+            return Some(if neg {
                 f64::NEG_INFINITY
             } else {
                 f64::INFINITY
             });
         }
-        "nan" if lower == "nan" => return Some(f64::NAN),
+        "nan" if body.len() == s.len() => return Some(f64::NAN),
         _ => {}
     }
-    if let Some(hex) = body.strip_prefix("0x") {
-        let neg = lower.starts_with('-');
-        return parse_hex_float(hex).map(|f| if neg { -f } else { f });
-    }
-    if !body
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-' | '_'))
-    {
+    if lower.contains('_') && !float_underscore_ok(&lower) {
         return None;
     }
-    let clean = if s.contains('_') {
-        if !underscore_ok(body) {
+    let clean = lower.replace('_', "");
+    let v = if let Some(hex) = clean.strip_prefix("0x") {
+        parse_hex_float(hex)?
+    } else {
+        if !clean
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-'))
+        {
             return None;
         }
-        s.replace('_', "")
-    } else {
-        s.to_string()
+        clean.parse::<f64>().ok()?
     };
-    clean.parse().ok()
+    if v.is_infinite() {
+        // strconv's ErrRange: cast turns the error into 0
+        return None;
+    }
+    Some(if neg { -v } else { v })
 }
 
-/// A hexadecimal float body (`1.8p3`, `ff`), as strconv reads after `0x`.
+/// A hexadecimal float body after `0x` (`1.8p3`): the `p` exponent is required.
 fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = match s.split_once('p') {
-        Some((m, e)) => (m, e.replace('_', "").parse::<i32>().ok()?),
-        None => (s, 0),
-    };
-    let mant = mant.replace('_', "");
-    let (int, frac) = mant.split_once('.').unwrap_or((&mant, ""));
+    let (mant, exp) = s.split_once('p')?;
+    let exp_digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+    if exp_digits.is_empty() || !exp_digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let exp = exp.parse::<i32>().unwrap_or(if exp.starts_with('-') {
+        i32::MIN / 2
+    } else {
+        i32::MAX / 2
+    });
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     if int.is_empty() && frac.is_empty() {
         return None;
     }
@@ -157,7 +199,7 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     for c in int.chars().chain(frac.chars()) {
         v = v * 16.0 + f64::from(c.to_digit(16)?);
     }
-    let shift = exp - 4 * frac.len() as i32;
+    let shift = exp.saturating_sub(4 * frac.len() as i32);
     Some(v * 2f64.powi(shift))
 }
 

@@ -128,9 +128,10 @@ pub(crate) fn register(f: &mut FuncMap) {
             .and_then(|m| m.get(str_arg(&a[1])))
             .unwrap_or_else(|| Value::str("")))
     });
-    f.insert_typed("set", Arity::Exact(3), &[M, S], |_, a| {
+    f.insert_typed("set", Arity::Exact(3), &[M, S], |cx, a| {
         match map_arg(&a[0]) {
             Some(m) if !m.is_nil_map() => {
+                cx.charge(str_arg(&a[1]).len() + 64)?;
                 m.insert(str_arg(&a[1]), a[2].clone());
                 Ok(a[0].clone())
             }

@@ -1,11 +1,11 @@
 //! Sprig's list functions and their `must*` twins: any Go slice is accepted,
 //! results are `[]interface {}`, and the panic texts are Sprig's.
 
-use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, FuncResult};
+use helmd_gotmpl::{ArgType, Arity, CallContext, FuncError, FuncMap, FuncResult};
 use helmd_yaml::{ElemType, Value};
 
 use super::cast::to_i64;
-use super::{NIL_DEREF, deep_equal, iface_list, int_arg, int_list, is_empty, kind_of, slice_items};
+use super::{NIL_DEREF, deep_equal, iface_list, int_arg, is_empty, kind_of, slice_items};
 
 /// The items of a slice, or Sprig's error `<prefix> type <kind>`.
 fn items(v: &Value, prefix: &str) -> Result<Vec<Value>, FuncError> {
@@ -167,53 +167,89 @@ fn concat(a: &[Value]) -> FuncResult {
     Ok(iface_list(out))
 }
 
-fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
-    let mut v = Vec::new();
-    if stop < start {
+/// How many numbers Sprig's `untilStep` yields (its loop, counted).
+fn step_count(start: i64, stop: i64, step: i64) -> u128 {
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let span = if stop < start {
         if step >= 0 {
-            return v;
+            return 0;
         }
-        let mut i = start;
-        while i > stop && v.len() < 1 << 24 {
-            v.push(i);
-            i += step;
+        start - stop
+    } else {
+        if step <= 0 {
+            return 0;
         }
-        return v;
-    }
-    if step <= 0 {
-        return v;
-    }
-    let mut i = start;
-    while i < stop && v.len() < 1 << 24 {
-        v.push(i);
-        i += step;
-    }
-    v
+        stop - start
+    };
+    let step = step.abs();
+    ((span + step - 1) / step) as u128
 }
 
-fn seq(p: &[i64]) -> String {
-    let join = |v: Vec<i64>| v.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
+/// Sprig's `untilStep` loop, once the caller checked [`step_count`] fits.
+fn until_step(start: i64, stop: i64, step: i64) -> impl Iterator<Item = i64> {
+    let n = step_count(start, stop, step);
+    let mut i = start;
+    (0..n).map(move |_| {
+        let v = i;
+        i = i.wrapping_add(step);
+        v
+    })
+}
+
+/// `untilStep` as Sprig returns it: an `[]int`.
+fn until_list(start: i64, stop: i64, step: i64) -> Value {
+    Value::typed_list(
+        ElemType::Int,
+        until_step(start, stop, step).map(Value::int).collect(),
+    )
+}
+
+/// The budget check for a list of `count` numbers (`per_item` bytes each).
+fn ensure_numbers(cx: &CallContext<'_>, count: u128, per_item: usize) -> Result<(), FuncError> {
+    let bytes = usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(per_item);
+    cx.ensure_room(bytes)
+}
+
+/// Sprig's `seq` as (start, stop, step) for [`until_step`]; None for nothing.
+fn seq_range(p: &[i64]) -> Option<(i64, i64, i64)> {
     match p {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            join(until_step(1, end + inc, inc))
+            Some((1, end.wrapping_add(inc), inc))
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            join(until_step(*start, end + step, step))
+            Some((*start, end.wrapping_add(step), step))
         }
         [start, step, end] => {
             let mut inc = 1;
             if end < start {
                 inc = -1;
                 if *step > 0 {
-                    return String::new();
+                    return None;
                 }
             }
-            join(until_step(*start, end + inc, *step))
+            Some((*start, end.wrapping_add(inc), *step))
         }
-        _ => String::new(),
+        _ => None,
     }
+}
+
+fn seq(cx: &CallContext<'_>, p: &[i64]) -> Result<String, FuncError> {
+    let Some((start, stop, step)) = seq_range(p) else {
+        return Ok(String::new());
+    };
+    ensure_numbers(cx, step_count(start, stop, step), 21)?;
+    let mut out = String::new();
+    for (k, i) in until_step(start, stop, step).enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        out.push_str(&i.to_string());
+    }
+    Ok(out)
 }
 
 /// Registers a list function and its `must` twin (same error, returned).
@@ -246,25 +282,38 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("mustChunk", Arity::Exact(2), &[ArgType::Int], |_, a| {
         chunk(a)
     });
-    f.insert("concat", Arity::AtLeast(0), |_, a| concat(a));
-    f.insert_typed("until", Arity::Exact(1), &[ArgType::Int], |_, a| {
+    f.insert("concat", Arity::AtLeast(0), |cx, a| {
+        let n: usize = a
+            .iter()
+            .map(|v| match v {
+                Value::List(l) => l.items.len(),
+                _ => 0,
+            })
+            .sum();
+        cx.ensure_room(crate::memory::list_cost(n))?;
+        concat(a)
+    });
+    f.insert_typed("until", Arity::Exact(1), &[ArgType::Int], |cx, a| {
         let n = int_arg(&a[0]);
-        Ok(int_list(until_step(0, n, if n < 0 { -1 } else { 1 })))
+        let step = if n < 0 { -1 } else { 1 };
+        ensure_numbers(cx, step_count(0, n, step), SLOT)?;
+        Ok(until_list(0, n, step))
     });
     f.insert_typed(
         "untilStep",
         Arity::Exact(3),
         &[ArgType::Int, ArgType::Int, ArgType::Int],
-        |_, a| {
-            Ok(int_list(until_step(
-                int_arg(&a[0]),
-                int_arg(&a[1]),
-                int_arg(&a[2]),
-            )))
+        |cx, a| {
+            let (start, stop, step) = (int_arg(&a[0]), int_arg(&a[1]), int_arg(&a[2]));
+            ensure_numbers(cx, step_count(start, stop, step), SLOT)?;
+            Ok(until_list(start, stop, step))
         },
     );
-    f.insert_variadic("seq", Arity::AtLeast(0), &[], ArgType::Int, |_, a| {
+    f.insert_variadic("seq", Arity::AtLeast(0), &[], ArgType::Int, |cx, a| {
         let p: Vec<i64> = a.iter().map(int_arg).collect();
-        Ok(Value::from(seq(&p)))
+        Ok(Value::from(seq(cx, &p)?))
     });
 }
+
+/// What one list slot costs.
+const SLOT: usize = std::mem::size_of::<Value>();

@@ -132,11 +132,6 @@ pub(crate) fn iface_list(items: Vec<Value>) -> Value {
     Value::list(items)
 }
 
-/// A `[]int`.
-pub(crate) fn int_list(items: Vec<i64>) -> Value {
-    Value::typed_list(ElemType::Int, items.into_iter().map(Value::int).collect())
-}
-
 /// Go's `reflect.DeepEqual` over template values.
 pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {

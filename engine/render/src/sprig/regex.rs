@@ -3,7 +3,7 @@
 //! (empty matches, `n` limits), `$name`/`${name}` expansion (names may repeat)
 //! and error texts.
 
-use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, FuncResult};
+use helmd_gotmpl::{ArgType, Arity, CallContext, FuncError, FuncMap, FuncResult};
 use helmd_yaml::gostr::raw_byte;
 use helmd_yaml::{ElemType, Value};
 use regex::Regex;
@@ -243,6 +243,26 @@ fn find_all_strings(re: &Regex, s: &str, n: i64) -> Value {
 
 type Compiler = fn(&str) -> Result<Regex, FuncError>;
 
+/// The budget check for a result of `fixed` bytes plus `per_match` for each
+/// match of `re` in `s`: a bound from the length first, matches counted only
+/// when that bound does not fit.
+fn ensure_matches(
+    cx: &CallContext<'_>,
+    re: &Regex,
+    s: &str,
+    per_match: usize,
+    fixed: usize,
+) -> Result<(), FuncError> {
+    let rough = (s.len() + 1)
+        .saturating_mul(per_match)
+        .saturating_add(fixed);
+    if cx.ensure_room(rough).is_ok() {
+        return Ok(());
+    }
+    let n = re.find_iter(s).count() + 1;
+    cx.ensure_room(n.saturating_mul(per_match).saturating_add(fixed))
+}
+
 fn plain_compile(p: &str) -> Result<Regex, FuncError> {
     compile(p).map_err(FuncError::Message)
 }
@@ -261,10 +281,16 @@ pub(crate) fn register(f: &mut FuncMap) {
         ("regexFindAll", must_compile as Compiler),
         ("mustRegexFindAll", plain_compile),
     ] {
-        f.insert_typed(name, Arity::Exact(3), &[S, S, ArgType::Int], move |_, a| {
-            let re = c(str_arg(&a[0]))?;
-            Ok(find_all_strings(&re, str_arg(&a[1]), int_arg(&a[2])))
-        });
+        f.insert_typed(
+            name,
+            Arity::Exact(3),
+            &[S, S, ArgType::Int],
+            move |cx, a| {
+                let re = c(str_arg(&a[0]))?;
+                ensure_matches(cx, &re, str_arg(&a[1]), 64, str_arg(&a[1]).len())?;
+                Ok(find_all_strings(&re, str_arg(&a[1]), int_arg(&a[2])))
+            },
+        );
     }
     for (name, c) in [
         ("regexFind", must_compile as Compiler),
@@ -282,8 +308,18 @@ pub(crate) fn register(f: &mut FuncMap) {
         ("regexReplaceAllLiteral", must_compile, true),
         ("mustRegexReplaceAllLiteral", plain_compile, true),
     ] {
-        f.insert_typed(name, Arity::Exact(3), &[S, S, S], move |_, a| {
+        f.insert_typed(name, Arity::Exact(3), &[S, S, S], move |cx, a| {
             let re = c(str_arg(&a[0]))?;
+            let (s, repl) = (str_arg(&a[1]), str_arg(&a[2]));
+            // Each `$` reference expands to at most its match, and the matches
+            // together are at most the input.
+            let refs = if literal {
+                0
+            } else {
+                repl.matches('$').count()
+            };
+            let fixed = s.len().saturating_mul(refs + 1);
+            ensure_matches(cx, &re, s, repl.len(), fixed)?;
             Ok(Value::from(replace_all(
                 &re,
                 str_arg(&a[1]),
@@ -300,8 +336,9 @@ pub(crate) fn register(f: &mut FuncMap) {
             name,
             Arity::Exact(3),
             &[S, S, ArgType::Int],
-            move |_, a| -> FuncResult {
+            move |cx, a| -> FuncResult {
                 let re = c(str_arg(&a[0]))?;
+                ensure_matches(cx, &re, str_arg(&a[1]), 64, str_arg(&a[1]).len())?;
                 let n = int_arg(&a[2]);
                 if n == 0 {
                     return Ok(Value::nil_list(ElemType::String));

@@ -87,10 +87,31 @@ pub(super) fn translate(p: &str) -> String {
                     (None, _) if matches!(n, 'b' | 'B') && !in_class => {
                         out.push_str(&format!("(?-u:\\{n})"));
                     }
+                    (None, true) if matches!(n, 'p' | 'P') => {
+                        // a Unicode class: its one-letter name or `{Name}`
+                        out.push('\\');
+                        out.push(n);
+                        if chars.peek() == Some(&'{') {
+                            for x in chars.by_ref() {
+                                out.push(x);
+                                if x == '}' {
+                                    break;
+                                }
+                            }
+                        } else {
+                            out.extend(chars.next());
+                        }
+                        literal_dash_after_class(&mut chars, &mut out);
+                        class_start = false;
+                        continue;
+                    }
                     (None, _) => {
                         out.push('\\');
                         out.push(n);
                     }
+                }
+                if in_class && perl_class(n).is_some() {
+                    literal_dash_after_class(&mut chars, &mut out);
                 }
                 class_start = false;
                 continue;
@@ -132,6 +153,7 @@ pub(super) fn translate(p: &str) -> String {
                         break;
                     }
                 }
+                literal_dash_after_class(&mut chars, &mut out);
             }
             '[' if in_class => out.push_str("\\["),
             ']' if in_class && !class_start => {
@@ -156,6 +178,18 @@ pub(super) fn translate(p: &str) -> String {
         class_start = false;
     }
     out
+}
+
+/// Inside brackets, a `-` right after a class (`[\\w-.]`, `[[:alpha:]-]`,
+/// `[\\pL-]`) cannot start a range: Go reads it as a literal `-`.
+fn literal_dash_after_class(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+) {
+    if chars.peek() == Some(&'-') {
+        chars.next();
+        out.push_str("\\-");
+    }
 }
 
 /// Go's syntax error for the common mistakes, `error parsing regexp: …`.

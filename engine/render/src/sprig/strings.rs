@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use helmd_gotmpl::{ArgType, Arity, FuncError, FuncMap, go_quote};
+use helmd_gotmpl::{ArgType, Arity, CallContext, FuncError, FuncMap, go_quote};
 use helmd_yaml::gostr::{from_go_bytes, go_bytes, go_len, replace_raw};
 use helmd_yaml::{ElemType, Map, Str, Value};
 
@@ -339,17 +339,20 @@ fn split_map(parts: Vec<String>) -> Value {
     Value::Map(Map::typed(ElemType::String, entries))
 }
 
-fn indent(spaces: i64, s: &str) -> Result<String, FuncError> {
-    indent_into(String::new(), spaces, s)
-}
-
-/// Appends `s` to `out` with `spaces` of padding at the start of every line.
-fn indent_into(mut out: String, spaces: i64, s: &str) -> Result<String, FuncError> {
+/// Appends `s` to `out` with `spaces` of padding at the start of every line,
+/// once the memory budget has room for it.
+fn indent_into(
+    cx: &CallContext<'_>,
+    mut out: String,
+    spaces: i64,
+    s: &str,
+) -> Result<String, FuncError> {
     if spaces < 0 {
         return Err("strings: negative Repeat count".into());
     }
-    let pad = spaces.min(1 << 20) as usize;
     let lines = 1 + s.bytes().filter(|b| *b == b'\n').count();
+    let pad = usize::try_from(spaces).unwrap_or(usize::MAX);
+    cx.ensure_room(pad.saturating_mul(lines).saturating_add(s.len()))?;
     out.reserve(s.len() + pad * lines);
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
@@ -359,6 +362,16 @@ fn indent_into(mut out: String, spaces: i64, s: &str) -> Result<String, FuncErro
         out.push_str(line);
     }
     Ok(out)
+}
+
+/// The budget check for splitting `s` at `sep`: each piece is a value.
+fn ensure_split(cx: &CallContext<'_>, s: &str, sep: &str) -> Result<(), FuncError> {
+    let pieces = if sep.is_empty() {
+        s.len() + 1
+    } else {
+        s.matches(sep).count() + 1
+    };
+    cx.ensure_room(pieces.saturating_mul(64).saturating_add(s.len()))
 }
 
 type Unary = fn(&str) -> String;
@@ -412,14 +425,19 @@ pub(crate) fn register(f: &mut FuncMap) {
         ("splitList", |sep, s| string_list(go_split(s, sep, -1))),
     ];
     for (name, func) in binary {
-        f.insert_typed(name, Arity::Exact(2), &[S, S], move |_, a| {
+        f.insert_typed(name, Arity::Exact(2), &[S, S], move |cx, a| {
+            if name == "splitList" {
+                ensure_split(cx, str_arg(&a[1]), str_arg(&a[0]))?;
+            }
             Ok(func(str_arg(&a[0]), str_arg(&a[1])))
         });
     }
-    f.insert_typed("split", Arity::Exact(2), &[S, S], |_, a| {
+    f.insert_typed("split", Arity::Exact(2), &[S, S], |cx, a| {
+        ensure_split(cx, str_arg(&a[1]), str_arg(&a[0]))?;
         Ok(split_map(go_split(str_arg(&a[1]), str_arg(&a[0]), -1)))
     });
-    f.insert_typed("splitn", Arity::Exact(3), &[S, I, S], |_, a| {
+    f.insert_typed("splitn", Arity::Exact(3), &[S, I, S], |cx, a| {
+        ensure_split(cx, str_arg(&a[2]), str_arg(&a[0]))?;
         Ok(split_map(go_split(
             str_arg(&a[2]),
             str_arg(&a[0]),
@@ -444,15 +462,17 @@ pub(crate) fn register(f: &mut FuncMap) {
             .map(Value::from)
             .map_err(Into::into)
     });
-    f.insert_typed("repeat", Arity::Exact(2), &[I, S], |_, a| {
+    f.insert_typed("repeat", Arity::Exact(2), &[I, S], |cx, a| {
         let n = int_arg(&a[0]);
         if n < 0 {
             return Err("strings: negative Repeat count".into());
         }
         let s = str_arg(&a[1]);
-        if (go_len(s) as u128) * (n as u128) > 1 << 30 {
+        let len = (go_len(s) as u128) * (n as u128);
+        if len > i64::MAX as u128 {
             return Err("strings: Repeat output length overflow".into());
         }
+        cx.ensure_room(usize::try_from(len).unwrap_or(usize::MAX))?;
         Ok(Value::from(s.repeat(n as usize)))
     });
     f.insert_typed("wrap", Arity::Exact(2), &[I, S], |_, a| {
@@ -463,7 +483,9 @@ pub(crate) fn register(f: &mut FuncMap) {
             false,
         )))
     });
-    f.insert_typed("wrapWith", Arity::Exact(3), &[I, S, S], |_, a| {
+    f.insert_typed("wrapWith", Arity::Exact(3), &[I, S, S], |cx, a| {
+        let (sep, text) = (str_arg(&a[1]), str_arg(&a[2]));
+        cx.ensure_room(text.len().saturating_mul(sep.len() + 1))?;
         Ok(Value::from(wrap_custom(
             str_arg(&a[2]),
             int_arg(&a[0]),
@@ -471,10 +493,17 @@ pub(crate) fn register(f: &mut FuncMap) {
             true,
         )))
     });
-    f.insert_typed("replace", Arity::Exact(3), &[S, S, S], |_, a| {
-        Ok(Value::from(
-            str_arg(&a[2]).replace(str_arg(&a[0]), str_arg(&a[1])),
-        ))
+    f.insert_typed("replace", Arity::Exact(3), &[S, S, S], |cx, a| {
+        let (old, new, s) = (str_arg(&a[0]), str_arg(&a[1]), str_arg(&a[2]));
+        if new.len() > old.len() {
+            let count = if old.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(old).count()
+            };
+            cx.ensure_room(count.saturating_mul(new.len()).saturating_add(s.len()))?;
+        }
+        Ok(Value::from(s.replace(old, new)))
     });
     f.insert_typed("plural", Arity::Exact(3), &[S, S, I], |_, a| {
         Ok(if int_arg(&a[2]) == 1 {
@@ -483,11 +512,17 @@ pub(crate) fn register(f: &mut FuncMap) {
             a[1].clone()
         })
     });
-    f.insert_typed("indent", Arity::Exact(2), &[I, S], |_, a| {
-        Ok(Value::from(indent(int_arg(&a[0]), str_arg(&a[1]))?))
-    });
-    f.insert_typed("nindent", Arity::Exact(2), &[I, S], |_, a| {
+    f.insert_typed("indent", Arity::Exact(2), &[I, S], |cx, a| {
         Ok(Value::from(indent_into(
+            cx,
+            String::new(),
+            int_arg(&a[0]),
+            str_arg(&a[1]),
+        )?))
+    });
+    f.insert_typed("nindent", Arity::Exact(2), &[I, S], |cx, a| {
+        Ok(Value::from(indent_into(
+            cx,
             String::from("\n"),
             int_arg(&a[0]),
             str_arg(&a[1]),
@@ -520,7 +555,12 @@ pub(crate) fn register(f: &mut FuncMap) {
             .collect();
         Ok(Value::from(parts.join(" ")))
     });
-    f.insert_typed("join", Arity::Exact(2), &[S], |_, a| {
+    f.insert_typed("join", Arity::Exact(2), &[S], |cx, a| {
+        let n = match &a[1] {
+            Value::List(l) => l.items.len(),
+            _ => 0,
+        };
+        cx.ensure_room(n.saturating_mul(str_arg(&a[0]).len()))?;
         Ok(Value::from(strslice(&a[1]).join(str_arg(&a[0]))))
     });
     f.insert("toStrings", Arity::Exact(1), |_, a| {
