@@ -15,8 +15,10 @@ use tonic_types::StatusExt;
 use crate::common::{assert_error, client};
 use crate::fixtures::{Helmctl, pack, write_files};
 
-/// A template that runs for minutes: 10^10 loop steps, each cheap.
-const SPIN: &str = "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}";
+/// A template that runs for hours: 10^12 loop steps over one small list, so it
+/// allocates (and charges the render's memory budget) almost nothing.
+const SPIN: &str = "{{ $l := until 1000 }}{{ range $l }}{{ range $l }}{{ range $l }}\
+    {{ range $l }}{{ end }}{{ end }}{{ end }}{{ end }}";
 
 /// The longest any wait here may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(60);
