@@ -41,6 +41,12 @@ impl From<Error> for Status {
             Error::Source(helmd_source::Error::VersionNotFound { available, .. }) => {
                 HashMap::from([("available_versions".to_owned(), available.join(","))])
             }
+            Error::Source(helmd_source::Error::TooLarge { what, limit, .. }) => {
+                HashMap::from([("limit".to_owned(), format!("{what}: {limit} bytes"))])
+            }
+            Error::Source(helmd_source::Error::DeadlineExceeded { limit, what, .. }) => {
+                HashMap::from([("limit".to_owned(), format!("{what}: {limit:?}"))])
+            }
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
@@ -165,7 +171,19 @@ fn classify_source(err: &helmd_source::Error) -> (Code, ErrorReason) {
         | S::InvalidConfig { .. }
         | S::DependencyLock { .. } => (Code::InvalidArgument, ErrorReason::RequestInvalid),
         S::InvalidArchive { .. } => (Code::InvalidArgument, ErrorReason::ChartInvalid),
-        S::TooLarge { .. } => (Code::InvalidArgument, ErrorReason::ChartTooLarge),
+        S::TooLarge {
+            what: "chart archive",
+            ..
+        } => (Code::InvalidArgument, ErrorReason::ChartTooLarge),
+        S::TooLarge { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::SourceResponseTooLarge,
+        ),
+        S::AddressDenied { .. } => (Code::FailedPrecondition, ErrorReason::SourceAddressDenied),
+        S::CredentialsWithheld { .. } => {
+            (Code::FailedPrecondition, ErrorReason::CredentialsWithheld)
+        }
+        S::DeadlineExceeded { .. } => (Code::DeadlineExceeded, ErrorReason::SourceTimeout),
         S::ChartNotFound { .. } => (Code::NotFound, ErrorReason::ChartNotFound),
         S::VersionNotFound { .. } => (Code::NotFound, ErrorReason::ChartVersionNotFound),
         // The registry or repository refused the configured credentials: the caller's

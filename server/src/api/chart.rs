@@ -16,6 +16,7 @@ use crate::convert::chart as conv;
 use crate::convert::page;
 use crate::convert::repository::{row_kind, settings};
 use crate::error::{Error, Result};
+use crate::sources::FetchDeadline;
 use crate::storage::RepositoryRow;
 
 /// The ChartService implementation.
@@ -157,7 +158,11 @@ impl ChartApi {
 
     /// The archive of a chart reference: an upload (bounded by the server's
     /// `max_chart_bytes`) or a pull through the shared source and cache.
-    async fn archive(&self, chart: Option<&ChartReference>) -> Result<Archive> {
+    async fn archive(
+        &self,
+        deadline: FetchDeadline,
+        chart: Option<&ChartReference>,
+    ) -> Result<Archive> {
         use chart_reference::Source;
         let field = match chart.and_then(|c| c.source.as_ref()) {
             Some(Source::Uploaded(up)) => {
@@ -183,14 +188,32 @@ impl ChartApi {
             _ => "chart.repository",
         };
         let resolved = self.resolve(chart).await?;
-        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        let pulled = self.fetch(deadline, &resolved.request).await?;
         Ok(Archive {
             bytes: pulled.archive,
             field,
         })
     }
 
-    async fn render(&self, req: RenderChartRequest) -> Result<RenderChartResponse> {
+    /// Pulls through the shared source within the request's fetch deadline.
+    async fn fetch(
+        &self,
+        deadline: FetchDeadline,
+        request: &ChartRequest,
+    ) -> Result<helmd_source::PulledChart> {
+        let sources = &self.state.sources;
+        sources
+            .within(deadline, source_name(request), async {
+                Ok(sources.charts.pull(request).await?)
+            })
+            .await
+    }
+
+    async fn render(
+        &self,
+        deadline: FetchDeadline,
+        req: RenderChartRequest,
+    ) -> Result<RenderChartResponse> {
         // `--validate`: the cluster's version and API versions are the capabilities.
         let cluster = if req.validate {
             let client = self.state.sources.kube().await?.clone();
@@ -198,7 +221,7 @@ impl ChartApi {
         } else {
             None
         };
-        let archive = self.archive(req.chart.as_ref()).await?;
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let mut options = helmd_render::RenderOptions {
             release_name: if req.release_name.is_empty() {
                 "release-name".to_owned()
@@ -247,16 +270,24 @@ impl ChartApi {
         Ok(rendered.response)
     }
 
-    async fn show(&self, req: ShowChartRequest) -> Result<ShowChartResponse> {
-        let archive = self.archive(req.chart.as_ref()).await?;
+    async fn show(
+        &self,
+        deadline: FetchDeadline,
+        req: ShowChartRequest,
+    ) -> Result<ShowChartResponse> {
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let values = req.values;
         tokio::task::spawn_blocking(move || chart_render::show(archive, values))
             .await
             .map_err(|e| Error::Task(e.to_string()))?
     }
 
-    async fn lint(&self, req: LintChartRequest) -> Result<LintChartResponse> {
-        let archive = self.archive(req.chart.as_ref()).await?;
+    async fn lint(
+        &self,
+        deadline: FetchDeadline,
+        req: LintChartRequest,
+    ) -> Result<LintChartResponse> {
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let options = chart_lint::options(&req);
         let input = LintInput {
             archive,
@@ -268,9 +299,13 @@ impl ChartApi {
             .map_err(|e| Error::Task(e.to_string()))?
     }
 
-    async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {
+    async fn pull(
+        &self,
+        deadline: FetchDeadline,
+        req: PullChartRequest,
+    ) -> Result<PullChartResponse> {
         let resolved = self.resolve(req.chart.as_ref()).await?;
-        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        let pulled = self.fetch(deadline, &resolved.request).await?;
         let meta = read_chart_metadata(&pulled.archive)?;
         let (manifest_digest, resolved_reference) = match &resolved.request {
             ChartRequest::Oci { .. } => {
@@ -296,7 +331,11 @@ impl ChartApi {
         })
     }
 
-    async fn push(&self, req: PushChartRequest) -> Result<PushChartResponse> {
+    async fn push(
+        &self,
+        deadline: FetchDeadline,
+        req: PushChartRequest,
+    ) -> Result<PushChartResponse> {
         if req.archive.is_empty() {
             return Err(Error::invalid("archive", "required"));
         }
@@ -311,11 +350,14 @@ impl ChartApi {
             .oci_transport(&req.repository, "repository", &probe)
             .await?;
         let provenance = (!req.provenance.is_empty()).then_some(&req.provenance[..]);
-        let pushed = self
-            .state
-            .sources
-            .charts
-            .push(&req.destination, &req.archive, provenance, &transport)
+        let sources = &self.state.sources;
+        let pushed = sources
+            .within(deadline, &req.destination, async {
+                Ok(sources
+                    .charts
+                    .push(&req.destination, &req.archive, provenance, &transport)
+                    .await?)
+            })
             .await?;
         Ok(PushChartResponse {
             reference: pushed.reference.clone(),
@@ -324,7 +366,26 @@ impl ChartApi {
         })
     }
 
-    async fn versions(&self, req: ListChartVersionsRequest) -> Result<ListChartVersionsResponse> {
+    async fn versions(
+        &self,
+        deadline: FetchDeadline,
+        req: ListChartVersionsRequest,
+    ) -> Result<ListChartVersionsResponse> {
+        let name = match req.chart.as_ref().and_then(|c| c.source.as_ref()) {
+            Some(chart_reference::Source::Oci(oci)) => oci.reference.clone(),
+            Some(chart_reference::Source::Repository(r)) => r.repository.clone(),
+            _ => String::new(),
+        };
+        let sources = &self.state.sources;
+        sources
+            .within(deadline, &name, self.versions_within(req))
+            .await
+    }
+
+    async fn versions_within(
+        &self,
+        req: ListChartVersionsRequest,
+    ) -> Result<ListChartVersionsResponse> {
         let size = page::page_size(req.page_size)?;
         let offset = page::decode("versions", &req.page_token)?
             .map(|(offset, _)| usize::try_from(offset).unwrap_or(0))
@@ -436,41 +497,55 @@ impl ChartService for ChartApi {
         &self,
         request: Request<RenderChartRequest>,
     ) -> Result<Response<RenderChartResponse>, Status> {
-        Ok(Response::new(self.render(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.render(deadline, request.into_inner()).await?))
     }
 
     async fn show_chart(
         &self,
         request: Request<ShowChartRequest>,
     ) -> Result<Response<ShowChartResponse>, Status> {
-        Ok(Response::new(self.show(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.show(deadline, request.into_inner()).await?))
     }
 
     async fn lint_chart(
         &self,
         request: Request<LintChartRequest>,
     ) -> Result<Response<LintChartResponse>, Status> {
-        Ok(Response::new(self.lint(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.lint(deadline, request.into_inner()).await?))
     }
 
     async fn list_chart_versions(
         &self,
         request: Request<ListChartVersionsRequest>,
     ) -> Result<Response<ListChartVersionsResponse>, Status> {
-        Ok(Response::new(self.versions(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.versions(deadline, request.into_inner()).await?))
     }
 
     async fn pull_chart(
         &self,
         request: Request<PullChartRequest>,
     ) -> Result<Response<PullChartResponse>, Status> {
-        Ok(Response::new(self.pull(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.pull(deadline, request.into_inner()).await?))
     }
 
     async fn push_chart(
         &self,
         request: Request<PushChartRequest>,
     ) -> Result<Response<PushChartResponse>, Status> {
-        Ok(Response::new(self.push(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(self.push(deadline, request.into_inner()).await?))
+    }
+}
+
+/// What a chart request reaches, for errors (URLs without credentials).
+fn source_name(request: &ChartRequest) -> &str {
+    match request {
+        ChartRequest::Oci { reference, .. } => reference,
+        ChartRequest::Repo { url, .. } => url,
     }
 }

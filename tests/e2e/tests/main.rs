@@ -18,6 +18,8 @@ mod reflection;
 mod registry_auth;
 mod repositories;
 mod serve;
+mod source_access;
+mod source_limits;
 mod template;
 mod template_manifest;
 mod tidy;
