@@ -82,7 +82,7 @@ fn mutated_indexes_and_registry_responses_never_panic_and_errors_stay_short() {
             let at = g.below(data.len() as u64 + 1) as usize;
             match g.below(4) {
                 0 if at < data.len() => data[at] = g.next() as u8,
-                1 => data.insert(at, b"*&:[]{}\"\n -"[g.below(12) as usize]),
+                1 => data.insert(at, b"*&:[]{}\"\n -"[g.below(11) as usize]),
                 2 if at < data.len() => {
                     data.remove(at);
                 }
