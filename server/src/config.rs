@@ -116,11 +116,21 @@ pub struct ServeConfig {
     /// Networks chart sources may not reach, checked after DNS resolution and on every
     /// redirect hop (repeat or separate with commas) [default: link-local and
     /// unspecified addresses; loopback too when `--listen` is not a loopback address].
-    #[arg(long, env = "HELMD_SOURCE_DENY_CIDR", value_name = "CIDR", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "HELMD_SOURCE_DENY_CIDR",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
     pub source_deny_cidr: Vec<helmd_source::Cidr>,
 
     /// Exceptions to `--source-deny-cidr` (repeat or separate with commas).
-    #[arg(long, env = "HELMD_SOURCE_ALLOW_CIDR", value_name = "CIDR", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "HELMD_SOURCE_ALLOW_CIDR",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
     pub source_allow_cidr: Vec<helmd_source::Cidr>,
 
     /// Largest repository index.yaml accepted, in bytes (alias expansion counted).

@@ -143,8 +143,7 @@ impl Sources {
         match tokio::time::timeout(deadline.limit, fetch).await {
             Ok(result) => result,
             Err(_) => Err(helmd_source::Error::DeadlineExceeded {
-                host: helmd_source::error::redact_url(source)
-                    .replace("<unparsable url>", source),
+                host: helmd_source::error::redact_url(source).replace("<unparsable url>", source),
                 limit: deadline.limit,
                 what: deadline.what,
             }
@@ -281,7 +280,10 @@ mod tests {
     #[test]
     fn grpc_timeouts_parse_with_every_unit() {
         assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_grpc_timeout("2500m"), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            parse_grpc_timeout("2500m"),
+            Some(Duration::from_millis(2500))
+        );
         assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_grpc_timeout("123456789S"), None);
         assert_eq!(parse_grpc_timeout("S"), None);

@@ -238,9 +238,8 @@ impl reqwest::dns::Resolve for PolicyResolver {
         let policy = self.0.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let mut refused = None;
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
@@ -257,7 +256,8 @@ impl reqwest::dns::Resolve for PolicyResolver {
                     host,
                     address,
                     rule,
-                }) as Box<dyn std::error::Error + Send + Sync>),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>),
                 _ => Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs),
             }
         })
@@ -354,12 +354,23 @@ mod tests {
 
     #[test]
     fn networks_match_by_prefix_and_mapped_addresses_count_as_ipv4() {
-        let p = policy(&["127.0.0.0/8", "169.254.0.0/16", "fe80::/10"], &["127.0.0.7"]);
-        for denied in ["127.0.0.1", "169.254.169.254", "::ffff:127.0.0.1", "fe80::1"] {
+        let p = policy(
+            &["127.0.0.0/8", "169.254.0.0/16", "fe80::/10"],
+            &["127.0.0.7"],
+        );
+        for denied in [
+            "127.0.0.1",
+            "169.254.169.254",
+            "::ffff:127.0.0.1",
+            "fe80::1",
+        ] {
             assert!(p.refusal(denied.parse().expect("ip")).is_some(), "{denied}");
         }
         for allowed in ["127.0.0.7", "10.0.0.1", "::1", "2001:db8::1"] {
-            assert!(p.refusal(allowed.parse().expect("ip")).is_none(), "{allowed}");
+            assert!(
+                p.refusal(allowed.parse().expect("ip")).is_none(),
+                "{allowed}"
+            );
         }
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("nope".parse::<Cidr>().is_err());
@@ -376,7 +387,10 @@ mod tests {
 
     #[test]
     fn host_names_lose_their_port() {
-        assert_eq!(host_name("registry.example.com:5000"), "registry.example.com");
+        assert_eq!(
+            host_name("registry.example.com:5000"),
+            "registry.example.com"
+        );
         assert_eq!(host_name("[::1]:5000"), "::1");
         assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
     }

@@ -85,11 +85,15 @@ impl HttpRepository {
             .url
             .join("index.yaml")
             .map_err(|e| Error::protocol(self.name(), e))?;
-        let known = self.lock_last().as_ref().map(|(r, _)| r.clone()).or_else(|| {
-            self.store
-                .as_ref()
-                .and_then(|s| s.record(self.url.as_str()))
-        });
+        let known = self
+            .lock_last()
+            .as_ref()
+            .map(|(r, _)| r.clone())
+            .or_else(|| {
+                self.store
+                    .as_ref()
+                    .and_then(|s| s.record(self.url.as_str()))
+            });
         let limit = self.transport.max_index_bytes;
         let etag = known.as_ref().map(|r| r.etag.as_str());
         let fetched = self
@@ -118,7 +122,12 @@ impl HttpRepository {
         });
         match &self.store {
             Some(store) => {
-                store.put(self.url.as_str(), &bytes, new_etag.as_deref(), index.clone());
+                store.put(
+                    self.url.as_str(),
+                    &bytes,
+                    new_etag.as_deref(),
+                    index.clone(),
+                );
                 *self.lock_last() = record.map(|r| (r, None));
             }
             None => *self.lock_last() = record.map(|r| (r, Some(index.clone()))),
@@ -149,6 +158,10 @@ impl HttpRepository {
     async fn parse(&self, bytes: Bytes) -> Result<Arc<IndexFile>> {
         let name = self.name();
         let limit = self.transport.max_index_bytes;
+        let _turn = match &self.store {
+            Some(store) => store.parse_turn().await,
+            None => None,
+        };
         tokio::task::spawn_blocking(move || IndexFile::parse_limited(&bytes, &name, limit))
             .await
             .map_err(|e| Error::protocol(self.name(), format!("parsing the index: {e}")))?

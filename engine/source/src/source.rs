@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::oci::{OciRegistry, Pushed};
 use crate::reference::OciRef;
 use crate::repo::HttpRepository;
-use crate::repo::store::IndexStore;
 use crate::repo::index::ChartVersion;
+use crate::repo::store::IndexStore;
 use crate::secret::Credentials;
 use crate::transport::Transport;
 
@@ -39,6 +39,9 @@ pub struct SourceConfig {
 
 /// Default [`SourceConfig::index_memory_bytes`].
 pub const DEFAULT_INDEX_MEMORY_BYTES: u64 = 128 << 20;
+
+/// Repository clients by key, each with its last-use tick.
+type KeptRepos = HashMap<String, (Arc<HttpRepository>, u64)>;
 
 /// Most repositories (URL and credentials) whose clients are kept for reuse.
 const MAX_KEPT_CLIENTS: usize = 64;
@@ -127,7 +130,7 @@ pub struct ChartSource {
     indexes: Arc<IndexStore>,
     hash_key: std::collections::hash_map::RandomState,
     /// Repositories by URL, settings and credentials, with a last-use tick; bounded.
-    repos: Arc<Mutex<HashMap<String, (Arc<HttpRepository>, u64)>>>,
+    repos: Arc<Mutex<KeptRepos>>,
     tick: Arc<std::sync::atomic::AtomicU64>,
     /// Registry clients by host and settings: kept so connections, TLS sessions and
     /// registry tokens are reused from one pull to the next.
@@ -333,9 +336,7 @@ impl ChartSource {
             transport_fingerprint(transport),
             transport.max_archive_bytes,
         );
-        let tick = self
-            .tick
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((repo, used)) = repos.get_mut(&key) {
             *used = tick;

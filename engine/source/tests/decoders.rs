@@ -25,7 +25,8 @@ impl Gen {
 /// An index whose anchors each refer to the previous one `fanout` times, `levels` deep:
 /// it expands to about `fanout^levels` entries.
 fn nested_bomb(levels: u32, fanout: u32) -> String {
-    let mut text = String::from("apiVersion: v1\nx0: &a0 {name: demo, version: 1.0.0, urls: [d.tgz]}\n");
+    let mut text =
+        String::from("apiVersion: v1\nx0: &a0 {name: demo, version: 1.0.0, urls: [d.tgz]}\n");
     for level in 1..=levels {
         let refs = vec![format!("*a{}", level - 1); fanout as usize].join(", ");
         text.push_str(&format!("x{level}: &a{level} [{refs}]\n"));

@@ -184,7 +184,11 @@ async fn every_pull_revalidates_the_index_and_takes_the_archive_from_the_cache()
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, [200, 304, 304], "access proven on every pull");
-    assert_eq!(server.count("/demo-1.1.0.tgz"), 1, "the archive downloaded once");
+    assert_eq!(
+        server.count("/demo-1.1.0.tgz"),
+        1,
+        "the archive downloaded once"
+    );
 }
 
 #[tokio::test]

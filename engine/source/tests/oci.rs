@@ -120,14 +120,23 @@ async fn a_pinned_pull_asks_the_registry_and_fails_while_it_is_down() {
     );
 
     let again = fresh.pull(&by_digest).await.expect("pull by digest");
-    assert!(again.from_cache, "content from the cache once access is proven");
+    assert!(
+        again.from_cache,
+        "content from the cache once access is proven"
+    );
     assert_eq!(again.digest, pushed.chart_digest);
 
     registry.stop();
     t.retry = helmd_source::RetryPolicy::none();
     for request in [&by_version, &by_digest] {
-        let err = fresh.pull(request).await.expect_err("no access proof, no chart");
-        assert!(matches!(err, helmd_source::Error::Unavailable { .. }), "{err}");
+        let err = fresh
+            .pull(request)
+            .await
+            .expect_err("no access proof, no chart");
+        assert!(
+            matches!(err, helmd_source::Error::Unavailable { .. }),
+            "{err}"
+        );
     }
 }
 

@@ -498,7 +498,9 @@ impl ChartService for ChartApi {
         request: Request<RenderChartRequest>,
     ) -> Result<Response<RenderChartResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.render(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.render(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn show_chart(
@@ -506,7 +508,9 @@ impl ChartService for ChartApi {
         request: Request<ShowChartRequest>,
     ) -> Result<Response<ShowChartResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.show(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.show(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn lint_chart(
@@ -514,7 +518,9 @@ impl ChartService for ChartApi {
         request: Request<LintChartRequest>,
     ) -> Result<Response<LintChartResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.lint(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.lint(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn list_chart_versions(
@@ -522,7 +528,9 @@ impl ChartService for ChartApi {
         request: Request<ListChartVersionsRequest>,
     ) -> Result<Response<ListChartVersionsResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.versions(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.versions(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn pull_chart(
@@ -530,7 +538,9 @@ impl ChartService for ChartApi {
         request: Request<PullChartRequest>,
     ) -> Result<Response<PullChartResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.pull(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.pull(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn push_chart(
@@ -538,7 +548,9 @@ impl ChartService for ChartApi {
         request: Request<PushChartRequest>,
     ) -> Result<Response<PushChartResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.push(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.push(deadline, request.into_inner()).await?,
+        ))
     }
 }
 

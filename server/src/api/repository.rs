@@ -384,7 +384,9 @@ impl RepositoryService for RepositoryApi {
         request: Request<CreateRepositoryRequest>,
     ) -> Result<Response<CreateRepositoryResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.create(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.create(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn get_repository(
@@ -420,7 +422,9 @@ impl RepositoryService for RepositoryApi {
         request: Request<RefreshRepositoryRequest>,
     ) -> Result<Response<RefreshRepositoryResponse>, Status> {
         let deadline = self.state.sources.fetch_deadline(request.metadata());
-        Ok(Response::new(self.refresh(deadline, request.into_inner()).await?))
+        Ok(Response::new(
+            self.refresh(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn search_charts(

@@ -18,7 +18,11 @@ use crate::fixtures::{
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const OTHER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
-fn oci_chart(reference: &str, pin: Option<oci_chart::Pin>, repository: &str) -> Option<ChartReference> {
+fn oci_chart(
+    reference: &str,
+    pin: Option<oci_chart::Pin>,
+    repository: &str,
+) -> Option<ChartReference> {
     Some(ChartReference {
         source: Some(chart_reference::Source::Oci(OciChart {
             reference: reference.into(),
@@ -48,7 +52,10 @@ async fn create(c: &Client, repository: Repository) {
         .expect("create repository");
 }
 
-async fn pull(c: &Client, chart: Option<ChartReference>) -> Result<PullChartResponse, tonic::Status> {
+async fn pull(
+    c: &Client,
+    chart: Option<ChartReference>,
+) -> Result<PullChartResponse, tonic::Status> {
     c.charts()
         .pull_chart(PullChartRequest { chart })
         .await
@@ -69,7 +76,11 @@ async fn a_cached_private_oci_chart_is_refused_to_wrong_missing_and_anonymous_cr
     let c = client(&helmd).await.expect("client");
     let good = basic(registry.username(), registry.password());
     create(&c, oci_repository("good", &registry, good)).await;
-    create(&c, oci_repository("bad", &registry, basic(registry.username(), "wrong-Pass-1"))).await;
+    create(
+        &c,
+        oci_repository("bad", &registry, basic(registry.username(), "wrong-Pass-1")),
+    )
+    .await;
     create(&c, oci_repository("anonymous", &registry, None)).await;
     let host = registry.host();
     let pushed = c
@@ -95,7 +106,11 @@ async fn a_cached_private_oci_chart_is_refused_to_wrong_missing_and_anonymous_cr
             let status = pull(&c, oci_chart(&reference, pin, repository))
                 .await
                 .expect_err("refused");
-            assert_error(&status, Code::FailedPrecondition, "REGISTRY_AUTHENTICATION_FAILED");
+            assert_error(
+                &status,
+                Code::FailedPrecondition,
+                "REGISTRY_AUTHENTICATION_FAILED",
+            );
         }
     }
     // No repository at all: anonymous over HTTPS with the system roots, which do not
@@ -104,7 +119,11 @@ async fn a_cached_private_oci_chart_is_refused_to_wrong_missing_and_anonymous_cr
         .await
         .expect_err("refused without a repository");
     assert_ne!(status.code(), Code::Ok);
-    assert!(pull(&c, oci_chart(&reference, version, "good")).await.is_ok());
+    assert!(
+        pull(&c, oci_chart(&reference, version, "good"))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -113,8 +132,16 @@ async fn a_cached_private_repository_chart_is_refused_to_a_wrong_password() {
     let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
     let c = client(&helmd).await.expect("client");
     let url = repo.server.url();
-    create(&c, http_repository("good", &url, basic("helmd", REPO_PASSWORD))).await;
-    create(&c, http_repository("bad", &url, basic("helmd", "wrong-Pass-1"))).await;
+    create(
+        &c,
+        http_repository("good", &url, basic("helmd", REPO_PASSWORD)),
+    )
+    .await;
+    create(
+        &c,
+        http_repository("bad", &url, basic("helmd", "wrong-Pass-1")),
+    )
+    .await;
     create(&c, http_repository("anonymous", &url, None)).await;
     pull(&c, repo_chart("good", "secret", "1.0.0"))
         .await
@@ -123,9 +150,15 @@ async fn a_cached_private_repository_chart_is_refused_to_a_wrong_password() {
         let status = pull(&c, repo_chart(repository, "secret", "1.0.0"))
             .await
             .expect_err("refused");
-        assert_error(&status, Code::FailedPrecondition, "REGISTRY_AUTHENTICATION_FAILED");
+        assert_error(
+            &status,
+            Code::FailedPrecondition,
+            "REGISTRY_AUTHENTICATION_FAILED",
+        );
     }
-    let pulled = pull(&c, repo_chart("good", "secret", "1.0.0")).await.expect("owner again");
+    let pulled = pull(&c, repo_chart("good", "secret", "1.0.0"))
+        .await
+        .expect("owner again");
     assert_eq!(&pulled.archive[..], &chart_archive("secret", "1.0.0")[..]);
 }
 
@@ -143,17 +176,34 @@ async fn helmctl_pull_with_a_wrong_password_is_refused_after_a_good_pull() {
     let dest = work.path().display().to_string();
     let run = |args: &[&str], password: &str| {
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--ca-file", &ca, "--username", registry.username(), "--password", password]);
+        all.extend([
+            "--ca-file",
+            &ca,
+            "--username",
+            registry.username(),
+            "--password",
+            password,
+        ]);
         helmctl.run(&all, None)
     };
     let good = registry.password();
     let (ok, _, stderr) = run(&["push", &archive, &remote], good);
     assert!(ok, "{stderr}");
-    let pull = ["pull", chart.as_str(), "--version", "1.0.0", "--destination", dest.as_str()];
+    let pull = [
+        "pull",
+        chart.as_str(),
+        "--version",
+        "1.0.0",
+        "--destination",
+        dest.as_str(),
+    ];
     let (ok, _, stderr) = run(&pull, good);
     assert!(ok, "{stderr}");
     let (ok, stdout, stderr) = run(&pull, "wrong-Pass-1");
-    assert!(!ok, "a wrong password must not get the cached chart: {stdout}");
+    assert!(
+        !ok,
+        "a wrong password must not get the cached chart: {stdout}"
+    );
     assert!(stderr.contains("authentication"), "{stderr}");
 }
 
@@ -165,7 +215,11 @@ async fn moving_a_repository_to_another_host_drops_its_credentials() {
     let repo = fixtures::http_repo(&[("web", "1.0.0")], None).await;
     let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
     let c = client(&helmd).await.expect("client");
-    create(&c, http_repository("team", &repo.server.url(), basic("helmd", REPO_PASSWORD))).await;
+    create(
+        &c,
+        http_repository("team", &repo.server.url(), basic("helmd", REPO_PASSWORD)),
+    )
+    .await;
     let moved = c
         .repositories()
         .update_repository(UpdateRepositoryRequest {
@@ -183,7 +237,10 @@ async fn moving_a_repository_to_another_host_drops_its_credentials() {
         .into_inner()
         .repository
         .expect("repository");
-    assert!(!moved.has_credentials, "credentials dropped with the old host");
+    assert!(
+        !moved.has_credentials,
+        "credentials dropped with the old host"
+    );
     refresh(&c, "team").await.expect("refresh at the new host");
     let received = attacker.received();
     assert!(!received.is_empty());
@@ -267,10 +324,10 @@ async fn credentials_are_withheld_from_a_token_realm_on_another_host_without_opt
         .expect_err("absent");
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
     assert!(
-        realm
-            .received()
-            .iter()
-            .any(|r| r.authorization.as_deref().is_some_and(|a| a.starts_with("Basic "))),
+        realm.received().iter().any(|r| r
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))),
         "{:?}",
         realm.received()
     );
@@ -287,9 +344,17 @@ async fn an_index_that_is_no_index_is_quoted_in_a_short_excerpt_only() {
     let c = client(&helmd).await.expect("client");
     create(&c, http_repository("internal", &peer.url(), None)).await;
     let status = refresh(&c, "internal").await.expect_err("not an index");
-    assert_error(&status, Code::FailedPrecondition, "REPOSITORY_INDEX_INVALID");
+    assert_error(
+        &status,
+        Code::FailedPrecondition,
+        "REPOSITORY_INDEX_INVALID",
+    );
     assert!(status.message().len() < 400, "{}", status.message());
-    assert!(status.message().contains("more bytes not shown"), "{}", status.message());
+    assert!(
+        status.message().contains("more bytes not shown"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]

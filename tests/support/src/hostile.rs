@@ -196,11 +196,9 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             let stream = futures_stream(body, every);
             with_headers(200, &[], Body::from_stream(stream))
         }
-        Reply::Redirect(location) => with_headers(
-            302,
-            &[("location".to_owned(), location)],
-            Body::empty(),
-        ),
+        Reply::Redirect(location) => {
+            with_headers(302, &[("location".to_owned(), location)], Body::empty())
+        }
     }
 }
 

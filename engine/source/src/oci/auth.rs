@@ -439,12 +439,23 @@ mod tests {
     #[test]
     fn a_realm_on_another_host_or_downgraded_is_foreign() {
         let realm = |u: &str| url::Url::parse(u).expect("url");
-        assert_eq!(foreign_realm("https://r.example", &realm("https://r.example/token")), None);
-        assert_eq!(foreign_realm("https://r.example:443", &realm("https://r.example/t")), None);
+        assert_eq!(
+            foreign_realm("https://r.example", &realm("https://r.example/token")),
+            None
+        );
+        assert_eq!(
+            foreign_realm("https://r.example:443", &realm("https://r.example/t")),
+            None
+        );
         assert!(foreign_realm("https://r.example", &realm("https://auth.example/t")).is_some());
         assert!(foreign_realm("https://r.example", &realm("http://r.example/t")).is_some());
-        assert_eq!(foreign_realm("http://127.0.0.1:5000", &realm("http://127.0.0.1:5001/t")), None);
-        assert!(foreign_realm("http://127.0.0.1:5000", &realm("http://localhost:5001/t")).is_some());
+        assert_eq!(
+            foreign_realm("http://127.0.0.1:5000", &realm("http://127.0.0.1:5001/t")),
+            None
+        );
+        assert!(
+            foreign_realm("http://127.0.0.1:5000", &realm("http://localhost:5001/t")).is_some()
+        );
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl OciRegistry {
             429 | 500.. => Err(Failure::Transient(format!(
                 "{what} request answered HTTP {status}"
             ))),
-            _ => Err(Error::protocol(r.base(), format!("{what} request answered HTTP {status}")).into()),
+            _ => Err(
+                Error::protocol(r.base(), format!("{what} request answered HTTP {status}")).into(),
+            ),
         }
     }
 

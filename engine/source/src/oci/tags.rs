@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::OciRegistry;
 use crate::error::{Error, Result};
-use crate::reference::OciRef;
 use crate::net::read_body;
+use crate::reference::OciRef;
 use crate::retry::retry;
 use crate::transport::MAX_TAG_PAGE_BYTES;
 

@@ -79,7 +79,11 @@ impl IndexFile {
 
     /// Like [`IndexFile::parse`], alias expansion bounded by `max_index_bytes` (see
     /// [`super::expansion`]). CPU-bound: call it on a blocking thread.
-    pub fn parse_limited(bytes: &[u8], source_name: &str, max_index_bytes: u64) -> Result<IndexFile> {
+    pub fn parse_limited(
+        bytes: &[u8],
+        source_name: &str,
+        max_index_bytes: u64,
+    ) -> Result<IndexFile> {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::protocol(source_name, "invalid index.yaml: not UTF-8"))?;
         super::expansion::check(

@@ -37,7 +37,13 @@ pub struct IndexStore {
     records: PathBuf,
     max_parsed_bytes: u64,
     parsed: Mutex<Parsed>,
+    /// Parses running at once: parsing takes transient memory many times the index's
+    /// size, so concurrent refreshes of large indexes queue here.
+    parses: tokio::sync::Semaphore,
 }
+
+/// Index parses one [`IndexStore`] runs at once.
+pub const CONCURRENT_PARSES: usize = 2;
 
 impl IndexStore {
     /// Records under `records`, bytes in `cache`, at most `max_parsed_bytes` of source
@@ -48,7 +54,13 @@ impl IndexStore {
             records,
             max_parsed_bytes,
             parsed: Mutex::default(),
+            parses: tokio::sync::Semaphore::new(CONCURRENT_PARSES),
         }
+    }
+
+    /// Waits for a turn to parse an index.
+    pub async fn parse_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.parses.acquire().await.ok()
     }
 
     fn record_path(&self, url: &str) -> PathBuf {
@@ -107,7 +119,10 @@ impl IndexStore {
         let mut parsed = self.lock();
         parsed.tick += 1;
         let tick = parsed.tick;
-        if let Some(old) = parsed.entries.insert(digest.to_owned(), (index, weight, tick)) {
+        if let Some(old) = parsed
+            .entries
+            .insert(digest.to_owned(), (index, weight, tick))
+        {
             parsed.total -= old.1;
         }
         parsed.total += weight;
@@ -152,7 +167,10 @@ mod tests {
         assert!(store.parsed("b").is_none(), "least recently used goes");
         assert_eq!(store.parsed_bytes(), 20);
         store.remember("huge", 26, index);
-        assert!(store.parsed("huge").is_none(), "larger than the limit: not kept");
+        assert!(
+            store.parsed("huge").is_none(),
+            "larger than the limit: not kept"
+        );
     }
 
     #[test]
