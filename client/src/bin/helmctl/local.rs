@@ -179,8 +179,9 @@ pub struct RegistryArgs {
     /// Use plain HTTP to reach the OCI registry.
     #[arg(long)]
     pub plain_http: bool,
-    /// Pass the credentials to all domains: a registry's token realm on another host
-    /// (or plain HTTP from an HTTPS registry) too (Helm's `--pass-credentials`).
+    /// Pass the credentials to all domains (Helm's `--pass-credentials`): chart URLs of
+    /// a repository on other hosts, a registry's token realm on another host or over
+    /// plain HTTP from an HTTPS registry.
     #[arg(long)]
     pub pass_credentials: bool,
 }

@@ -135,11 +135,7 @@ mod tests {
 
     #[test]
     fn long_aliased_scalars_count_their_bytes() {
-        let text = format!(
-            "a: &s {}\nb: [{}]\n",
-            "y".repeat(5000),
-            ["*s"; 3].join(",")
-        );
+        let text = format!("a: &s {}\nb: [{}]\n", "y".repeat(5000), ["*s"; 3].join(","));
         let err = check(&text, limits(), "r").expect_err("bytes");
         assert!(err.to_string().contains("scalar bytes"), "{err}");
     }
