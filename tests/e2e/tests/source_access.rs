@@ -392,3 +392,39 @@ async fn denied_addresses_are_refused_directly_after_dns_and_on_redirect_hops() 
         tonic_health::pb::health_check_response::ServingStatus::Serving
     );
 }
+
+#[tokio::test]
+async fn switching_a_registry_to_plain_http_drops_its_credentials() {
+    let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
+    let c = client(&helmd).await.expect("client");
+    create(
+        &c,
+        Repository {
+            name: "reg".into(),
+            r#type: RepositoryType::Oci as i32,
+            url: "oci://registry.example.com/charts".into(),
+            credentials: basic("alice", "alice-Secret-1"),
+            ..Repository::default()
+        },
+    )
+    .await;
+    let updated = c
+        .repositories()
+        .update_repository(UpdateRepositoryRequest {
+            repository: Some(Repository {
+                name: "reg".into(),
+                plain_http: true,
+                ..Repository::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["plain_http".into()],
+            }),
+        })
+        .await
+        .expect("update")
+        .into_inner()
+        .repository
+        .expect("repository");
+    assert!(updated.plain_http);
+    assert!(!updated.has_credentials, "no credentials over a downgrade");
+}
