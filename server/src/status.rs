@@ -250,6 +250,49 @@ mod tests {
     }
 
     #[test]
+    fn source_hardening_errors_name_their_limits() {
+        use helmd_source::Error as S;
+        let status = check(
+            Error::Source(S::TooLarge {
+                what: "tag list page",
+                size: 5,
+                limit: 4,
+            }),
+            Code::FailedPrecondition,
+            "SOURCE_RESPONSE_TOO_LARGE",
+        );
+        let info = status.get_details_error_info().expect("error info");
+        assert_eq!(info.metadata["limit"], "tag list page: 4 bytes");
+        check(
+            Error::Source(S::DeadlineExceeded {
+                host: "r".into(),
+                limit: std::time::Duration::from_secs(2),
+                what: "--source-timeout",
+            }),
+            Code::DeadlineExceeded,
+            "SOURCE_TIMEOUT",
+        );
+        check(
+            Error::Source(S::AddressDenied {
+                host: "metadata".into(),
+                address: std::net::Ipv4Addr::new(169, 254, 169, 254).into(),
+                rule: "169.254.0.0/16".into(),
+            }),
+            Code::FailedPrecondition,
+            "SOURCE_ADDRESS_DENIED",
+        );
+        check(
+            Error::Source(S::CredentialsWithheld {
+                host: "r".into(),
+                target: "https://auth/".into(),
+                reason: "the token realm is on another host",
+            }),
+            Code::FailedPrecondition,
+            "CREDENTIALS_WITHHELD",
+        );
+    }
+
+    #[test]
     fn chart_source_errors_map_to_their_codes() {
         use helmd_source::Error as S;
         let status = check(
