@@ -108,7 +108,41 @@ pub struct ServeConfig {
     #[arg(long, env = "HELMD_SOURCE_RETRY_DEADLINE", value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
     pub source_retry_deadline: Duration,
 
-    /// Most bytes of chart archives kept in the chart cache under the data directory.
+    /// Overall deadline of one request's fetches from a registry or repository (a
+    /// request's own shorter deadline wins): DEADLINE_EXCEEDED, reason SOURCE_TIMEOUT.
+    #[arg(long, env = "HELMD_SOURCE_TIMEOUT", value_parser = parse_duration, default_value = "2m", value_name = "DURATION")]
+    pub source_timeout: Duration,
+
+    /// Networks chart sources may not reach, checked after DNS resolution and on every
+    /// redirect hop (repeat or separate with commas) [default: link-local and
+    /// unspecified addresses; loopback too when `--listen` is not a loopback address].
+    #[arg(
+        long,
+        env = "HELMD_SOURCE_DENY_CIDR",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub source_deny_cidr: Vec<helmd_source::Cidr>,
+
+    /// Exceptions to `--source-deny-cidr` (repeat or separate with commas).
+    #[arg(
+        long,
+        env = "HELMD_SOURCE_ALLOW_CIDR",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub source_allow_cidr: Vec<helmd_source::Cidr>,
+
+    /// Largest repository index.yaml accepted, in bytes (alias expansion counted).
+    #[arg(long, env = "HELMD_MAX_INDEX_BYTES", default_value_t = 64 << 20, value_name = "BYTES")]
+    pub max_index_bytes: u64,
+
+    /// Most parsed repository indexes kept in memory, in bytes of their index.yaml.
+    #[arg(long, env = "HELMD_INDEX_MEMORY_BYTES", default_value_t = 128 << 20, value_name = "BYTES")]
+    pub index_memory_bytes: u64,
+
+    /// Most bytes of chart archives (and index.yaml copies) kept in the chart cache
+    /// under the data directory.
     #[arg(long, env = "HELMD_CHART_CACHE_BYTES", default_value_t = 1 << 30, value_name = "BYTES")]
     pub chart_cache_bytes: u64,
 
@@ -190,6 +224,24 @@ impl ServeConfig {
         }
     }
 
+    /// The addresses chart sources may reach. "Production mode" is listening on an
+    /// address that is not loopback: then loopback is denied by default too.
+    pub fn source_address_policy(&self) -> helmd_source::AddressPolicy {
+        let deny = if self.source_deny_cidr.is_empty() {
+            let mut deny = helmd_source::AddressPolicy::link_local();
+            if !self.listen.ip().is_loopback() {
+                deny.extend(helmd_source::AddressPolicy::loopback());
+            }
+            deny
+        } else {
+            self.source_deny_cidr.clone()
+        };
+        helmd_source::AddressPolicy {
+            deny,
+            allow: self.source_allow_cidr.clone(),
+        }
+    }
+
     /// The database URL, defaulting to an SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -235,6 +287,28 @@ mod tests {
         let config = parse(&["--health-check-interval", "250ms"]).expect("parses");
         assert_eq!(config.health_check_interval, Duration::from_millis(250));
         assert!(parse(&["--health-check-interval", "soon"]).is_err());
+    }
+
+    #[test]
+    fn loopback_is_denied_to_sources_only_off_loopback() {
+        let local = parse(&[]).expect("parses").source_address_policy();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+        assert!(local.refusal(ip("127.0.0.1")).is_none());
+        assert!(local.refusal(ip("169.254.169.254")).is_some());
+        let public = parse(&["--listen", "0.0.0.0:50051"])
+            .expect("parses")
+            .source_address_policy();
+        assert!(public.refusal(ip("127.0.0.1")).is_some());
+        let allowed = parse(&[
+            "--listen",
+            "0.0.0.0:50051",
+            "--source-allow-cidr",
+            "127.0.0.1/32,::1",
+        ])
+        .expect("parses")
+        .source_address_policy();
+        assert!(allowed.refusal(ip("127.0.0.1")).is_none());
+        assert!(parse(&["--source-deny-cidr", "10.0.0.0/40"]).is_err());
     }
 
     #[test]

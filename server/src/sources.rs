@@ -2,10 +2,12 @@
 //! data directory), and each repository's transport with its credentials resolved in
 //! the order Secret reference → inline (decrypted) → anonymous.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use helmd_source::{ChartSource, Credentials, RetryPolicy, SourceConfig, Transport};
+use helmd_source::{AddressPolicy, ChartSource, Credentials, RetryPolicy, SourceConfig, Transport};
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use tokio::sync::OnceCell;
 
@@ -26,6 +28,9 @@ pub struct Sources {
     kube: OnceCell<kube::Client>,
     retry_deadline: Duration,
     max_chart_bytes: u64,
+    max_index_bytes: u64,
+    source_timeout: Duration,
+    addresses: Arc<AddressPolicy>,
 }
 
 impl std::fmt::Debug for Sources {
@@ -46,6 +51,7 @@ impl Sources {
         let charts = ChartSource::new(SourceConfig {
             cache_dir,
             cache_max_bytes: config.chart_cache_bytes,
+            index_memory_bytes: config.index_memory_bytes,
         })?;
         let cipher = config
             .credentials_key_file
@@ -60,6 +66,9 @@ impl Sources {
             kube: OnceCell::new(),
             retry_deadline: config.source_retry_deadline,
             max_chart_bytes: config.max_chart_bytes,
+            max_index_bytes: config.max_index_bytes,
+            source_timeout: config.source_timeout,
+            addresses: Arc::new(config.source_address_policy()),
         })
     }
 
@@ -71,6 +80,8 @@ impl Sources {
                 ..RetryPolicy::default()
             },
             max_archive_bytes: self.max_chart_bytes,
+            max_index_bytes: self.max_index_bytes,
+            addresses: self.addresses.clone(),
             ..Transport::default()
         }
     }
@@ -89,7 +100,55 @@ impl Sources {
         }
         transport.insecure_skip_tls_verify = settings.insecure_skip_tls_verify;
         transport.plain_http = settings.plain_http;
+        transport.pass_credentials_all = settings.pass_credentials_all;
         Ok(transport)
+    }
+
+    /// The overall deadline of the source fetches a request makes: `--source-timeout`,
+    /// or the request's own deadline (`grpc-timeout`) less a margin to answer in, if
+    /// shorter.
+    pub fn fetch_deadline(&self, metadata: &tonic::metadata::MetadataMap) -> FetchDeadline {
+        let server = FetchDeadline {
+            limit: self.source_timeout,
+            what: "--source-timeout",
+        };
+        match metadata
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout)
+        {
+            Some(client) => {
+                let margin = (client / 20).max(Duration::from_millis(20));
+                let limit = client.saturating_sub(margin);
+                if limit < server.limit {
+                    FetchDeadline {
+                        limit,
+                        what: "the request's deadline",
+                    }
+                } else {
+                    server
+                }
+            }
+            None => server,
+        }
+    }
+
+    /// Runs `fetch` (reaching `source`) within `deadline`.
+    pub async fn within<T>(
+        &self,
+        deadline: FetchDeadline,
+        source: &str,
+        fetch: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(deadline.limit, fetch).await {
+            Ok(result) => result,
+            Err(_) => Err(helmd_source::Error::DeadlineExceeded {
+                host: helmd_source::error::redact_url(source).replace("<unparsable url>", source),
+                limit: deadline.limit,
+                what: deadline.what,
+            }
+            .into()),
+        }
     }
 
     /// Seals inline credentials for `name`; without a key that is refused.
@@ -184,5 +243,50 @@ impl Sources {
                 r.token_key, r.username_key, r.password_key
             ))),
         }
+    }
+}
+
+/// How long a request's source fetches may take, and which limit that is.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchDeadline {
+    /// The time allowed.
+    pub limit: Duration,
+    /// `--source-timeout` or the request's deadline.
+    pub what: &'static str,
+}
+
+/// Parses a `grpc-timeout` value: up to 8 digits and a unit (`H M S m u n`).
+fn parse_grpc_timeout(text: &str) -> Option<Duration> {
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse_with_every_unit() {
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_grpc_timeout("2500m"),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("123456789S"), None);
+        assert_eq!(parse_grpc_timeout("S"), None);
+        assert_eq!(parse_grpc_timeout("5x"), None);
     }
 }

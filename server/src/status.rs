@@ -50,6 +50,12 @@ impl From<Error> for Status {
             Error::Render(helmd_render::Error::Stopped(helmd_render::Stopped::TimedOut(_))) => {
                 HashMap::from([("limit".to_owned(), "render-timeout".to_owned())])
             }
+            Error::Source(helmd_source::Error::TooLarge { what, limit, .. }) => {
+                HashMap::from([("limit".to_owned(), format!("{what}: {limit} bytes"))])
+            }
+            Error::Source(helmd_source::Error::DeadlineExceeded { limit, what, .. }) => {
+                HashMap::from([("limit".to_owned(), format!("{what}: {limit:?}"))])
+            }
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
@@ -245,7 +251,19 @@ fn classify_source(err: &helmd_source::Error) -> (Code, ErrorReason) {
         | S::InvalidConfig { .. }
         | S::DependencyLock { .. } => (Code::InvalidArgument, ErrorReason::RequestInvalid),
         S::InvalidArchive { .. } => (Code::InvalidArgument, ErrorReason::ChartInvalid),
-        S::TooLarge { .. } => (Code::InvalidArgument, ErrorReason::ChartTooLarge),
+        S::TooLarge {
+            what: "chart archive",
+            ..
+        } => (Code::InvalidArgument, ErrorReason::ChartTooLarge),
+        S::TooLarge { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::SourceResponseTooLarge,
+        ),
+        S::AddressDenied { .. } => (Code::FailedPrecondition, ErrorReason::SourceAddressDenied),
+        S::CredentialsWithheld { .. } => {
+            (Code::FailedPrecondition, ErrorReason::CredentialsWithheld)
+        }
+        S::DeadlineExceeded { .. } => (Code::DeadlineExceeded, ErrorReason::SourceTimeout),
         S::ChartNotFound { .. } => (Code::NotFound, ErrorReason::ChartNotFound),
         S::VersionNotFound { .. } => (Code::NotFound, ErrorReason::ChartVersionNotFound),
         // The registry or repository refused the configured credentials: the caller's
@@ -309,6 +327,49 @@ mod tests {
             "NOT_IMPLEMENTED",
         );
         assert!(status.message().contains("InstallRelease"));
+    }
+
+    #[test]
+    fn source_hardening_errors_name_their_limits() {
+        use helmd_source::Error as S;
+        let status = check(
+            Error::Source(S::TooLarge {
+                what: "tag list page",
+                size: 5,
+                limit: 4,
+            }),
+            Code::FailedPrecondition,
+            "SOURCE_RESPONSE_TOO_LARGE",
+        );
+        let info = status.get_details_error_info().expect("error info");
+        assert_eq!(info.metadata["limit"], "tag list page: 4 bytes");
+        check(
+            Error::Source(S::DeadlineExceeded {
+                host: "r".into(),
+                limit: std::time::Duration::from_secs(2),
+                what: "--source-timeout",
+            }),
+            Code::DeadlineExceeded,
+            "SOURCE_TIMEOUT",
+        );
+        check(
+            Error::Source(S::AddressDenied {
+                host: "metadata".into(),
+                address: std::net::Ipv4Addr::new(169, 254, 169, 254).into(),
+                rule: "169.254.0.0/16".into(),
+            }),
+            Code::FailedPrecondition,
+            "SOURCE_ADDRESS_DENIED",
+        );
+        check(
+            Error::Source(S::CredentialsWithheld {
+                host: "r".into(),
+                target: "https://auth/".into(),
+                reason: "the token realm is on another host",
+            }),
+            Code::FailedPrecondition,
+            "CREDENTIALS_WITHHELD",
+        );
     }
 
     #[test]

@@ -103,6 +103,7 @@ fn fresh_source(dir: &std::path::Path, i: usize) -> ChartSource {
     ChartSource::new(SourceConfig {
         cache_dir: dir.join(format!("c{i}")),
         cache_max_bytes: 1 << 30,
+        index_memory_bytes: helmd_source::source::DEFAULT_INDEX_MEMORY_BYTES,
     })
     .expect("cache")
 }

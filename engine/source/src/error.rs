@@ -129,6 +129,42 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// The source's address is one the server may not reach (`--source-deny-cidr`),
+    /// directly, after DNS resolution or on a redirect hop.
+    #[error("address {address} of {host} is denied to chart sources (rule {rule})")]
+    AddressDenied {
+        /// The host as named in the URL.
+        host: String,
+        /// The address it resolved to.
+        address: std::net::IpAddr,
+        /// The deny rule that matched.
+        rule: String,
+    },
+    /// The source fetch did not finish within its overall deadline (the request's own
+    /// deadline or the server's `--source-timeout`).
+    #[error("fetching from {host} did not finish within {limit:?} ({what})")]
+    DeadlineExceeded {
+        /// Registry or repository.
+        host: String,
+        /// The deadline that passed.
+        limit: Duration,
+        /// Which limit it was (`--source-timeout` or the request's deadline).
+        what: &'static str,
+    },
+    /// Credentials were withheld from a peer the repository did not opt in to trust with
+    /// them (a token realm on another host, or plain HTTP from an HTTPS registry).
+    #[error(
+        "credentials for {host} are not sent to {target}: {reason}; allow it with the \
+         repository's pass_credentials_all (helmctl: --pass-credentials)"
+    )]
+    CredentialsWithheld {
+        /// The registry.
+        host: String,
+        /// Where they would have gone.
+        target: String,
+        /// Why not.
+        reason: &'static str,
+    },
     /// Reading or writing the on-disk cache failed.
     #[error("chart cache at {path}: {source}")]
     Cache {
@@ -169,6 +205,10 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::DependencyLock { .. }
             | Error::InvalidConfig { .. } => ErrorKind::InvalidArgument,
+            Error::AddressDenied { .. } | Error::CredentialsWithheld { .. } => {
+                ErrorKind::PermissionDenied
+            }
+            Error::DeadlineExceeded { .. } => ErrorKind::Unavailable,
             Error::ChartNotFound { .. } | Error::VersionNotFound { .. } => ErrorKind::NotFound,
             Error::Unauthenticated { .. } => ErrorKind::Unauthenticated,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
@@ -188,9 +228,10 @@ impl Error {
     }
 
     pub(crate) fn protocol(source_name: impl Into<String>, reason: impl ToString) -> Self {
+        // Reasons often quote what the peer sent: keep a short, printable excerpt only.
         Error::Protocol {
             source_name: source_name.into(),
-            reason: reason.to_string(),
+            reason: crate::net::excerpt(&reason.to_string()),
         }
     }
 }

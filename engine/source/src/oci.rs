@@ -3,13 +3,20 @@
 
 mod auth;
 pub mod manifest;
+mod pull;
 mod tags;
+
+/// Decoders of what registries send, public for fuzzing and property tests.
+pub mod responses {
+    pub use super::auth::{Challenge, parse_challenge, parse_token_response};
+    pub use super::manifest::ChartManifest;
+    pub use super::tags::{next_link, parse_tag_page};
+}
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
-use futures::StreamExt;
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::{Client, Reference};
 
@@ -169,29 +176,17 @@ impl OciRegistry {
                 (Some(best.to_oci_tag()), None)
             }
         };
-        let reference = self.reference(r, tag.as_deref(), digest.as_ref());
-        let auth = self.access(r, "pull").await?.to_oci();
-        let fetched = retry(self.transport.retry, &self.host, || async {
-            self.client
-                .pull_manifest_raw(&reference, &auth, &[MANIFEST_MEDIA_TYPE])
-                .await
-                .map_err(|e| self.classify(e, r))
-        })
-        .await;
+        let access = self.access(r, "pull").await?;
+        let fetched = self
+            .fetch_manifest(r, tag.as_deref(), digest.as_ref(), &access)
+            .await;
         let (body, manifest_digest) = match fetched {
             Err(Error::ChartNotFound { .. }) if tag.is_some() => {
                 return Err(self.version_not_found(r, target).await);
             }
             other => other?,
         };
-        let manifest_digest = Digest::parse(&manifest_digest)?;
-        manifest_digest.verify("manifest", &body)?;
-        let manifest: ChartManifest = serde_json::from_slice(&body).map_err(|e| {
-            Error::protocol(
-                r.base(),
-                format!("manifest is not an OCI image manifest: {e}"),
-            )
-        })?;
+        let manifest = ChartManifest::parse(&body, &r.base())?;
         Ok(OciChart {
             reference: format!("{}@{manifest_digest}", r.base()),
             tag,
@@ -227,33 +222,9 @@ impl OciRegistry {
             });
         }
         let digest = Digest::parse(&descriptor.digest)?;
-        let reference = self.reference(r, None, Some(&digest));
-        let auth = self.access(r, "pull").await?.to_oci();
-        self.client.store_auth_if_needed(&self.host, &auth).await;
-        let bytes = retry(self.transport.retry, &self.host, || async {
-            let mut stream = self
-                .client
-                .pull_blob_stream(&reference, digest.to_string().as_str())
-                .await
-                .map_err(|e| self.classify(e, r))?;
-            let mut out = Vec::with_capacity(descriptor.size as usize);
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| Failure::Transient(e.to_string()))?;
-                out.extend_from_slice(&chunk);
-                if out.len() as u64 > limit {
-                    return Err(Error::TooLarge {
-                        what: "chart archive",
-                        size: out.len() as u64,
-                        limit,
-                    }
-                    .into());
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-        digest.verify(&format!("{} layer", r.base()), &bytes)?;
-        Ok(Bytes::from(bytes))
+        let access = self.access(r, "pull").await?;
+        self.fetch_blob(r, &digest, &access, limit, "chart archive")
+            .await
     }
 
     /// Pushes a packaged chart to `remote` (`oci://host/path`; the chart name and version
@@ -264,6 +235,8 @@ impl OciRegistry {
         archive: &[u8],
         provenance: Option<&[u8]>,
     ) -> Result<Pushed> {
+        // oci-client makes the push requests with its own resolver: check the host first.
+        self.transport.addresses.check_host(&self.host).await?;
         let limit = self.transport.max_archive_bytes;
         if archive.len() as u64 > limit {
             return Err(Error::TooLarge {

@@ -2,12 +2,13 @@
 //! URLs resolved against the repository URL, archives downloaded within a size limit,
 //! and credentials sent to other hosts only with `pass_credentials_all` (Helm's rule).
 
+pub mod expansion;
 pub mod index;
+pub mod store;
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use futures::StreamExt;
 use reqwest::StatusCode;
 use url::Url;
 
@@ -15,26 +16,19 @@ use crate::error::{Error, Result, redact_url};
 use crate::retry::{Failure, retry, transient_or};
 use crate::transport::Transport;
 use index::{ChartVersion, IndexFile};
+use store::{IndexRecord, IndexStore};
 
-/// Largest index.yaml accepted.
-pub const MAX_INDEX_BYTES: u64 = 256 << 20;
-
-#[derive(Debug)]
-struct CachedIndex {
-    etag: String,
-    index: Arc<IndexFile>,
-}
-
-/// One HTTP chart repository with its settings; keeps the last index and its ETag.
+/// One HTTP chart repository with its settings; remembers which index it last saw.
 #[derive(Debug)]
 pub struct HttpRepository {
     url: Url,
     transport: Transport,
     pass_credentials_all: bool,
     client: reqwest::Client,
-    index: Mutex<Option<CachedIndex>>,
-    /// Where the last index.yaml and its ETag persist across restarts, if anywhere.
-    disk: Option<std::path::PathBuf>,
+    /// The last index seen (ETag and digest) and, without a store, the parse itself.
+    last: Mutex<Option<(IndexRecord, Option<Arc<IndexFile>>)>>,
+    /// Shared index storage (bytes in the chart cache, parses in a bounded LRU).
+    store: Option<Arc<IndexStore>>,
 }
 
 impl HttpRepository {
@@ -62,38 +56,16 @@ impl HttpRepository {
             client: transport.http_client()?,
             transport,
             pass_credentials_all,
-            index: Mutex::new(None),
-            disk: None,
+            last: Mutex::new(None),
+            store: None,
         })
     }
 
-    /// Persists the index and its ETag as `<path>.yaml` / `<path>.etag`, so a restarted
-    /// process revalidates instead of downloading the index again.
-    pub fn with_index_cache(mut self, path: std::path::PathBuf) -> Self {
-        self.disk = Some(path);
+    /// Keeps indexes in `store`, so they survive restarts and are shared (by digest)
+    /// between repositories with the same URL but other credentials.
+    pub fn with_index_store(mut self, store: Arc<IndexStore>) -> Self {
+        self.store = Some(store);
         self
-    }
-
-    fn load_disk_index(&self) -> Option<CachedIndex> {
-        let path = self.disk.as_ref()?;
-        let etag = std::fs::read_to_string(path.with_extension("etag")).ok()?;
-        let bytes = std::fs::read(path.with_extension("yaml")).ok()?;
-        let index = IndexFile::parse(&bytes, &self.name()).ok()?;
-        Some(CachedIndex {
-            etag,
-            index: Arc::new(index),
-        })
-    }
-
-    fn store_disk_index(&self, bytes: &[u8], etag: &str) {
-        let Some(path) = &self.disk else { return };
-        // Best effort: the index is only an optimisation; the ETag goes last.
-        let yaml = path.with_extension("yaml");
-        if std::fs::write(&yaml, bytes).is_ok() {
-            let _ = std::fs::write(path.with_extension("etag"), etag);
-        } else {
-            tracing::debug!(path = %yaml.display(), "could not persist index.yaml");
-        }
     }
 
     /// The repository URL (with a trailing slash).
@@ -105,48 +77,101 @@ impl HttpRepository {
         self.url.to_string()
     }
 
-    /// The index, revalidated with `If-None-Match` when one is already held.
+    /// The index, revalidated with `If-None-Match` when one was seen before. Every call
+    /// asks the repository with this repository's credentials (a 304 costs no body), so
+    /// a held index never answers for credentials the repository would refuse.
     pub async fn index(&self) -> Result<Arc<IndexFile>> {
         let index_url = self
             .url
             .join("index.yaml")
             .map_err(|e| Error::protocol(self.name(), e))?;
-        if self.lock_index().is_none() {
-            let from_disk = self.load_disk_index();
-            *self.lock_index() = from_disk;
-        }
-        let etag = self.lock_index().as_ref().map(|c| c.etag.clone());
-        let fetched = self
-            .get(
-                &index_url,
-                etag.as_deref(),
-                MAX_INDEX_BYTES,
-                "index.yaml",
-                true,
-            )
-            .await?;
-        let Some((bytes, new_etag)) = fetched else {
-            if let Some(cached) = self.lock_index().as_ref() {
-                return Ok(cached.index.clone());
-            }
-            return Err(Error::protocol(
-                self.name(),
-                "304 Not Modified without a cached index",
-            ));
-        };
-        let index = Arc::new(IndexFile::parse(&bytes, &self.name())?);
-        if let Some(etag) = new_etag {
-            self.store_disk_index(&bytes, &etag);
-            *self.lock_index() = Some(CachedIndex {
-                etag,
-                index: index.clone(),
+        let known = self
+            .lock_last()
+            .as_ref()
+            .map(|(r, _)| r.clone())
+            .or_else(|| {
+                self.store
+                    .as_ref()
+                    .and_then(|s| s.record(self.url.as_str()))
             });
+        let limit = self.transport.max_index_bytes;
+        let etag = known.as_ref().map(|r| r.etag.as_str());
+        let fetched = self
+            .get(&index_url, etag, limit, "index.yaml", true)
+            .await?;
+        if fetched.is_none()
+            && let Some(record) = &known
+            && let Some(index) = self.held(record).await?
+        {
+            return Ok(index);
+        }
+        let (bytes, new_etag) = match fetched {
+            Some(fetched) => fetched,
+            // 304, but the copy is gone: download it whole.
+            None => self
+                .get(&index_url, None, limit, "index.yaml", true)
+                .await?
+                .ok_or_else(|| {
+                    Error::protocol(self.name(), "304 Not Modified to an unconditional request")
+                })?,
+        };
+        let index = self.parse(bytes.clone()).await?;
+        let record = new_etag.as_ref().map(|etag| IndexRecord {
+            etag: etag.clone(),
+            digest: index.digest.clone(),
+        });
+        match &self.store {
+            Some(store) => {
+                store.put(
+                    self.url.as_str(),
+                    &bytes,
+                    new_etag.as_deref(),
+                    index.clone(),
+                );
+                *self.lock_last() = record.map(|r| (r, None));
+            }
+            None => *self.lock_last() = record.map(|r| (r, Some(index.clone()))),
         }
         Ok(index)
     }
 
-    fn lock_index(&self) -> std::sync::MutexGuard<'_, Option<CachedIndex>> {
-        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    /// The index `record` describes, from memory or the cached bytes.
+    async fn held(&self, record: &IndexRecord) -> Result<Option<Arc<IndexFile>>> {
+        let Some(store) = &self.store else {
+            return Ok(self.lock_last().as_ref().and_then(|(_, i)| i.clone()));
+        };
+        if let Some(index) = store.parsed(&record.digest) {
+            *self.lock_last() = Some((record.clone(), None));
+            return Ok(Some(index));
+        }
+        let Some(bytes) = store.bytes(&record.digest) else {
+            return Ok(None);
+        };
+        let weight = bytes.len() as u64;
+        let index = self.parse(bytes).await?;
+        store.remember(&record.digest, weight, index.clone());
+        *self.lock_last() = Some((record.clone(), None));
+        Ok(Some(index))
+    }
+
+    /// Parses index bytes on the blocking pool (a large index takes seconds of CPU).
+    async fn parse(&self, bytes: Bytes) -> Result<Arc<IndexFile>> {
+        let name = self.name();
+        let limit = self.transport.max_index_bytes;
+        let _turn = match &self.store {
+            Some(store) => store.parse_turn().await,
+            None => None,
+        };
+        tokio::task::spawn_blocking(move || IndexFile::parse_limited(&bytes, &name, limit))
+            .await
+            .map_err(|e| Error::protocol(self.name(), format!("parsing the index: {e}")))?
+            .map(Arc::new)
+    }
+
+    fn lock_last(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<(IndexRecord, Option<Arc<IndexFile>>)>> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The absolute URL of an entry's first download URL.
@@ -188,6 +213,7 @@ impl HttpRepository {
         send_credentials: bool,
     ) -> Result<Option<(Bytes, Option<String>)>> {
         let host = url.host_str().unwrap_or_default().to_owned();
+        self.transport.addresses.check_url(url)?;
         retry(self.transport.retry, &host, || async {
             let mut request = self.client.get(url.clone());
             if send_credentials {
@@ -246,30 +272,12 @@ impl HttpRepository {
             }
             s => return Err(Error::protocol(redact_url(url.as_str()), format!("HTTP {s}")).into()),
         }
-        if let Some(size) = response.content_length()
-            && size > limit
-        {
-            return Err(Error::TooLarge { what, size, limit }.into());
-        }
         let etag = response
             .headers()
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut body = Vec::new();
-        let mut stream = response.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| Failure::Transient(e.to_string()))?;
-            body.extend_from_slice(&chunk);
-            if body.len() as u64 > limit {
-                return Err(Error::TooLarge {
-                    what,
-                    size: body.len() as u64,
-                    limit,
-                }
-                .into());
-            }
-        }
-        Ok(Some((Bytes::from(body), etag)))
+        let body = crate::net::read_body(response, limit, what).await?;
+        Ok(Some((body, etag)))
     }
 }

@@ -87,6 +87,9 @@ where
 /// TLS (`InvalidContentType`: plain HTTP is never implied) are final; other connection
 /// and timeout problems are transient.
 pub(crate) fn transient_or(e: reqwest::Error, permanent: impl FnOnce(String) -> Error) -> Failure {
+    if let Some(refused) = crate::net::refusal_in(&e) {
+        return Failure::Permanent(refused);
+    }
     let text = error_chain(&e);
     if text.contains("certificate") || text.contains("InvalidContentType") {
         let host = e

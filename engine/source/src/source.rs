@@ -1,8 +1,10 @@
 //! [`ChartSource`]: pull a chart by OCI reference or from an HTTP repository through the
 //! shared digest cache, list versions, push to OCI.
 //!
-//! Pinned requests (a digest, or an exact version resolved before) are answered from the
-//! cache without a network call; concurrent pulls of one chart wait on one download.
+//! Every pull first proves access at the source with the caller's own credentials (one
+//! manifest request for OCI, a conditional index request for HTTP repositories); only
+//! then does content come from the digest-addressed cache. Concurrent pulls of one
+//! chart wait on one download.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,13 +14,13 @@ use bytes::Bytes;
 
 use crate::cache::{CachedRef, ChartCache};
 use crate::chart_meta::read_chart_metadata;
-use crate::constraint::Constraint;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{OciRegistry, Pushed};
-use crate::reference::{OciRef, OciTarget};
+use crate::reference::OciRef;
 use crate::repo::HttpRepository;
 use crate::repo::index::ChartVersion;
+use crate::repo::store::IndexStore;
 use crate::secret::Credentials;
 use crate::transport::Transport;
 
@@ -27,9 +29,22 @@ use crate::transport::Transport;
 pub struct SourceConfig {
     /// Cache directory (blobs, resolution records).
     pub cache_dir: PathBuf,
-    /// Upper bound of cached blob bytes; least recently used go first.
+    /// Upper bound of cached blob bytes (charts and index.yaml copies); least recently
+    /// used go first.
     pub cache_max_bytes: u64,
+    /// Upper bound of parsed repository indexes kept in memory, in bytes of the
+    /// index.yaml they were parsed from; least recently used go first.
+    pub index_memory_bytes: u64,
 }
+
+/// Default [`SourceConfig::index_memory_bytes`].
+pub const DEFAULT_INDEX_MEMORY_BYTES: u64 = 128 << 20;
+
+/// Repository clients by key, each with its last-use tick.
+type KeptRepos = HashMap<String, (Arc<HttpRepository>, u64)>;
+
+/// Most repositories (URL and credentials) whose clients are kept for reuse.
+const MAX_KEPT_CLIENTS: usize = 64;
 
 /// A chart to pull.
 #[derive(Debug, Clone)]
@@ -112,9 +127,11 @@ impl std::fmt::Debug for PulledChart {
 #[derive(Debug, Clone)]
 pub struct ChartSource {
     cache: ChartCache,
-    index_dir: PathBuf,
+    indexes: Arc<IndexStore>,
     hash_key: std::collections::hash_map::RandomState,
-    repos: Arc<Mutex<HashMap<String, Arc<HttpRepository>>>>,
+    /// Repositories by URL, settings and credentials, with a last-use tick; bounded.
+    repos: Arc<Mutex<KeptRepos>>,
+    tick: Arc<std::sync::atomic::AtomicU64>,
     /// Registry clients by host and settings: kept so connections, TLS sessions and
     /// registry tokens are reused from one pull to the next.
     registries: Arc<Mutex<HashMap<String, OciRegistry>>>,
@@ -125,11 +142,18 @@ impl ChartSource {
     pub fn new(config: SourceConfig) -> Result<ChartSource> {
         let index_dir = config.cache_dir.join("indexes");
         std::fs::create_dir_all(&index_dir).map_err(|e| Error::cache(&index_dir, e))?;
+        remove_legacy_index_copies(&index_dir);
+        let cache = ChartCache::open(config.cache_dir, config.cache_max_bytes)?;
         Ok(ChartSource {
-            cache: ChartCache::open(config.cache_dir, config.cache_max_bytes)?,
-            index_dir,
+            indexes: Arc::new(IndexStore::new(
+                cache.clone(),
+                index_dir,
+                config.index_memory_bytes,
+            )),
+            cache,
             hash_key: std::collections::hash_map::RandomState::new(),
             repos: Arc::default(),
+            tick: Arc::default(),
             registries: Arc::default(),
         })
     }
@@ -139,7 +163,7 @@ impl ChartSource {
         &self.cache
     }
 
-    /// Pulls a chart (from the cache when the request is pinned and cached).
+    /// Pulls a chart: access checked at the source, content from the cache when cached.
     pub async fn pull(&self, request: &ChartRequest) -> Result<PulledChart> {
         match request {
             ChartRequest::Oci {
@@ -312,16 +336,27 @@ impl ChartSource {
             transport_fingerprint(transport),
             transport.max_archive_bytes,
         );
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(repo) = repos.get(&key) {
+        if let Some((repo, used)) = repos.get_mut(&key) {
+            *used = tick;
             return Ok(repo.clone());
         }
-        // On disk the index is keyed by URL only: no trace of credentials in file names.
-        let index_path = self.index_dir.join(Digest::of(url.as_bytes()).hex());
+        // Indexes are kept by URL and digest only: no trace of credentials on disk.
         let repo = Arc::new(
-            HttpRepository::new(url, transport.clone(), pass_all)?.with_index_cache(index_path),
+            HttpRepository::new(url, transport.clone(), pass_all)?
+                .with_index_store(self.indexes.clone()),
         );
-        repos.insert(key, repo.clone());
+        if repos.len() >= MAX_KEPT_CLIENTS {
+            let oldest = repos
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                repos.remove(&oldest);
+            }
+        }
+        repos.insert(key, (repo.clone(), tick));
         Ok(repo)
     }
 
@@ -337,6 +372,10 @@ impl ChartSource {
             return Ok(registry.clone());
         }
         let registry = OciRegistry::new(host, transport.clone())?;
+        if registries.len() >= MAX_KEPT_CLIENTS {
+            // Rare (many hosts or credentials): start over rather than grow without bound.
+            registries.clear();
+        }
         registries.insert(key, registry.clone());
         Ok(registry)
     }
@@ -363,21 +402,9 @@ impl ChartSource {
     ) -> Result<PulledChart> {
         let r = OciRef::parse(reference)?;
         let target = r.target(version)?;
-        let pinned = match &target {
-            OciTarget::Digest(d) => Some(format!("oci:{}@{d}", r.base())),
-            OciTarget::Version(v) => Some(format!("oci:{}:{}", r.base(), v.to_oci_tag())),
-            OciTarget::Constraint(_) => None,
-        };
-        let _pin_guard = match &pinned {
-            Some(key) => {
-                let guard = self.cache.lock(key).await;
-                if let Some(hit) = self.cached_pull(key, &r.base())? {
-                    return Ok(hit);
-                }
-                Some(guard)
-            }
-            None => None,
-        };
+        // Access is proven at the registry with the caller's own credentials on every
+        // pull: resolving the tag (or digest) is one manifest request, which also sees a
+        // re-pushed tag. Only content then comes from the digest-addressed cache.
         let registry = self.registry(&r.registry, transport)?;
         let resolved = registry.resolve(&r, &target).await?;
         let layer = resolved
@@ -387,10 +414,7 @@ impl ChartSource {
             .clone();
         let chart_digest = Digest::parse(&layer.digest)?;
         let key = format!("oci:{}@{}", r.base(), resolved.manifest_digest);
-        let _guard = match &pinned {
-            Some(pin) if *pin == key => None,
-            _ => Some(self.cache.lock(&key).await),
-        };
+        let _guard = self.cache.lock(&key).await;
         let (archive, from_cache) = self.oci_blob(&registry, &r, &layer, true).await?;
         let meta = read_chart_metadata(&archive)?;
         let provenance = match resolved.manifest.provenance_layer() {
@@ -408,10 +432,6 @@ impl ChartSource {
             manifest: Some(resolved.manifest_digest.to_string()),
         };
         self.cache.record_ref(&key, &record)?;
-        if let Some(tag) = &resolved.tag {
-            self.cache
-                .record_ref(&format!("oci:{}:{tag}", r.base()), &record)?;
-        }
         Ok(PulledChart {
             name: meta.name,
             version: meta.version,
@@ -451,28 +471,20 @@ impl ChartSource {
         version: &str,
     ) -> Result<PulledChart> {
         let source = repo.url().to_string();
-        let exact = exact_version(version);
-        let pin_key = exact.as_ref().map(|v| format!("repo:{source}|{chart}|{v}"));
-        let _pin_guard = match &pin_key {
-            Some(key) => {
-                let guard = self.cache.lock(key).await;
-                if let Some(hit) = self.cached_pull(key, &source)? {
-                    return Ok(hit);
-                }
-                Some(guard)
-            }
-            None => None,
-        };
+        // The index request (a conditional GET, usually a body-less 304) is made with the
+        // caller's credentials every time: it proves access before anything cached is used.
         let index = repo.index().await?;
         let entry = index.get(chart, version, &source)?.clone();
         let url = repo.chart_url(&entry)?.to_string();
-        let key = format!("repo:{source}|{chart}|{}", entry.version);
-        let _guard = match &pin_key {
-            Some(pin) if *pin == key => None,
-            _ => Some(self.cache.lock(&key).await),
-        };
-        if let Some(hit) = self.cached_pull(&key, &source)? {
-            return Ok(hit);
+        let key = format!("repo:{source}|{chart}|{}|{}", entry.version, entry.digest);
+        let _guard = self.cache.lock(&key).await;
+        if !entry.digest.is_empty()
+            && let Some(hit) = self.cached_pull(&key, &source)?
+        {
+            return Ok(PulledChart {
+                origin: crate::error::redact_url(&url),
+                ..hit
+            });
         }
         let (archive, digest, from_cache) = self.repo_archive(repo, &entry).await?;
         let meta = read_chart_metadata(&archive)?;
@@ -484,9 +496,6 @@ impl ChartSource {
             manifest: None,
         };
         self.cache.record_ref(&key, &record)?;
-        if let Some(pin) = &pin_key {
-            self.cache.record_ref(pin, &record)?;
-        }
         Ok(PulledChart {
             name: meta.name,
             version: meta.version,
@@ -560,29 +569,37 @@ impl ChartSource {
     }
 }
 
-/// The exact version a repository request pins, if any.
-fn exact_version(version: &str) -> Option<String> {
-    if version.is_empty() {
-        return None;
-    }
-    match Constraint::parse(version) {
-        Ok(c) => c.exact().map(|v| v.to_string()),
-        Err(_) => Some(version.to_owned()),
-    }
-}
-
 fn transport_fingerprint(t: &Transport) -> String {
     let ca = t
         .ca_pem
         .as_deref()
         .map(|pem| Digest::of(pem.as_bytes()).to_string());
     format!(
-        "{ca:?}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        "{ca:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
         t.insecure_skip_tls_verify,
         t.plain_http,
         t.retry,
         t.connect_timeout,
         t.read_timeout,
-        t.tag_page_size
+        t.tag_page_size,
+        t.max_index_bytes,
+        t.pass_credentials_all,
+        t.addresses,
     )
+}
+
+/// Removes the whole-index copies earlier versions kept outside the cache's byte limit.
+fn remove_legacy_index_copies(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "etag")
+        ) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }

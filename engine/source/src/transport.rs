@@ -1,15 +1,30 @@
 //! Connection settings shared by registries and repositories: credentials, TLS trust,
 //! timeouts, retries and size limits; and the rustls provider choice.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::net::{AddressPolicy, PolicyResolver, redirect_policy};
 use crate::retry::RetryPolicy;
 use crate::secret::Credentials;
 
 /// Default largest chart archive accepted (Helm itself refuses archives past 20 MiB
 /// of compressed input in several places; this is configurable).
 pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 20 << 20;
+
+/// Default largest `index.yaml` accepted (before and, counting scalar bytes, after alias
+/// expansion).
+pub const DEFAULT_MAX_INDEX_BYTES: u64 = 64 << 20;
+
+/// Largest OCI manifest accepted (distribution itself refuses manifests past 4 MiB).
+pub const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
+/// Largest page of a registry's tag list accepted.
+pub const MAX_TAG_PAGE_BYTES: u64 = 4 << 20;
+
+/// Largest token-service response accepted.
+pub const MAX_TOKEN_RESPONSE_BYTES: u64 = 1 << 20;
 
 /// How to reach one registry or repository.
 #[derive(Debug, Clone)]
@@ -33,6 +48,13 @@ pub struct Transport {
     /// Tags asked for per page when listing a registry repository's tags (`n`); `None`
     /// lets the registry choose. Every page is followed either way.
     pub tag_page_size: Option<u32>,
+    /// Largest `index.yaml` accepted.
+    pub max_index_bytes: u64,
+    /// Send credentials to a registry's token realm on another host or over plain HTTP
+    /// (the repository's explicit opt-in; HTTP repositories take theirs per request).
+    pub pass_credentials_all: bool,
+    /// Which addresses may be reached (checked after DNS and on every redirect hop).
+    pub addresses: Arc<AddressPolicy>,
 }
 
 impl Default for Transport {
@@ -47,6 +69,9 @@ impl Default for Transport {
             read_timeout: Duration::from_secs(60),
             max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
             tag_page_size: None,
+            max_index_bytes: DEFAULT_MAX_INDEX_BYTES,
+            pass_credentials_all: false,
+            addresses: Arc::default(),
         }
     }
 }
@@ -88,7 +113,8 @@ impl Transport {
             .read_timeout(self.read_timeout)
             .tls_certs_merge(self.ca_certificates()?)
             .tls_danger_accept_invalid_certs(self.insecure_skip_tls_verify)
-            .redirect(reqwest::redirect::Policy::limited(10))
+            .redirect(redirect_policy(self.addresses.clone()))
+            .dns_resolver(Arc::new(PolicyResolver(self.addresses.clone())))
             .build()
             .map_err(|e| Error::InvalidConfig {
                 reason: format!("building the HTTP client: {e}"),

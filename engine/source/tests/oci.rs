@@ -93,7 +93,7 @@ async fn constraints_choose_the_highest_matching_tag_and_digests_pin_exactly() {
 }
 
 #[tokio::test]
-async fn a_pinned_pull_is_served_from_the_cache_while_the_registry_is_down() {
+async fn a_pinned_pull_asks_the_registry_and_fails_while_it_is_down() {
     setup();
     let mut registry = registry(false).await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -119,12 +119,24 @@ async fn a_pinned_pull_is_served_from_the_cache_while_the_registry_is_down() {
             .from_cache
     );
 
+    let again = fresh.pull(&by_digest).await.expect("pull by digest");
+    assert!(
+        again.from_cache,
+        "content from the cache once access is proven"
+    );
+    assert_eq!(again.digest, pushed.chart_digest);
+
     registry.stop();
     t.retry = helmd_source::RetryPolicy::none();
     for request in [&by_version, &by_digest] {
-        let again = fresh.pull(request).await.expect("cached pull");
-        assert!(again.from_cache);
-        assert_eq!(again.digest, pushed.chart_digest);
+        let err = fresh
+            .pull(request)
+            .await
+            .expect_err("no access proof, no chart");
+        assert!(
+            matches!(err, helmd_source::Error::Unavailable { .. }),
+            "{err}"
+        );
     }
 }
 

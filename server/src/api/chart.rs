@@ -17,6 +17,7 @@ use crate::convert::chart as conv;
 use crate::convert::page;
 use crate::convert::repository::{row_kind, settings};
 use crate::error::{Error, Result};
+use crate::sources::FetchDeadline;
 use crate::storage::RepositoryRow;
 
 /// The ChartService implementation.
@@ -158,7 +159,11 @@ impl ChartApi {
 
     /// The archive of a chart reference: an upload (bounded by the server's
     /// `max_chart_bytes`) or a pull through the shared source and cache.
-    async fn archive(&self, chart: Option<&ChartReference>) -> Result<Archive> {
+    async fn archive(
+        &self,
+        deadline: FetchDeadline,
+        chart: Option<&ChartReference>,
+    ) -> Result<Archive> {
         use chart_reference::Source;
         let field = match chart.and_then(|c| c.source.as_ref()) {
             Some(Source::Uploaded(up)) => {
@@ -184,14 +189,32 @@ impl ChartApi {
             _ => "chart.repository",
         };
         let resolved = self.resolve(chart).await?;
-        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        let pulled = self.fetch(deadline, &resolved.request).await?;
         Ok(Archive {
             bytes: pulled.archive,
             field,
         })
     }
 
-    async fn render(&self, req: RenderChartRequest) -> Result<RenderChartResponse> {
+    /// Pulls through the shared source within the request's fetch deadline.
+    async fn fetch(
+        &self,
+        deadline: FetchDeadline,
+        request: &ChartRequest,
+    ) -> Result<helmd_source::PulledChart> {
+        let sources = &self.state.sources;
+        sources
+            .within(deadline, source_name(request), async {
+                Ok(sources.charts.pull(request).await?)
+            })
+            .await
+    }
+
+    async fn render(
+        &self,
+        deadline: FetchDeadline,
+        req: RenderChartRequest,
+    ) -> Result<RenderChartResponse> {
         if !req.release_name.is_empty()
             && let Err(reason) = helmd_render::validate_release_name(&req.release_name)
         {
@@ -204,7 +227,7 @@ impl ChartApi {
         } else {
             None
         };
-        let archive = self.archive(req.chart.as_ref()).await?;
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let mut options = helmd_render::RenderOptions {
             release_name: if req.release_name.is_empty() {
                 "release-name".to_owned()
@@ -257,14 +280,22 @@ impl ChartApi {
         Ok(rendered.response)
     }
 
-    async fn show(&self, req: ShowChartRequest) -> Result<ShowChartResponse> {
-        let archive = self.archive(req.chart.as_ref()).await?;
+    async fn show(
+        &self,
+        deadline: FetchDeadline,
+        req: ShowChartRequest,
+    ) -> Result<ShowChartResponse> {
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let values = req.values;
         engine_work::run(&self.state, move |_| chart_render::show(archive, values)).await
     }
 
-    async fn lint(&self, req: LintChartRequest) -> Result<LintChartResponse> {
-        let archive = self.archive(req.chart.as_ref()).await?;
+    async fn lint(
+        &self,
+        deadline: FetchDeadline,
+        req: LintChartRequest,
+    ) -> Result<LintChartResponse> {
+        let archive = self.archive(deadline, req.chart.as_ref()).await?;
         let options = chart_lint::options(&req);
         let input = LintInput {
             archive,
@@ -279,9 +310,13 @@ impl ChartApi {
         .await
     }
 
-    async fn pull(&self, req: PullChartRequest) -> Result<PullChartResponse> {
+    async fn pull(
+        &self,
+        deadline: FetchDeadline,
+        req: PullChartRequest,
+    ) -> Result<PullChartResponse> {
         let resolved = self.resolve(req.chart.as_ref()).await?;
-        let pulled = self.state.sources.charts.pull(&resolved.request).await?;
+        let pulled = self.fetch(deadline, &resolved.request).await?;
         let meta = read_chart_metadata(&pulled.archive)?;
         let (manifest_digest, resolved_reference) = match &resolved.request {
             ChartRequest::Oci { .. } => {
@@ -307,7 +342,11 @@ impl ChartApi {
         })
     }
 
-    async fn push(&self, req: PushChartRequest) -> Result<PushChartResponse> {
+    async fn push(
+        &self,
+        deadline: FetchDeadline,
+        req: PushChartRequest,
+    ) -> Result<PushChartResponse> {
         if req.archive.is_empty() {
             return Err(Error::invalid("archive", "required"));
         }
@@ -322,11 +361,14 @@ impl ChartApi {
             .oci_transport(&req.repository, "repository", &probe)
             .await?;
         let provenance = (!req.provenance.is_empty()).then_some(&req.provenance[..]);
-        let pushed = self
-            .state
-            .sources
-            .charts
-            .push(&req.destination, &req.archive, provenance, &transport)
+        let sources = &self.state.sources;
+        let pushed = sources
+            .within(deadline, &req.destination, async {
+                Ok(sources
+                    .charts
+                    .push(&req.destination, &req.archive, provenance, &transport)
+                    .await?)
+            })
             .await?;
         Ok(PushChartResponse {
             reference: pushed.reference.clone(),
@@ -335,7 +377,26 @@ impl ChartApi {
         })
     }
 
-    async fn versions(&self, req: ListChartVersionsRequest) -> Result<ListChartVersionsResponse> {
+    async fn versions(
+        &self,
+        deadline: FetchDeadline,
+        req: ListChartVersionsRequest,
+    ) -> Result<ListChartVersionsResponse> {
+        let name = match req.chart.as_ref().and_then(|c| c.source.as_ref()) {
+            Some(chart_reference::Source::Oci(oci)) => oci.reference.clone(),
+            Some(chart_reference::Source::Repository(r)) => r.repository.clone(),
+            _ => String::new(),
+        };
+        let sources = &self.state.sources;
+        sources
+            .within(deadline, &name, self.versions_within(req))
+            .await
+    }
+
+    async fn versions_within(
+        &self,
+        req: ListChartVersionsRequest,
+    ) -> Result<ListChartVersionsResponse> {
         let size = page::page_size(req.page_size)?;
         let offset = page::decode("versions", &req.page_token)?
             .map(|(offset, _)| usize::try_from(offset).unwrap_or(0))
@@ -447,41 +508,67 @@ impl ChartService for ChartApi {
         &self,
         request: Request<RenderChartRequest>,
     ) -> Result<Response<RenderChartResponse>, Status> {
-        Ok(Response::new(self.render(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.render(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn show_chart(
         &self,
         request: Request<ShowChartRequest>,
     ) -> Result<Response<ShowChartResponse>, Status> {
-        Ok(Response::new(self.show(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.show(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn lint_chart(
         &self,
         request: Request<LintChartRequest>,
     ) -> Result<Response<LintChartResponse>, Status> {
-        Ok(Response::new(self.lint(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.lint(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn list_chart_versions(
         &self,
         request: Request<ListChartVersionsRequest>,
     ) -> Result<Response<ListChartVersionsResponse>, Status> {
-        Ok(Response::new(self.versions(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.versions(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn pull_chart(
         &self,
         request: Request<PullChartRequest>,
     ) -> Result<Response<PullChartResponse>, Status> {
-        Ok(Response::new(self.pull(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.pull(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn push_chart(
         &self,
         request: Request<PushChartRequest>,
     ) -> Result<Response<PushChartResponse>, Status> {
-        Ok(Response::new(self.push(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.push(deadline, request.into_inner()).await?,
+        ))
+    }
+}
+
+/// What a chart request reaches, for errors (URLs without credentials).
+fn source_name(request: &ChartRequest) -> &str {
+    match request {
+        ChartRequest::Oci { reference, .. } => reference,
+        ChartRequest::Repo { url, .. } => url,
     }
 }

@@ -12,6 +12,7 @@ use crate::convert::chart::{self as chart_conv, Matcher, SearchEntry};
 use crate::convert::page;
 use crate::convert::repository::{self as conv, CredentialsInput, Settings};
 use crate::error::{Error, Result};
+use crate::sources::FetchDeadline;
 use crate::storage::{RepositoryRow, now_us};
 
 /// The RepositoryService implementation.
@@ -26,7 +27,11 @@ impl RepositoryApi {
         RepositoryApi { state }
     }
 
-    async fn create(&self, req: CreateRepositoryRequest) -> Result<CreateRepositoryResponse> {
+    async fn create(
+        &self,
+        deadline: FetchDeadline,
+        req: CreateRepositoryRequest,
+    ) -> Result<CreateRepositoryResponse> {
         let new = conv::new_repository(req.repository.as_ref())?;
         let credentials = match &new.inline {
             Some(c) => Some(self.state.sources.seal(&new.name, c)?),
@@ -49,25 +54,25 @@ impl RepositoryApi {
         };
         let refreshed = if req.verify {
             let transport = self.state.sources.transport(&row).await?;
-            match new.kind {
-                RepositoryType::Http => Some(
-                    self.state
-                        .sources
-                        .charts
-                        .index(&row.url, &transport, new.settings.pass_credentials_all)
-                        .await?,
-                ),
-                _ => {
-                    // An OCI repository has no index: log in to its registry instead, so
-                    // refused credentials stop the repository from being stored.
-                    self.state
-                        .sources
-                        .charts
-                        .login(&row.url, &transport)
-                        .await?;
-                    None
-                }
-            }
+            let sources = &self.state.sources;
+            sources
+                .within(deadline, &row.url, async {
+                    match new.kind {
+                        RepositoryType::Http => Ok(Some(
+                            sources
+                                .charts
+                                .index(&row.url, &transport, new.settings.pass_credentials_all)
+                                .await?,
+                        )),
+                        _ => {
+                            // An OCI repository has no index: log in to its registry
+                            // instead, so refused credentials stop it being stored.
+                            sources.charts.login(&row.url, &transport).await?;
+                            Ok(None)
+                        }
+                    }
+                })
+                .await?
         } else {
             None
         };
@@ -179,6 +184,15 @@ impl RepositoryApi {
             violations.dedup();
             return Err(Error::InvalidArgument(violations));
         }
+        // Credentials belong to the party they were given for: a new scheme, host or port
+        // (or a registry switched to plain HTTP) drops them unless this same request
+        // supplies them again.
+        let downgraded = settings.plain_http && !conv::settings(&current)?.plain_http;
+        let moved = conv::origin(&row.url) != conv::origin(&current.url);
+        if !paths.contains(&"credentials") && (moved || downgraded) {
+            row.credentials = None;
+            settings.secret = None;
+        }
         row.config = encode_settings(&settings)?;
         row.update_time_us = now_us().max(current.update_time_us + 1);
         self.state
@@ -215,7 +229,11 @@ impl RepositoryApi {
         Ok(DeleteRepositoryResponse {})
     }
 
-    async fn refresh(&self, req: RefreshRepositoryRequest) -> Result<RefreshRepositoryResponse> {
+    async fn refresh(
+        &self,
+        deadline: FetchDeadline,
+        req: RefreshRepositoryRequest,
+    ) -> Result<RefreshRepositoryResponse> {
         required_name(&req.name)?;
         let row = self.state.db.get_repository(&req.name).await?;
         if conv::row_kind(&row) != RepositoryType::Http {
@@ -226,11 +244,14 @@ impl RepositoryApi {
         }
         let settings = conv::settings(&row)?;
         let transport = self.state.sources.transport(&row).await?;
-        let index = self
-            .state
-            .sources
-            .charts
-            .index(&row.url, &transport, settings.pass_credentials_all)
+        let sources = &self.state.sources;
+        let index = sources
+            .within(deadline, &row.url, async {
+                Ok(sources
+                    .charts
+                    .index(&row.url, &transport, settings.pass_credentials_all)
+                    .await?)
+            })
             .await?;
         self.record(&row.name, &index).await?;
         let row = self.state.db.get_repository(&req.name).await?;
@@ -362,7 +383,10 @@ impl RepositoryService for RepositoryApi {
         &self,
         request: Request<CreateRepositoryRequest>,
     ) -> Result<Response<CreateRepositoryResponse>, Status> {
-        Ok(Response::new(self.create(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.create(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn get_repository(
@@ -397,7 +421,10 @@ impl RepositoryService for RepositoryApi {
         &self,
         request: Request<RefreshRepositoryRequest>,
     ) -> Result<Response<RefreshRepositoryResponse>, Status> {
-        Ok(Response::new(self.refresh(request.into_inner()).await?))
+        let deadline = self.state.sources.fetch_deadline(request.metadata());
+        Ok(Response::new(
+            self.refresh(deadline, request.into_inner()).await?,
+        ))
     }
 
     async fn search_charts(

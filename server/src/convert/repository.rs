@@ -115,6 +115,17 @@ pub fn check_name(name: &str) -> Option<&'static str> {
     )
 }
 
+/// The scheme, host and port a repository URL reaches (`oci://` URLs by their registry
+/// host and port); `None` for a URL that does not parse.
+pub fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
+    let parsed = url::Url::parse(url).ok()?;
+    Some((
+        parsed.scheme().to_owned(),
+        parsed.host_str()?.to_ascii_lowercase(),
+        parsed.port_or_known_default(),
+    ))
+}
+
 /// Checks a URL for a repository of `kind`.
 pub fn check_url(kind: RepositoryType, url: &str) -> Option<String> {
     if url.is_empty() {

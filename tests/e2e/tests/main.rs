@@ -21,6 +21,8 @@ mod registry_auth;
 mod render_limits;
 mod repositories;
 mod serve;
+mod source_access;
+mod source_limits;
 mod template;
 mod template_manifest;
 mod template_names;

@@ -94,7 +94,10 @@ async fn check_crud(helmd: &Helmd) {
         .repository
         .expect("repository");
     assert_eq!(updated.url, "https://mirror.example.com/stable");
-    assert!(updated.has_credentials, "credentials kept: not in the mask");
+    assert!(
+        !updated.has_credentials,
+        "credentials dropped: they belong to the old host and the mask does not set them"
+    );
     assert_ne!(updated.etag, created.etag);
     let stale = repos
         .update_repository(UpdateRepositoryRequest {

@@ -92,22 +92,19 @@ impl Helmd {
         self.child.id()
     }
 
-    /// The process's peak resident memory so far (`VmHWM`), in bytes.
-    pub fn peak_rss_bytes(&self) -> Result<u64> {
+    /// The process's resident memory now and at its peak, in KiB (`VmRSS`, `VmHWM`
+    /// from `/proc/<pid>/status`).
+    pub fn memory_kib(&self) -> Result<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .context("reading helmd's /proc status")?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .context("no VmHWM in helmd's /proc status")?;
-        Ok(kib * 1024)
+        let field = |name: &str| -> Result<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .with_context(|| format!("no {name} in /proc status"))
+        };
+        Ok((field("VmRSS:")?, field("VmHWM:")?))
     }
 
     /// The data directory of this instance.

@@ -7,6 +7,7 @@
 
 pub mod binaries;
 pub mod helmd;
+pub mod hostile;
 pub mod http_repo;
 pub mod paging_proxy;
 pub mod postgres;

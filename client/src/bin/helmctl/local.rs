@@ -68,6 +68,7 @@ impl LocalPaths {
         Ok(ChartSource::new(SourceConfig {
             cache_dir: self.cache_dir().join("charts"),
             cache_max_bytes: 1 << 30,
+            index_memory_bytes: helmd_source::source::DEFAULT_INDEX_MEMORY_BYTES,
         })?)
     }
 
@@ -117,6 +118,7 @@ impl RepoEntry {
             t = t.with_ca_pem(read_text(ca)?);
         }
         t.insecure_skip_tls_verify = self.insecure_skip_tls_verify;
+        t.pass_credentials_all = self.pass_credentials_all;
         Ok(t)
     }
 }
@@ -180,6 +182,11 @@ pub struct RegistryArgs {
     /// Use plain HTTP to reach the OCI registry.
     #[arg(long)]
     pub plain_http: bool,
+    /// Pass the credentials to all domains (Helm's `--pass-credentials`): chart URLs of
+    /// a repository on other hosts, a registry's token realm on another host or over
+    /// plain HTTP from an HTTPS registry.
+    #[arg(long)]
+    pub pass_credentials: bool,
 }
 
 impl RegistryArgs {
@@ -200,6 +207,7 @@ impl RegistryArgs {
     pub fn transport(&self, conn: &Connection) -> Result<Transport> {
         let mut t = Transport::default().with_plain_http(self.plain_http);
         t.insecure_skip_tls_verify = self.insecure_skip_tls_verify;
+        t.pass_credentials_all = self.pass_credentials;
         if let Some(ca) = &conn.ca_file {
             t = t.with_ca_pem(read_text(ca)?);
         }

@@ -61,7 +61,7 @@ pub async fn fetch(
             chart: chart.to_owned(),
             version,
             transport,
-            pass_credentials_all: entry.pass_credentials_all,
+            pass_credentials_all: entry.pass_credentials_all || registry.pass_credentials,
         }
     } else {
         bail!("{reference:?} is neither oci://… nor repo/chart");

@@ -38,11 +38,10 @@ struct AddArgs {
     name: String,
     /// The repository's URL.
     url: String,
+    /// Credentials and TLS (`--pass-credentials` passes the credentials to every domain
+    /// the index points at).
     #[command(flatten)]
     registry: RegistryArgs,
-    /// Pass the credentials to every domain the index points at.
-    #[arg(long)]
-    pass_credentials: bool,
     /// Replace (overwrite) the repository if it already exists.
     #[arg(long)]
     force_update: bool,
@@ -91,7 +90,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &RepoArgs) -> Resu
                 password: add.registry.password()?.unwrap_or_default(),
                 ca_file: conn.ca_file.clone(),
                 insecure_skip_tls_verify: add.registry.insecure_skip_tls_verify,
-                pass_credentials_all: add.pass_credentials,
+                pass_credentials_all: add.registry.pass_credentials,
             };
             if let Some(existing) = file.repositories.get(&add.name) {
                 if *existing == entry {

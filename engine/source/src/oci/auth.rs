@@ -65,7 +65,7 @@ impl Access {
 
 /// How the registry asks clients to authenticate (its `/v2/` answer).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Challenge {
+pub enum Challenge {
     /// `/v2/` answered 200: no authentication.
     Open,
     /// `WWW-Authenticate: Basic …`.
@@ -198,6 +198,9 @@ impl Authorizer {
         self.challenge
             .get_or_try_init(|| async {
                 let url = format!("{}/v2/", self.base);
+                if let Ok(parsed) = url::Url::parse(&url) {
+                    self.transport.addresses.check_url(&parsed)?;
+                }
                 retry(self.transport.retry, &self.host, || async {
                     let response = self
                         .http
@@ -250,13 +253,27 @@ impl Authorizer {
         if let Some(scope) = scope {
             params.push(("scope", scope));
         }
-        if !realm_allowed(realm, self.transport.plain_http) {
+        let opt_in = self.transport.pass_credentials_all;
+        if !realm_allowed(realm, self.transport.plain_http || opt_in) {
             return Err(Error::protocol(
                 self.base.clone(),
                 format!("the token realm {realm:?} is not HTTPS; credentials are not sent there"),
             ));
         }
+        let realm_url = url::Url::parse(realm)
+            .map_err(|_| Error::protocol(self.base.clone(), "the token realm is not a URL"))?;
+        self.transport.addresses.check_url(&realm_url)?;
         let credentials = &self.transport.credentials;
+        if !credentials.is_anonymous()
+            && !opt_in
+            && let Some(reason) = foreign_realm(&self.base, &realm_url)
+        {
+            return Err(Error::CredentialsWithheld {
+                host: self.host.clone(),
+                target: crate::error::redact_url(realm),
+                reason,
+            });
+        }
         let body = retry(self.transport.retry, &self.host, || async {
             let request = match credentials {
                 Credentials::IdentityToken(token) => {
@@ -290,11 +307,13 @@ impl Authorizer {
             let response = request.send().await.map_err(|e| self.transient(e))?;
             let status = response.status().as_u16();
             match status {
-                200 => response
-                    .bytes()
-                    .await
-                    .map(|b| b.to_vec())
-                    .map_err(|e| self.transient(e)),
+                200 => crate::net::read_body(
+                    response,
+                    crate::transport::MAX_TOKEN_RESPONSE_BYTES,
+                    "token response",
+                )
+                .await
+                .map(|b| b.to_vec()),
                 401 | 403 => Err(self
                     .unauthenticated("the token service rejected the credentials")
                     .into()),
@@ -309,25 +328,27 @@ impl Authorizer {
             }
         })
         .await?;
-        #[derive(serde::Deserialize)]
-        struct TokenResponse {
-            #[serde(default)]
-            token: Option<String>,
-            #[serde(default)]
-            access_token: Option<String>,
-        }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
-            Error::protocol(self.base.clone(), "the token service answered no JSON")
-        })?;
-        parsed
-            .token
-            .or(parsed.access_token)
-            .filter(|t| !t.is_empty())
-            .map(Secret::new)
-            .ok_or_else(|| {
-                Error::protocol(self.base.clone(), "the token service answered no token")
-            })
+        parse_token_response(&body, &self.base)
     }
+}
+
+/// The token of a token-service response (`token`, else OAuth2's `access_token`).
+pub fn parse_token_response(body: &[u8], source_name: &str) -> Result<Secret> {
+    #[derive(serde::Deserialize)]
+    struct TokenResponse {
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        access_token: Option<String>,
+    }
+    let parsed: TokenResponse = serde_json::from_slice(body)
+        .map_err(|_| Error::protocol(source_name, "the token service answered no JSON"))?;
+    parsed
+        .token
+        .or(parsed.access_token)
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| Error::protocol(source_name, "the token service answered no token"))
 }
 
 /// Whether credentials may go to `realm`: HTTPS always; plain HTTP only when the
@@ -339,8 +360,22 @@ fn realm_allowed(realm: &str, plain_http: bool) -> bool {
     }
 }
 
+/// Why a realm is foreign to the registry at `base` (`scheme://host[:port]`), if it is:
+/// another host, or plain HTTP where the registry speaks HTTPS. Another port on the
+/// same host is the same party (registries commonly serve tokens on their own port).
+fn foreign_realm(base: &str, realm: &url::Url) -> Option<&'static str> {
+    let base = url::Url::parse(base).ok()?;
+    if base.scheme() == "https" && realm.scheme() != "https" {
+        return Some("the token realm is plain HTTP while the registry is HTTPS");
+    }
+    if base.host_str() != realm.host_str() {
+        return Some("the token realm is on another host");
+    }
+    None
+}
+
 /// Parses `Basic realm="x"` or `Bearer realm="…",service="…",scope="…"`.
-pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
+pub fn parse_challenge(header: &str) -> Option<Challenge> {
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     if scheme.eq_ignore_ascii_case("basic") {
@@ -399,6 +434,28 @@ mod tests {
         assert!(!realm_allowed("http://auth.example.com/token", false));
         assert!(!realm_allowed("ftp://auth.example.com/token", true));
         assert!(!realm_allowed("not a url", true));
+    }
+
+    #[test]
+    fn a_realm_on_another_host_or_downgraded_is_foreign() {
+        let realm = |u: &str| url::Url::parse(u).expect("url");
+        assert_eq!(
+            foreign_realm("https://r.example", &realm("https://r.example/token")),
+            None
+        );
+        assert_eq!(
+            foreign_realm("https://r.example:443", &realm("https://r.example/t")),
+            None
+        );
+        assert!(foreign_realm("https://r.example", &realm("https://auth.example/t")).is_some());
+        assert!(foreign_realm("https://r.example", &realm("http://r.example/t")).is_some());
+        assert_eq!(
+            foreign_realm("http://127.0.0.1:5000", &realm("http://127.0.0.1:5001/t")),
+            None
+        );
+        assert!(
+            foreign_realm("http://127.0.0.1:5000", &realm("http://localhost:5001/t")).is_some()
+        );
     }
 
     #[test]

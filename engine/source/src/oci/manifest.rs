@@ -86,6 +86,16 @@ impl ChartManifest {
         }
     }
 
+    /// Reads a pulled manifest.
+    pub fn parse(body: &[u8], source_name: &str) -> crate::error::Result<ChartManifest> {
+        serde_json::from_slice(body).map_err(|e| {
+            crate::error::Error::protocol(
+                source_name,
+                format!("manifest is not an OCI image manifest: {e}"),
+            )
+        })
+    }
+
     /// Serialised as Go would (compact, HTML characters escaped).
     pub fn to_json(&self) -> Vec<u8> {
         let json = serde_json::to_string(self).unwrap_or_default();

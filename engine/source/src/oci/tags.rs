@@ -6,17 +6,29 @@ use serde::Deserialize;
 
 use super::OciRegistry;
 use crate::error::{Error, Result};
+use crate::net::read_body;
 use crate::reference::OciRef;
-use crate::retry::{Failure, retry};
+use crate::retry::retry;
+use crate::transport::MAX_TAG_PAGE_BYTES;
 
 /// Most pages followed for one listing (with the registry's default page size of 100 or
 /// more, this is far beyond any real chart's tag count).
 pub(crate) const MAX_TAG_PAGES: usize = 1000;
 
+/// Most bytes of tag-list pages read for one listing, all pages together.
+pub(crate) const MAX_TAG_LIST_BYTES: u64 = 16 << 20;
+
 #[derive(Deserialize)]
 struct TagPage {
     #[serde(default)]
     tags: Option<Vec<String>>,
+}
+
+/// The tags of one tag-list page (`{"name": …, "tags": [...]}`; `null` tags are none).
+pub fn parse_tag_page(body: &[u8], source_name: &str) -> Result<Vec<String>> {
+    let page: TagPage = serde_json::from_slice(body)
+        .map_err(|e| Error::protocol(source_name, format!("tag list is not JSON: {e}")))?;
+    Ok(page.tags.unwrap_or_default())
 }
 
 impl OciRegistry {
@@ -28,10 +40,12 @@ impl OciRegistry {
         let mut url = base
             .join(&format!("/v2/{}/tags/list", r.repository))
             .map_err(|e| Error::protocol(r.base(), format!("tag list URL: {e}")))?;
+        self.transport.addresses.check_url(&url)?;
         if let Some(n) = self.transport.tag_page_size {
             url.query_pairs_mut().append_pair("n", &n.to_string());
         }
         let mut tags = Vec::new();
+        let mut total = 0u64;
         for _ in 0..MAX_TAG_PAGES {
             let (body, link) = retry(self.transport.retry, &self.host, || async {
                 let response = access
@@ -47,46 +61,20 @@ impl OciRegistry {
                     .filter_map(|v| v.to_str().ok())
                     .find_map(next_link)
                     .map(str::to_owned);
-                match status {
-                    200 => {}
-                    401 if access.refusal_is_denial() => {
-                        return Err(self.denied(r).into());
-                    }
-                    401 => {
-                        return Err(Error::Unauthenticated {
-                            host: self.host.clone(),
-                            reason: "credentials rejected".to_owned(),
-                        }
-                        .into());
-                    }
-                    403 => return Err(self.denied(r).into()),
-                    404 => {
-                        return Err(Error::ChartNotFound {
-                            chart: r.chart_name().to_owned(),
-                            source_name: r.base(),
-                        }
-                        .into());
-                    }
-                    429 | 500.. => {
-                        return Err(Failure::Transient(format!(
-                            "listing tags answered HTTP {status}"
-                        )));
-                    }
-                    _ => {
-                        return Err(Error::protocol(
-                            r.base(),
-                            format!("listing tags answered HTTP {status}"),
-                        )
-                        .into());
-                    }
-                }
-                let body = response.bytes().await.map_err(|e| self.auth.transient(e))?;
+                self.check_status(status, r, &access, "tag list")?;
+                let body = read_body(response, MAX_TAG_PAGE_BYTES, "tag list page").await?;
                 Ok((body, link))
             })
             .await?;
-            let page: TagPage = serde_json::from_slice(&body)
-                .map_err(|e| Error::protocol(r.base(), format!("tag list is not JSON: {e}")))?;
-            tags.extend(page.tags.unwrap_or_default());
+            total += body.len() as u64;
+            if total > MAX_TAG_LIST_BYTES {
+                return Err(Error::TooLarge {
+                    what: "tag list",
+                    size: total,
+                    limit: MAX_TAG_LIST_BYTES,
+                });
+            }
+            tags.extend(parse_tag_page(&body, &r.base())?);
             let Some(link) = link else {
                 return Ok(tags);
             };
@@ -106,18 +94,11 @@ impl OciRegistry {
             format!("the tag list has more than {MAX_TAG_PAGES} pages"),
         ))
     }
-
-    fn denied(&self, r: &OciRef) -> Error {
-        Error::PermissionDenied {
-            host: self.host.clone(),
-            resource: r.repository.clone(),
-        }
-    }
 }
 
 /// The target of a `rel="next"` link in one `Link` header value
 /// (`</v2/x/tags/list?last=b&n=2>; rel="next"`).
-fn next_link(header: &str) -> Option<&str> {
+pub fn next_link(header: &str) -> Option<&str> {
     header.split(',').find_map(|link| {
         let (target, params) = link.trim().split_once(';')?;
         let is_next = params.split(';').any(|p| {

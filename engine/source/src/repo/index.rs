@@ -70,9 +70,28 @@ fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String
 }
 
 impl IndexFile {
-    /// Parses index.yaml bytes (YAML or JSON) and sorts every chart's versions.
+    /// Parses index.yaml bytes (YAML or JSON) and sorts every chart's versions, with
+    /// alias expansion bounded by the default index size limit.
     pub fn parse(bytes: &[u8], source_name: &str) -> Result<IndexFile> {
-        let mut index: IndexFile = serde_norway::from_slice(bytes)
+        let limit = crate::transport::DEFAULT_MAX_INDEX_BYTES.max(bytes.len() as u64);
+        IndexFile::parse_limited(bytes, source_name, limit)
+    }
+
+    /// Like [`IndexFile::parse`], alias expansion bounded by `max_index_bytes` (see
+    /// [`super::expansion`]). CPU-bound: call it on a blocking thread.
+    pub fn parse_limited(
+        bytes: &[u8],
+        source_name: &str,
+        max_index_bytes: u64,
+    ) -> Result<IndexFile> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::protocol(source_name, "invalid index.yaml: not UTF-8"))?;
+        super::expansion::check(
+            text,
+            super::expansion::ExpansionLimits::for_index_bytes(max_index_bytes),
+            source_name,
+        )?;
+        let mut index: IndexFile = serde_norway::from_str(text)
             .map_err(|e| Error::protocol(source_name, format!("invalid index.yaml: {e}")))?;
         if index.api_version.is_empty() {
             return Err(Error::protocol(

@@ -105,6 +105,7 @@ pub fn source(dir: &Path) -> ChartSource {
     ChartSource::new(SourceConfig {
         cache_dir: dir.join("cache"),
         cache_max_bytes: 64 << 20,
+        index_memory_bytes: helmd_source::source::DEFAULT_INDEX_MEMORY_BYTES,
     })
     .expect("opening the cache")
 }
