@@ -8,6 +8,7 @@ mod common;
 mod config_errors;
 mod database;
 mod fixtures;
+mod go_client;
 mod hardening;
 mod helm_cli;
 mod helmctl;
