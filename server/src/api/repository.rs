@@ -1,6 +1,7 @@
 //! RepositoryService: registered HTTP and OCI chart repositories in `helmd_repositories`,
 //! credentials sealed at rest or referenced from a Secret, index refresh and search.
 
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use helmd_proto::v1::repository_service_server::RepositoryService;
@@ -8,7 +9,7 @@ use helmd_proto::v1::*;
 use tonic::{Request, Response, Status};
 
 use crate::app::AppState;
-use crate::convert::chart::{self as chart_conv, Matcher, SearchEntry};
+use crate::convert::chart::{self as chart_conv, Hit, Matcher, SearchEntry};
 use crate::convert::page;
 use crate::convert::repository::{self as conv, CredentialsInput, Settings};
 use crate::error::{Error, Result};
@@ -50,7 +51,6 @@ impl RepositoryApi {
             last_refresh_us: None,
             index_digest: None,
             chart_count: 0,
-            charts: None,
         };
         let refreshed = if req.verify {
             let transport = self.state.sources.transport(&row).await?;
@@ -274,43 +274,56 @@ impl RepositoryApi {
     async fn search(&self, req: SearchChartsRequest) -> Result<SearchChartsResponse> {
         let size = page::page_size(req.page_size)?;
         let offset = page::decode("search", &req.page_token)?
-            .map(|(offset, _)| usize::try_from(offset).unwrap_or(0))
+            .map(|(offset, _)| usize::try_from(offset).unwrap_or(usize::MAX))
             .unwrap_or(0);
+        // Only the best `offset + size` results are kept while searching, so a search
+        // holds one repository's entries and that window, however many there are.
+        let window = offset.saturating_add(size);
+        if window > MAX_SEARCH_WINDOW {
+            return Err(Error::invalid(
+                "page_token",
+                format!(
+                    "search results are paged up to the first {MAX_SEARCH_WINDOW}; narrow the query"
+                ),
+            ));
+        }
         let matcher = Matcher::new(&req.query, req.regexp)?;
         let constraint = chart_conv::constraint(&req.version, "version")?;
-        let rows = self.search_rows(&req.repositories).await?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let Some(charts) = &row.charts else { continue };
-            let entries: Vec<SearchEntry> = serde_json::from_str(charts)
-                .map_err(|e| Error::Corrupt(format!("index of {:?}: {e}", row.name)))?;
-            hits.extend(chart_conv::search(
-                &row.name,
+        let mut best = BinaryHeap::with_capacity(window + 1);
+        let mut seq = 0usize;
+        for name in self.search_rows(&req.repositories).await? {
+            let Some(charts) = self.state.db.repository_charts(&name).await? else {
+                continue;
+            };
+            let entries: Vec<SearchEntry> = serde_json::from_str(&charts)
+                .map_err(|e| Error::Corrupt(format!("index of {name:?}: {e}")))?;
+            drop(charts);
+            for hit in chart_conv::search(
+                &name,
                 &entries,
                 &matcher,
                 constraint.as_ref(),
                 req.devel,
                 req.all_versions,
-            ));
+            ) {
+                seq += 1;
+                best.push(Ranked { seq, hit });
+                if best.len() > window {
+                    best.pop();
+                }
+            }
         }
-        // Best match first, then repository, chart and descending version (the order
-        // entries are kept in).
-        hits.sort_by(|a, b| {
-            (a.score, &a.repository, &a.entry.chart).cmp(&(b.score, &b.repository, &b.entry.chart))
-        });
-        let total = hits.len();
-        let results = hits
+        let total = seq;
+        // Best match first, then repository, chart, and the order the entries are kept
+        // in (descending version).
+        let results = best
+            .into_sorted_vec()
             .iter()
             .skip(offset)
-            .take(size)
-            .map(chart_conv::search_result)
+            .map(|r| chart_conv::search_result(&r.hit))
             .collect();
-        let next_page_token = if offset + size < total {
-            page::encode(
-                "search",
-                i64::try_from(offset + size).unwrap_or(i64::MAX),
-                "",
-            )
+        let next_page_token = if window < total && window < MAX_SEARCH_WINDOW {
+            page::encode("search", i64::try_from(window).unwrap_or(i64::MAX), "")
         } else {
             String::new()
         };
@@ -320,8 +333,8 @@ impl RepositoryApi {
         })
     }
 
-    /// The HTTP repositories a search covers: those named, else all.
-    async fn search_rows(&self, names: &[String]) -> Result<Vec<RepositoryRow>> {
+    /// The names of the HTTP repositories a search covers: those named, else all.
+    async fn search_rows(&self, names: &[String]) -> Result<Vec<String>> {
         if names.is_empty() {
             let mut all = Vec::new();
             let mut after: Option<String> = None;
@@ -335,7 +348,8 @@ impl RepositoryApi {
                 after = rows.last().map(|r| r.name.clone());
                 all.extend(
                     rows.into_iter()
-                        .filter(|r| conv::row_kind(r) == RepositoryType::Http),
+                        .filter(|r| conv::row_kind(r) == RepositoryType::Http)
+                        .map(|r| r.name),
                 );
                 if done {
                     return Ok(all);
@@ -345,7 +359,7 @@ impl RepositoryApi {
         let mut rows = Vec::new();
         for (i, name) in names.iter().enumerate() {
             match self.state.db.get_repository(name).await {
-                Ok(row) => rows.push(row),
+                Ok(row) => rows.push(row.name),
                 Err(Error::RepositoryNotFound(_)) => {
                     return Err(Error::invalid(
                         format!("repositories[{i}]"),
@@ -375,6 +389,47 @@ fn required_name(name: &str) -> Result<()> {
 
 fn encode_settings(settings: &Settings) -> Result<String> {
     serde_json::to_string(settings).map_err(|e| Error::Corrupt(format!("encoding settings: {e}")))
+}
+
+/// Most results a search can page through (`page_token` offset plus page size).
+const MAX_SEARCH_WINDOW: usize = 10_000;
+
+/// A search hit in the order results are returned: best score, then repository and
+/// chart, then the order it was found in (entries are kept newest version first).
+struct Ranked {
+    seq: usize,
+    hit: Hit,
+}
+
+impl Ranked {
+    fn key(&self) -> (usize, &str, &str, usize) {
+        (
+            self.hit.score,
+            &self.hit.repository,
+            &self.hit.entry.chart,
+            self.seq,
+        )
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 #[tonic::async_trait]

@@ -30,8 +30,6 @@ pub struct RepositoryRow {
     pub index_digest: Option<String>,
     /// Charts in the last index.
     pub chart_count: i32,
-    /// Searchable chart versions of the last index, as JSON.
-    pub charts: Option<String>,
 }
 
 impl std::fmt::Debug for RepositoryRow {
@@ -46,8 +44,10 @@ impl std::fmt::Debug for RepositoryRow {
     }
 }
 
+/// Every column but `charts`: the searchable entries (as large as an index) are read
+/// one repository at a time, by [`Database::repository_charts`], never with a list.
 const COLUMNS: &str = "name, type, url, config, credentials, create_time_us, update_time_us, \
-     last_refresh_us, index_digest, chart_count, charts";
+     last_refresh_us, index_digest, chart_count";
 
 impl Database {
     /// Inserts a repository; a taken name is [`Error::RepositoryAlreadyExists`].
@@ -151,6 +151,21 @@ impl Database {
         Ok(done.rows_affected() > 0)
     }
 
+    /// The searchable chart versions of a repository's last index, as JSON (`None`
+    /// before its first refresh, or when the repository is gone).
+    pub async fn repository_charts(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT charts FROM helmd_repositories WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_db)?;
+        let get = |e: sqlx::Error| Error::Corrupt(format!("helmd_repositories row: {e}"));
+        match row {
+            Some(row) => row.try_get("charts").map_err(get),
+            None => Ok(None),
+        }
+    }
+
     /// Records what a refresh learned from the index.
     pub async fn record_refresh(
         &self,
@@ -192,6 +207,5 @@ fn decode(row: &AnyRow) -> Result<RepositoryRow> {
         last_refresh_us: row.try_get("last_refresh_us").map_err(get)?,
         index_digest: row.try_get("index_digest").map_err(get)?,
         chart_count: row.try_get("chart_count").map_err(get)?,
-        charts: row.try_get("charts").map_err(get)?,
     })
 }

@@ -395,3 +395,76 @@ async fn refresh_of_an_oci_repository_is_failed_precondition() {
         "REPOSITORY_TYPE_UNSUPPORTED",
     );
 }
+
+#[tokio::test]
+async fn search_pages_through_every_repository_and_names_its_paging_limit() {
+    let repo = fixtures::http_repo(
+        &[("nginx", "1.0.0"), ("nginx", "1.1.0"), ("redis", "7.0.0")],
+        None,
+    )
+    .await;
+    let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
+    let c = client(&helmd).await.expect("client");
+    for name in ["b", "a"] {
+        c.repositories()
+            .create_repository(CreateRepositoryRequest {
+                repository: Some(http_repository(
+                    name,
+                    &repo.server.url(),
+                    basic("helmd", REPO_PASSWORD),
+                )),
+                verify: true,
+            })
+            .await
+            .expect("create with verify");
+    }
+    // One result a page: the order of one big page, repository by repository.
+    let mut paged = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .repositories()
+            .search_charts(SearchChartsRequest {
+                all_versions: true,
+                page_size: 1,
+                page_token: token.clone(),
+                ..SearchChartsRequest::default()
+            })
+            .await
+            .expect("search")
+            .into_inner();
+        paged.extend(
+            page.results
+                .iter()
+                .map(|r| format!("{}/{} {}", r.repository, r.chart, r.version)),
+        );
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(
+        paged,
+        [
+            "a/nginx 1.1.0",
+            "a/nginx 1.0.0",
+            "a/redis 7.0.0",
+            "b/nginx 1.1.0",
+            "b/nginx 1.0.0",
+            "b/redis 7.0.0"
+        ]
+    );
+    assert_eq!(search(&c, "", true).await, paged);
+    // A page past the first 10,000 results is refused, naming the limit.
+    let status = c
+        .repositories()
+        .search_charts(SearchChartsRequest {
+            // The token of offset 20,000 (what next_page_token would say there).
+            page_token: "c2VhcmNoCjIwMDAwCg".into(),
+            ..SearchChartsRequest::default()
+        })
+        .await
+        .expect_err("past the window");
+    assert_error(&status, Code::InvalidArgument, "REQUEST_INVALID");
+    assert!(status.message().contains("first 10000"), "{status:?}");
+}
