@@ -4,6 +4,7 @@
 mod auth;
 pub mod manifest;
 mod pull;
+mod push;
 mod tags;
 
 /// Decoders of what registries send, public for fuzzing and property tests.
@@ -17,17 +18,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
-use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::{Client, Reference};
 
 use crate::chart_meta::{ChartMetadata, read_chart_metadata};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::reference::{OciRef, OciTarget};
-use crate::retry::{Failure, error_chain, retry};
 use crate::transport::{Transport, install_crypto_provider};
 use crate::version::Version;
-use manifest::{ChartManifest, MANIFEST_MEDIA_TYPE};
+use manifest::ChartManifest;
 
 /// A chart pulled from a registry.
 #[derive(Debug, Clone)]
@@ -58,7 +56,6 @@ pub struct Pushed {
 /// A registry client for one registry host with one set of settings.
 #[derive(Clone)]
 pub struct OciRegistry {
-    client: Client,
     host: String,
     transport: Transport,
     auth: Arc<auth::Authorizer>,
@@ -79,35 +76,8 @@ impl OciRegistry {
     /// A client for `host` (`host[:port]`); plain HTTP only if `transport.plain_http`.
     pub fn new(host: &str, transport: Transport) -> Result<OciRegistry> {
         install_crypto_provider();
-        let extra_root_certificates = transport
-            .ca_pem
-            .iter()
-            .map(|pem| oci_client::client::Certificate {
-                encoding: oci_client::client::CertificateEncoding::Pem,
-                data: pem.clone().into_bytes(),
-            })
-            .collect();
         transport.ca_certificates()?;
-        let protocol = if transport.plain_http {
-            oci_client::client::ClientProtocol::HttpsExcept(vec![host.to_owned()])
-        } else {
-            oci_client::client::ClientProtocol::Https
-        };
-        let config = oci_client::client::ClientConfig {
-            protocol,
-            accept_invalid_certificates: transport.insecure_skip_tls_verify,
-            extra_root_certificates,
-            connect_timeout: Some(transport.connect_timeout),
-            read_timeout: Some(transport.read_timeout),
-            user_agent: concat!("helmd/", env!("CARGO_PKG_VERSION")),
-            use_monolithic_push: true,
-            ..Default::default()
-        };
-        let client = Client::try_from(config).map_err(|e| Error::InvalidConfig {
-            reason: format!("building the registry client: {}", error_chain(&e)),
-        })?;
         Ok(OciRegistry {
-            client,
             host: host.to_owned(),
             auth: Arc::new(auth::Authorizer::new(host, &transport)?),
             transport,
@@ -132,20 +102,6 @@ impl OciRegistry {
             self.credentialed_token.store(true, Ordering::Relaxed);
         }
         Ok(access)
-    }
-
-    fn reference(&self, r: &OciRef, tag: Option<&str>, digest: Option<&Digest>) -> Reference {
-        match (tag, digest) {
-            (_, Some(d)) => {
-                Reference::with_digest(self.host.clone(), r.repository.clone(), d.to_string())
-            }
-            (Some(t), None) => {
-                Reference::with_tag(self.host.clone(), r.repository.clone(), t.to_owned())
-            }
-            (None, None) => {
-                Reference::with_tag(self.host.clone(), r.repository.clone(), "latest".into())
-            }
-        }
     }
 
     /// The chart's versions (tags that are strict SemVer, `_` read as `+`), newest first.
@@ -235,8 +191,6 @@ impl OciRegistry {
         archive: &[u8],
         provenance: Option<&[u8]>,
     ) -> Result<Pushed> {
-        // oci-client makes the push requests with its own resolver: check the host first.
-        self.transport.addresses.check_host(&self.host).await?;
         let limit = self.transport.max_archive_bytes;
         if archive.len() as u64 > limit {
             return Err(Error::TooLarge {
@@ -266,140 +220,25 @@ impl OciRegistry {
         let tag = Version::parse(&meta.version)
             .map(|v| v.to_oci_tag())
             .unwrap_or_default();
-        let reference = self.reference(&base, Some(&tag), None);
         let mut blobs: Vec<(&[u8], &manifest::Descriptor)> =
             vec![(&config, &built.config), (archive, &built.layers[0])];
         if let (Some(prov), Some(d)) = (provenance, built.layers.get(1)) {
             blobs.push((prov, d));
         }
-        self.push_blobs(&base, &reference, &blobs).await?;
+        let access = self.access(&base, "pull,push").await?;
+        for (bytes, descriptor) in blobs {
+            self.push_blob(&base, &access, bytes, &descriptor.digest)
+                .await?;
+        }
         let body = built.to_json();
         let manifest_digest = Digest::of(&body);
-        retry(self.transport.retry, &self.host, || async {
-            self.client
-                .push_manifest_raw(
-                    &reference,
-                    body.clone(),
-                    http::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
-                )
-                .await
-                .map_err(|e| self.classify(e, &base))
-        })
-        .await?;
+        self.push_manifest(&base, &access, &tag, body.as_ref())
+            .await?;
         Ok(Pushed {
             reference: format!("{}:{tag}", base.base()),
             manifest_digest,
             chart_digest: Digest::of(archive),
             metadata: meta,
         })
-    }
-
-    async fn push_blobs(
-        &self,
-        base: &OciRef,
-        reference: &Reference,
-        blobs: &[(&[u8], &manifest::Descriptor)],
-    ) -> Result<()> {
-        let auth = self.access(base, "pull,push").await?.to_oci();
-        retry(self.transport.retry, &self.host, || async {
-            self.client
-                .auth(reference, &auth, oci_client::RegistryOperation::Push)
-                .await
-                .map_err(|e| self.classify(e, base))
-        })
-        .await?;
-        for (bytes, descriptor) in blobs {
-            retry(self.transport.retry, &self.host, || async {
-                if self
-                    .client
-                    .blob_exists(reference, &descriptor.digest)
-                    .await
-                    .unwrap_or(false)
-                {
-                    return Ok(());
-                }
-                self.client
-                    .push_blob(reference, bytes.to_vec(), &descriptor.digest)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| self.classify(e, base))
-            })
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Maps an oci-client error to a typed error or a transient failure.
-    fn classify(&self, e: OciDistributionError, r: &OciRef) -> Failure {
-        let host = self.host.clone();
-        let denied = self.credentialed_token.load(Ordering::Relaxed);
-        let unauthenticated = |reason: &str| -> Error {
-            if denied {
-                Error::PermissionDenied {
-                    host: host.clone(),
-                    resource: r.repository.clone(),
-                }
-            } else {
-                Error::Unauthenticated {
-                    host: host.clone(),
-                    reason: reason.to_owned(),
-                }
-            }
-        };
-        let not_found = || Error::ChartNotFound {
-            chart: r.chart_name().to_owned(),
-            source_name: r.base(),
-        };
-        match e {
-            OciDistributionError::UnauthorizedError { .. } => {
-                unauthenticated("credentials rejected").into()
-            }
-            OciDistributionError::AuthenticationFailure(_) => {
-                unauthenticated("token request rejected").into()
-            }
-            OciDistributionError::ImageManifestNotFoundError(_) => not_found().into(),
-            OciDistributionError::RegistryError { envelope, .. } => {
-                let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
-                match codes.first() {
-                    Some(OciErrorCode::Unauthorized) => {
-                        unauthenticated("credentials rejected").into()
-                    }
-                    Some(OciErrorCode::Denied) => Error::PermissionDenied {
-                        host,
-                        resource: r.repository.clone(),
-                    }
-                    .into(),
-                    Some(
-                        OciErrorCode::NameUnknown
-                        | OciErrorCode::ManifestUnknown
-                        | OciErrorCode::BlobUnknown
-                        | OciErrorCode::NotFound,
-                    ) => not_found().into(),
-                    _ => Error::protocol(r.base(), envelope.to_string()).into(),
-                }
-            }
-            OciDistributionError::ServerError { code, message, .. } => match code {
-                401 => unauthenticated("credentials rejected").into(),
-                403 => Error::PermissionDenied {
-                    host,
-                    resource: r.repository.clone(),
-                }
-                .into(),
-                404 => not_found().into(),
-                429 | 500.. => Failure::Transient(format!("HTTP {code}: {}", message.trim())),
-                _ => Error::protocol(r.base(), format!("HTTP {code}: {}", message.trim())).into(),
-            },
-            OciDistributionError::RequestError(e) => {
-                crate::retry::transient_or(e, |text| Error::protocol(r.base(), text))
-            }
-            OciDistributionError::DigestError(e) => Error::DigestMismatch {
-                what: r.base(),
-                expected: String::new(),
-                actual: e.to_string(),
-            }
-            .into(),
-            OciDistributionError::IoError(e) => Failure::Transient(e.to_string()),
-            other => Error::protocol(r.base(), error_chain(&other)).into(),
-        }
     }
 }

@@ -123,8 +123,8 @@ impl Transport {
 }
 
 /// Installs rustls' ring provider as the process default if none is installed yet.
-/// oci-client and reqwest are built without a provider of their own (feature
-/// `rustls-tls-no-provider`), and kube/tonic use ring too, so there is one provider.
+/// reqwest is built without a provider of its own (feature `rustls-no-provider`), and
+/// kube/tonic use ring too, so there is one provider.
 pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();

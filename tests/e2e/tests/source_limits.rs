@@ -365,3 +365,42 @@ async fn a_slow_repository_fails_on_the_server_source_timeout_without_a_client_d
         status.message()
     );
 }
+
+#[tokio::test]
+async fn a_registry_answering_a_push_with_an_endless_body_is_never_read() {
+    // Anonymous registry: blobs are missing, and the upload is refused with 4 GiB.
+    let peer = HostilePeer::start(LOCAL, |r| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/v2/") => Reply::ok("{}"),
+        ("HEAD", _) => Reply::status(404, &[]),
+        _ => Reply::Stream {
+            status: 400,
+            headers: vec![("content-type".into(), "application/json".into())],
+            prefix: b"{\"errors\":[{\"message\":\"".to_vec(),
+            filler: b"eeeeeeeeeeeeeeee".to_vec(),
+            total: 4096 * MIB,
+        },
+    })
+    .await
+    .expect("peer");
+    let (helmd, _key) = fixtures::helmd_with_key(None, &[]).await;
+    let c = client(&helmd).await.expect("client");
+    create(&c, plain_oci("pushes", &peer)).await;
+    let status = c
+        .charts()
+        .push_chart(PushChartRequest {
+            archive: fixtures::chart_archive("demo", "1.0.0").into(),
+            destination: format!("oci://{}/charts", peer.addr()),
+            repository: "pushes".into(),
+            provenance: Default::default(),
+        })
+        .await
+        .expect_err("the upload is refused");
+    assert_error(
+        &status,
+        Code::FailedPrecondition,
+        "REPOSITORY_INDEX_INVALID",
+    );
+    assert!(status.message().contains("HTTP 400"), "{status:?}");
+    assert!(status.message().len() < 1024, "{status:?}");
+    assert_bounded(&helmd, 200).await;
+}

@@ -240,8 +240,8 @@ impl Drop for RegistryServer {
     }
 }
 
-/// Installs rustls' ring provider as the process default (idempotent). reqwest and
-/// oci-client are built without a provider of their own.
+/// Installs rustls' ring provider as the process default (idempotent). reqwest is
+/// built without a provider of its own.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -2,15 +2,15 @@
 //! Docker's token protocol (`GET realm?service&scope` with basic auth or none; an OAuth2
 //! `POST` with `grant_type=refresh_token` for an identity token), and logs in.
 //!
-//! oci-client gets the result as a ready bearer token (or basic credentials for an
-//! htpasswd registry), so every credential kind takes one path and failures are
+//! Every registry request (`oci/pull.rs`, `oci/push.rs`, tags) presents the result as a
+//! bearer token (or basic credentials for an htpasswd registry), so every credential
+//! kind takes one path and failures are
 //! classified here: the token service refusing the credentials is `Unauthenticated`;
 //! the registry refusing a token the credentials earned is `PermissionDenied` (the
 //! token service granted less than the operation needs).
 
 use std::collections::HashMap;
 
-use oci_client::secrets::RegistryAuth;
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::error::{Error, Result};
@@ -31,16 +31,6 @@ pub(crate) enum Access {
 }
 
 impl Access {
-    pub(crate) fn to_oci(&self) -> RegistryAuth {
-        match self {
-            Access::Anonymous => RegistryAuth::Anonymous,
-            Access::Basic { username, password } => {
-                RegistryAuth::Basic(username.clone(), password.expose().to_owned())
-            }
-            Access::Bearer { token, .. } => RegistryAuth::Bearer(token.expose().to_owned()),
-        }
-    }
-
     pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Access::Anonymous => request,

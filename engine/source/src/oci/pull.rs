@@ -1,5 +1,4 @@
-//! The pull requests made directly rather than through oci-client (which reads manifests
-//! and error bodies whole): manifests by tag or digest and blobs, each body read within
+//! The pull requests: manifests by tag or digest and blobs, each body read within
 //! a size limit, each address checked by the transport's policy.
 
 use bytes::Bytes;
