@@ -242,9 +242,14 @@ impl std::fmt::Debug for LazyKube {
 impl LazyKube {
     /// Not connected yet: the configuration is read at the first [`LazyKube::client`].
     pub fn new(config: &ServeConfig) -> LazyKube {
+        LazyKube::from_kubeconfig(config.kubeconfig.clone(), config.kube_context.clone())
+    }
+
+    /// As `--kubeconfig` `path` and `--kube-context` `context` would configure it.
+    pub fn from_kubeconfig(path: Option<PathBuf>, context: Option<String>) -> LazyKube {
         LazyKube {
-            kubeconfig: config.kubeconfig.clone(),
-            kube_context: config.kube_context.clone(),
+            kubeconfig: path,
+            kube_context: context,
             cell: OnceCell::new(),
         }
     }
