@@ -19,6 +19,8 @@ use crate::chart_validate::pack;
 
 /// Which of Helm's drivers a test drives: the env `helm` runs with, and helmd's store.
 struct Driver {
+    /// Whether `query` returns Helm's own labels too (the Secrets driver's List/Query).
+    query_has_system_labels: bool,
     env: Vec<(&'static str, String)>,
     store: Arc<dyn ReleaseStore>,
     raw: Raw,
@@ -242,6 +244,22 @@ async fn round_trip(cluster: &Cluster, namespace: &str, driver: Driver) {
         BTreeMap::from([("team".to_owned(), "red".to_owned())])
     );
 
+    let listed = store.history(namespace, "rs").await.expect("history");
+    assert_eq!(listed.len(), 1);
+    let labels = &listed[0].labels;
+    assert_eq!(labels.get("team").map(String::as_str), Some("red"));
+    if driver.query_has_system_labels {
+        assert_eq!(labels.get("owner").map(String::as_str), Some("helm"));
+        assert_eq!(labels.get("status").map(String::as_str), Some("deployed"));
+        assert_eq!(labels.get("version").map(String::as_str), Some("1"));
+        // Helm's install creates the record pending, then updates it from the
+        // release it holds (custom labels only): `modifiedAt` replaced `createdAt`.
+        assert!(labels.contains_key("modifiedAt"), "{labels:?}");
+        assert!(!labels.contains_key("createdAt"), "{labels:?}");
+    } else {
+        assert_eq!(labels.len(), 1, "{labels:?}");
+    }
+
     // helmd writes revision 2 (revision 1 superseded) with its own values and labels.
     let mut doc = ours.clone();
     doc["version"] = json!(2);
@@ -358,6 +376,7 @@ async fn helm_and_helmd_share_release_records_in_secrets() {
     let namespace = cluster.create_namespace("relsecret").await.expect("ns");
     let kube = LazyKube::from_kubeconfig(Some(cluster.kubeconfig_path()), None);
     let driver = Driver {
+        query_has_system_labels: true,
         env: vec![("HELM_DRIVER", "secret".to_owned())],
         store: Arc::new(SecretsReleaseStore::new(Arc::new(kube))),
         raw: Raw::Secret(cluster.admin_client().await.expect("admin client")),
@@ -382,6 +401,7 @@ async fn helm_and_helmd_share_release_records_in_sql() {
     db.migrate().await.expect("helmd's migrations");
     let separator = if url.contains('?') { '&' } else { '?' };
     let driver = Driver {
+        query_has_system_labels: false,
         env: vec![
             ("HELM_DRIVER", "sql".to_owned()),
             (
