@@ -414,3 +414,23 @@ async fn helm_and_helmd_share_release_records_in_sql() {
     };
     round_trip(cluster, &namespace, driver).await;
 }
+
+#[tokio::test]
+async fn secrets_storage_without_a_cluster_still_starts() {
+    // The cluster client is built at first use: start-up needs no cluster (a store
+    // call then fails FAILED_PRECONDITION KUBERNETES_NOT_CONFIGURED, status.rs's tests).
+    let home = tempfile::tempdir().expect("home");
+    let helmd = helmd_test_support::Helmd::start(helmd_test_support::HelmdOptions {
+        args: vec!["--release-storage".into(), "secrets".into()],
+        env: vec![
+            ("HOME".into(), home.path().display().to_string()),
+            (
+                "KUBECONFIG".into(),
+                home.path().join("none").display().to_string(),
+            ),
+        ],
+        ..Default::default()
+    })
+    .await;
+    assert!(helmd.is_ok(), "{:?}", helmd.err());
+}
