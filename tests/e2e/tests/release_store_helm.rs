@@ -278,6 +278,20 @@ async fn round_trip(cluster: &Cluster, namespace: &str, driver: Driver) {
     }
     store.update(&superseded).await.expect("supersede rev 1");
 
+    let blue = store
+        .query(&helmd_release::Query {
+            namespace: Some(namespace.to_owned()),
+            labels: BTreeMap::from([("team".to_owned(), "blue".to_owned())]),
+            ..Default::default()
+        })
+        .await
+        .expect("query by custom label");
+    assert_eq!(
+        blue.iter().map(|r| r.version).collect::<Vec<_>>(),
+        [2],
+        "only revision 2 is labelled team=blue"
+    );
+
     let history = helm_json(
         home,
         cluster,
