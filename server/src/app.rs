@@ -13,11 +13,11 @@ use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
 use crate::api::{self, Services};
-use crate::config::ServeConfig;
+use crate::config::{ReleaseStorage, ServeConfig};
 use crate::error::{Error, Result};
 use crate::health;
 use crate::limits::RequestLimits;
-use crate::storage::{ConnectOptions, Database};
+use crate::storage::{ConnectOptions, Database, SecretsReleaseStore, SqlReleaseStore};
 
 /// Everything a request handler may need, shared by all services.
 #[derive(Debug)]
@@ -26,12 +26,31 @@ pub struct AppState {
     pub config: ServeConfig,
     /// helmd's database.
     pub db: Database,
+    /// Release records (`--release-storage`): Helm's SQL tables in `db`, or Secrets.
+    pub releases: Releases,
     /// Chart sources: the shared cache, the credentials key, Secret references.
     pub sources: crate::sources::Sources,
     /// Slots for engine work (renders, lints) running at once.
     pub renders: Arc<tokio::sync::Semaphore>,
     /// How many render slots there are (`--max-concurrent-renders`).
     pub render_slots: usize,
+}
+
+/// The release store `--release-storage` selected.
+#[derive(Clone)]
+pub struct Releases {
+    /// Which one it is.
+    pub kind: ReleaseStorage,
+    /// The store.
+    pub store: Arc<dyn helmd_release::ReleaseStore>,
+}
+
+impl std::fmt::Debug for Releases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Releases")
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 /// Runs `helmd serve`: prepare, bind, print the address, serve until a signal.
@@ -77,12 +96,21 @@ pub async fn prepare(config: ServeConfig) -> Result<AppState> {
     let db = Database::connect(&config.database_url(), &options).await?;
     let applied = db.migrate().await?;
     tracing::info!(backend = ?db.backend(), applied, "database ready");
+    let releases = Releases {
+        kind: config.release_storage,
+        store: match config.release_storage {
+            ReleaseStorage::Sql => Arc::new(SqlReleaseStore::new(db.clone())),
+            // The cluster client is built at first use: no cluster is an error then.
+            ReleaseStorage::Secrets => Arc::new(SecretsReleaseStore::new(sources.lazy_kube())),
+        },
+    };
     let render_slots = config.max_concurrent_renders.unwrap_or_else(|| {
         2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     Ok(AppState {
         config,
         db,
+        releases,
         sources,
         renders: Arc::new(tokio::sync::Semaphore::new(render_slots)),
         render_slots,

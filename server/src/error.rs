@@ -161,6 +161,18 @@ pub enum Error {
     /// The RPC exists in the API but its behaviour is not built yet.
     #[error("{0} is not implemented yet")]
     NotImplemented(&'static str),
+    /// Reading or writing a release record failed (helmd-release's error; storage
+    /// failures of the database or cluster arrive as their own variants).
+    #[error(transparent)]
+    Release(helmd_release::Error),
+    /// A release has no such revision (Helm's `release: not found` for one version).
+    #[error("release {name:?} has no revision {version}")]
+    RevisionNotFound {
+        /// The release name.
+        name: String,
+        /// The revision asked for.
+        version: i64,
+    },
     /// A server-wide limit refused the request (RESOURCE_EXHAUSTED); retrying later
     /// may succeed.
     #[error("{message}")]
@@ -189,6 +201,33 @@ impl Error {
             Error::DatabaseUnavailable(err)
         } else {
             Error::Database(err)
+        }
+    }
+}
+
+impl From<helmd_release::Error> for Error {
+    /// A storage failure carrying a server error (database, cluster) becomes that
+    /// error again; every other release error is [`Error::Release`].
+    fn from(err: helmd_release::Error) -> Self {
+        match err {
+            helmd_release::Error::Storage(inner) => match inner.downcast::<Error>() {
+                Ok(server) => *server,
+                Err(other) => Error::Release(helmd_release::Error::Storage(other)),
+            },
+            other => Error::Release(other),
+        }
+    }
+}
+
+impl Error {
+    /// A store's `get` of one revision failing: not found names the revision.
+    pub fn from_revision_get(err: helmd_release::Error, name: &str, version: i64) -> Self {
+        match err {
+            helmd_release::Error::NotFound => Error::RevisionNotFound {
+                name: name.to_owned(),
+                version,
+            },
+            other => other.into(),
         }
     }
 }

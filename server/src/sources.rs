@@ -23,9 +23,7 @@ pub struct Sources {
     pub charts: ChartSource,
     /// The credentials key, when configured.
     pub cipher: Option<CredentialCipher>,
-    kubeconfig: Option<PathBuf>,
-    kube_context: Option<String>,
-    kube: OnceCell<kube::Client>,
+    kube: Arc<LazyKube>,
     retry_deadline: Duration,
     max_chart_bytes: u64,
     max_index_bytes: u64,
@@ -38,8 +36,7 @@ impl std::fmt::Debug for Sources {
         f.debug_struct("Sources")
             .field("charts", &self.charts)
             .field("cipher", &self.cipher)
-            .field("kubeconfig", &self.kubeconfig)
-            .field("kube_connected", &self.kube.initialized())
+            .field("kube", &self.kube)
             .finish_non_exhaustive()
     }
 }
@@ -61,9 +58,7 @@ impl Sources {
         Ok(Sources {
             charts,
             cipher,
-            kubeconfig: config.kubeconfig.clone(),
-            kube_context: config.kube_context.clone(),
-            kube: OnceCell::new(),
+            kube: Arc::new(LazyKube::new(config)),
             retry_deadline: config.source_retry_deadline,
             max_chart_bytes: config.max_chart_bytes,
             max_index_bytes: config.max_index_bytes,
@@ -176,32 +171,12 @@ impl Sources {
     /// The cluster client from `--kubeconfig` (and `--kube-context`), else the
     /// inferred configuration; none found is `KubernetesNotConfigured`.
     pub async fn kube(&self) -> Result<&kube::Client> {
-        self.kube
-            .get_or_try_init(|| async {
-                helmd_source::install_crypto_provider();
-                let unusable = |e: String| {
-                    Error::KubernetesUnavailable(format!("no usable cluster configuration: {e}"))
-                };
-                let config = match &self.kubeconfig {
-                    Some(path) => {
-                        let kubeconfig = kube::config::Kubeconfig::read_from(path)
-                            .map_err(|e| unusable(e.to_string()))?;
-                        let options = kube::config::KubeConfigOptions {
-                            context: self.kube_context.clone(),
-                            ..Default::default()
-                        };
-                        kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-                            .await
-                            .map_err(|e| unusable(e.to_string()))?
-                    }
-                    None => kube::Config::infer()
-                        .await
-                        .map_err(|e| Error::KubernetesNotConfigured(e.to_string()))?,
-                };
-                kube::Client::try_from(config)
-                    .map_err(|e| Error::KubernetesUnavailable(e.to_string()))
-            })
-            .await
+        self.kube.client().await
+    }
+
+    /// The shared, lazily connected cluster client (the Secrets release store uses it too).
+    pub fn lazy_kube(&self) -> Arc<LazyKube> {
+        self.kube.clone()
     }
 
     /// Reads credentials from a Secret: its token key if present, else username and
@@ -243,6 +218,70 @@ impl Sources {
                 r.token_key, r.username_key, r.password_key
             ))),
         }
+    }
+}
+
+/// The cluster client, built on first use from `--kubeconfig` (and `--kube-context`),
+/// else the inferred configuration: helmd starts without a cluster, and what needs
+/// one fails then with `KubernetesNotConfigured`.
+pub struct LazyKube {
+    kubeconfig: Option<PathBuf>,
+    kube_context: Option<String>,
+    cell: OnceCell<kube::Client>,
+}
+
+impl std::fmt::Debug for LazyKube {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyKube")
+            .field("kubeconfig", &self.kubeconfig)
+            .field("connected", &self.cell.initialized())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LazyKube {
+    /// Not connected yet: the configuration is read at the first [`LazyKube::client`].
+    pub fn new(config: &ServeConfig) -> LazyKube {
+        LazyKube::from_kubeconfig(config.kubeconfig.clone(), config.kube_context.clone())
+    }
+
+    /// As `--kubeconfig` `path` and `--kube-context` `context` would configure it.
+    pub fn from_kubeconfig(path: Option<PathBuf>, context: Option<String>) -> LazyKube {
+        LazyKube {
+            kubeconfig: path,
+            kube_context: context,
+            cell: OnceCell::new(),
+        }
+    }
+
+    /// The client; none configured is `KubernetesNotConfigured`.
+    pub async fn client(&self) -> Result<&kube::Client> {
+        self.cell
+            .get_or_try_init(|| async {
+                helmd_source::install_crypto_provider();
+                let unusable = |e: String| {
+                    Error::KubernetesUnavailable(format!("no usable cluster configuration: {e}"))
+                };
+                let config = match &self.kubeconfig {
+                    Some(path) => {
+                        let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                            .map_err(|e| unusable(e.to_string()))?;
+                        let options = kube::config::KubeConfigOptions {
+                            context: self.kube_context.clone(),
+                            ..Default::default()
+                        };
+                        kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                            .await
+                            .map_err(|e| unusable(e.to_string()))?
+                    }
+                    None => kube::Config::infer()
+                        .await
+                        .map_err(|e| Error::KubernetesNotConfigured(e.to_string()))?,
+                };
+                kube::Client::try_from(config)
+                    .map_err(|e| Error::KubernetesUnavailable(e.to_string()))
+            })
+            .await
     }
 }
 

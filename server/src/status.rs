@@ -47,6 +47,16 @@ impl From<Error> for Status {
             Error::LimitExceeded { limit, .. } => {
                 HashMap::from([("limit".to_owned(), (*limit).to_owned())])
             }
+            Error::Release(helmd_release::Error::RecordTooLarge { key, limit, .. }) => {
+                HashMap::from([
+                    ("limit".to_owned(), format!("release record: {limit} bytes")),
+                    ("record".to_owned(), key.clone()),
+                ])
+            }
+            Error::RevisionNotFound { name, version } => HashMap::from([
+                ("release".to_owned(), name.clone()),
+                ("revision".to_owned(), version.to_string()),
+            ]),
             Error::Render(helmd_render::Error::Stopped(helmd_render::Stopped::TimedOut(_))) => {
                 HashMap::from([("limit".to_owned(), "render-timeout".to_owned())])
             }
@@ -191,6 +201,8 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             ErrorReason::RepositoryTypeUnsupported,
         ),
         Error::Source(e) => classify_source(e),
+        Error::Release(e) => classify_release(e),
+        Error::RevisionNotFound { .. } => (Code::NotFound, ErrorReason::RevisionNotFound),
         Error::Render(helmd_render::Error::Stopped(stopped)) => match stopped {
             helmd_render::Stopped::TimedOut(_) => {
                 (Code::DeadlineExceeded, ErrorReason::LimitExceeded)
@@ -239,6 +251,23 @@ fn render_field(err: &helmd_render::Error) -> Option<&'static str> {
         R::Chart(C::Values(_) | C::Schema(_)) => Some("values"),
         R::KubeVersion(_) => Some("kube_version"),
         _ => None,
+    }
+}
+
+/// The gRPC code and reason of each release-record error (helmd-release's every variant).
+fn classify_release(err: &helmd_release::Error) -> (Code, ErrorReason) {
+    use helmd_release::Error as R;
+    match err {
+        R::NotFound => (Code::NotFound, ErrorReason::ReleaseNotFound),
+        R::Exists => (Code::AlreadyExists, ErrorReason::ReleaseAlreadyExists),
+        // The release is too big for its storage: retrying the same release fails
+        // the same way, so FAILED_PRECONDITION rather than RESOURCE_EXHAUSTED.
+        R::RecordTooLarge { .. } => (Code::FailedPrecondition, ErrorReason::LimitExceeded),
+        R::SystemLabel => (Code::InvalidArgument, ErrorReason::RequestInvalid),
+        R::Base64(_) | R::Gzip(_) | R::Json(_) | R::Time(_) | R::NotARecord(_) => {
+            (Code::DataLoss, ErrorReason::ReleaseRecordCorrupt)
+        }
+        R::Storage(_) => (Code::Internal, ErrorReason::Internal),
     }
 }
 
@@ -519,6 +548,83 @@ mod tests {
         assert_eq!(
             status.message(),
             "internal error; the server logged the cause"
+        );
+    }
+
+    #[test]
+    fn release_record_errors_map_to_their_codes() {
+        use helmd_release::Error as R;
+        check(
+            Error::from(R::NotFound),
+            Code::NotFound,
+            "RELEASE_NOT_FOUND",
+        );
+        let status = check(
+            Error::from_revision_get(R::NotFound, "web", 3),
+            Code::NotFound,
+            "REVISION_NOT_FOUND",
+        );
+        let info = status.get_details_error_info().expect("info");
+        assert_eq!(info.metadata["revision"], "3");
+        check(
+            Error::from_revision_get(R::Exists, "web", 3),
+            Code::AlreadyExists,
+            "RELEASE_ALREADY_EXISTS",
+        );
+        check(
+            Error::from(R::SystemLabel),
+            Code::InvalidArgument,
+            "REQUEST_INVALID",
+        );
+        for corrupt in [
+            R::Json("bad".into()),
+            R::Time("x".into()),
+            R::NotARecord("Secret web".into()),
+            helmd_release::decode_release("!!").expect_err("not base64"),
+        ] {
+            check(
+                Error::from(corrupt),
+                Code::DataLoss,
+                "RELEASE_RECORD_CORRUPT",
+            );
+        }
+    }
+
+    #[test]
+    fn a_release_too_large_for_a_secret_names_the_limit() {
+        let status = check(
+            Error::from(helmd_release::Error::RecordTooLarge {
+                key: "sh.helm.release.v1.web.v1".into(),
+                size: 2_000_000,
+                limit: helmd_release::MAX_SECRET_BYTES,
+            }),
+            Code::FailedPrecondition,
+            "LIMIT_EXCEEDED",
+        );
+        let info = status.get_details_error_info().expect("info");
+        assert_eq!(info.metadata["limit"], "release record: 1048576 bytes");
+        assert!(status.message().contains("1048576"), "{}", status.message());
+    }
+
+    #[test]
+    fn storage_failures_keep_their_own_classification() {
+        let boxed = |e: Error| helmd_release::Error::Storage(Box::new(e));
+        check(
+            Error::from(boxed(Error::KubernetesNotConfigured(
+                "no kubeconfig".into(),
+            ))),
+            Code::FailedPrecondition,
+            "KUBERNETES_NOT_CONFIGURED",
+        );
+        check(
+            Error::from(boxed(Error::from_db(sqlx::Error::PoolTimedOut))),
+            Code::Unavailable,
+            "DATABASE_UNAVAILABLE",
+        );
+        check(
+            Error::from(helmd_release::Error::Storage("other".into())),
+            Code::Internal,
+            "INTERNAL",
         );
     }
 }

@@ -24,7 +24,8 @@ pub const DATA_KEY: &str = "release";
 pub enum Write {
     /// `Create`: `createdAt` = the Unix time.
     Create,
-    /// `Update`: `modifiedAt` = the Unix time (Helm drops `createdAt` then).
+    /// `Update`: `modifiedAt` = the Unix time (`createdAt` stays only when the
+    /// release's labels carry it: read by `Query`/`List`, not by `Get`).
     Update,
 }
 

@@ -26,7 +26,10 @@ pub struct Query {
 /// Where release records live: Secrets in the release's namespace, or Helm's
 /// SQL tables. Each call is one driver call of Helm's (`Get`, `Query`,
 /// `Create`, `Update`, `Delete`); the helpers compose them as Helm's
-/// `storage.Storage` does. Records come back with their custom labels.
+/// `storage.Storage` does. `get` returns the custom labels; `query` returns
+/// the custom labels, and with Helm's Secrets driver every label of the Secret
+/// (`name`, `owner`, `status`, `version`, `createdAt`, ...) as Helm's `List` and
+/// `Query` do: filter with [`crate::custom_labels`] before showing them.
 #[async_trait]
 pub trait ReleaseStore: Send + Sync {
     /// One revision (Helm's `Get`), [`Error::NotFound`] when absent.

@@ -59,6 +59,19 @@ impl Where {
         self
     }
 
+    /// A constant SQL condition with one `{}` per argument, each replaced by the
+    /// argument's placeholder (the values are bound, never written into the SQL).
+    pub fn condition(&mut self, template: &str, args: &[Arg]) -> &mut Self {
+        let mut parts = template.split("{}");
+        let mut sql = parts.next().unwrap_or_default().to_owned();
+        for (part, arg) in parts.zip(args) {
+            sql.push_str(&self.placeholder(arg.clone()));
+            sql.push_str(part);
+        }
+        self.conditions.push(sql);
+        self
+    }
+
     /// `column OP value` for integer columns, when a value is given.
     pub fn int_cmp(&mut self, column: &str, op: &str, value: Option<i64>) -> &mut Self {
         if let Some(value) = value {
@@ -122,6 +135,19 @@ mod tests {
         assert_eq!(
             w.clause(),
             " WHERE namespace = $1 AND state IN ($2, $3) AND (t < $4 OR (t = $4 AND id < $5))"
+        );
+    }
+
+    #[test]
+    fn conditions_get_placeholders_for_their_arguments() {
+        let mut w = Where::default();
+        w.eq("owner", Some("helm")).condition(
+            "EXISTS (SELECT 1 FROM l WHERE l.key = {} AND l.value = {})",
+            &[Arg::Text("team".into()), Arg::Text("x'; --".into())],
+        );
+        assert_eq!(
+            w.clause(),
+            " WHERE owner = $1 AND EXISTS (SELECT 1 FROM l WHERE l.key = $2 AND l.value = $3)"
         );
     }
 }

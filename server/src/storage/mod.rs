@@ -3,6 +3,8 @@
 mod audit;
 mod filter;
 mod operations;
+mod release_secrets;
+mod releases;
 mod repositories;
 
 use std::path::Path;
@@ -15,6 +17,8 @@ use sqlx::migrate::Migrator;
 
 pub use audit::{AuditFilter, AuditRow};
 pub use operations::{OperationFilter, OperationRow};
+pub use release_secrets::SecretsReleaseStore;
+pub use releases::{SqlReleaseStore, unix_now};
 pub use repositories::RepositoryRow;
 
 use crate::error::{Error, Result, redact_url};
