@@ -15,6 +15,7 @@ use tonic_types::StatusExt;
 
 use crate::common::{assert_error, client};
 use crate::fixtures::{self, REPO_PASSWORD, basic, chart_archive, http_repository, oci_repository};
+use crate::fixtures::{create_repository as create, repo_chart};
 
 fn oci_chart(reference: &str, version: &str, repository: &str) -> Option<ChartReference> {
     Some(ChartReference {
@@ -24,26 +25,6 @@ fn oci_chart(reference: &str, version: &str, repository: &str) -> Option<ChartRe
             repository: repository.into(),
         })),
     })
-}
-
-fn repo_chart(repository: &str, chart: &str, version: &str) -> Option<ChartReference> {
-    Some(ChartReference {
-        source: Some(chart_reference::Source::Repository(RepositoryChart {
-            repository: repository.into(),
-            chart: chart.into(),
-            version: version.into(),
-        })),
-    })
-}
-
-async fn create(c: &Client, repository: Repository) {
-    c.repositories()
-        .create_repository(CreateRepositoryRequest {
-            repository: Some(repository),
-            verify: false,
-        })
-        .await
-        .expect("create repository");
 }
 
 async fn push(c: &Client, registry_host: &str, name: &str, version: &str) -> PushChartResponse {

@@ -302,3 +302,30 @@ impl Helmctl {
 pub fn helmctl(args: &[&str]) -> (bool, String, String) {
     Helmctl::new().run(args, None)
 }
+
+/// A chart by name and version in a registered repository.
+pub fn repo_chart(
+    repository: &str,
+    chart: &str,
+    version: &str,
+) -> Option<helmd_client::proto::ChartReference> {
+    use helmd_client::proto::{ChartReference, RepositoryChart, chart_reference};
+    Some(ChartReference {
+        source: Some(chart_reference::Source::Repository(RepositoryChart {
+            repository: repository.into(),
+            chart: chart.into(),
+            version: version.into(),
+        })),
+    })
+}
+
+/// Registers `repository` without verifying it.
+pub async fn create_repository(c: &helmd_client::Client, repository: Repository) {
+    c.repositories()
+        .create_repository(helmd_client::proto::CreateRepositoryRequest {
+            repository: Some(repository),
+            verify: false,
+        })
+        .await
+        .expect("create repository");
+}

@@ -12,7 +12,8 @@ use tonic::Code;
 
 use crate::common::{assert_error, client};
 use crate::fixtures::{
-    self, Helmctl, REPO_PASSWORD, basic, chart_archive, http_repository, oci_repository,
+    self, Helmctl, REPO_PASSWORD, basic, chart_archive, create_repository as create,
+    http_repository, oci_repository, repo_chart,
 };
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -30,26 +31,6 @@ fn oci_chart(
             repository: repository.into(),
         })),
     })
-}
-
-fn repo_chart(repository: &str, chart: &str, version: &str) -> Option<ChartReference> {
-    Some(ChartReference {
-        source: Some(chart_reference::Source::Repository(RepositoryChart {
-            repository: repository.into(),
-            chart: chart.into(),
-            version: version.into(),
-        })),
-    })
-}
-
-async fn create(c: &Client, repository: Repository) {
-    c.repositories()
-        .create_repository(CreateRepositoryRequest {
-            repository: Some(repository),
-            verify: false,
-        })
-        .await
-        .expect("create repository");
 }
 
 async fn pull(

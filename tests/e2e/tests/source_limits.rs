@@ -14,20 +14,11 @@ use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::common::{assert_error, client};
+use crate::fixtures::create_repository as create;
 use crate::fixtures::{self, http_repository};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const MIB: u64 = 1 << 20;
-
-async fn create(c: &Client, repository: Repository) {
-    c.repositories()
-        .create_repository(CreateRepositoryRequest {
-            repository: Some(repository),
-            verify: false,
-        })
-        .await
-        .expect("create repository");
-}
 
 async fn refresh(c: &Client, name: &str) -> Result<RefreshRepositoryResponse, tonic::Status> {
     c.repositories()
