@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod operation;
 pub mod page;
+pub mod release;
 pub mod repository;
 
 /// Unix microseconds to a protobuf Timestamp.

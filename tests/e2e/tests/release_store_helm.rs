@@ -448,3 +448,227 @@ async fn secrets_storage_without_a_cluster_still_starts() {
     .await;
     assert!(helmd.is_ok(), "{:?}", helmd.err());
 }
+
+/// GetRelease and GetReleaseHistory over gRPC serve what the real Helm installed and
+/// upgraded (SQL driver, helmd on the same database), as `helm status`, `helm get` and
+/// `helm history` show it.
+#[tokio::test]
+async fn get_release_and_history_serve_what_helm_installed() {
+    use helmd_client::proto::{
+        GetReleaseHistoryRequest, GetReleaseRequest, ReleaseStatus, ReleaseView,
+    };
+    let cluster = Cluster::shared().await.expect("cluster");
+    let namespace = cluster.create_namespace("relget").await.expect("ns");
+    let admin = helmd_test_support::postgres::shared_postgres().expect("postgres");
+    let url = helmd_test_support::postgres::fresh_database(&admin)
+        .await
+        .expect("database");
+    // helmd migrates the database at start-up; Helm then finds its tables there.
+    let helmd = helmd_test_support::Helmd::start(helmd_test_support::HelmdOptions {
+        database_url: Some(url.clone()),
+        ..Default::default()
+    })
+    .await
+    .expect("helmd");
+    let options = ConnectOptions {
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(30),
+        acquire_timeout: Duration::from_secs(30),
+    };
+    let db = Database::connect(&url, &options).await.expect("connect");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let driver = Driver {
+        query_has_system_labels: false,
+        env: vec![
+            ("HELM_DRIVER", "sql".to_owned()),
+            (
+                "HELM_DRIVER_SQL_CONNECTION_STRING",
+                format!("{url}{separator}sslmode=disable"),
+            ),
+        ],
+        store: Arc::new(SqlReleaseStore::new(db)),
+        raw: Raw::Sql(url.clone()),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chart = chart(dir.path());
+    let home = dir.path();
+    let ns = namespace.as_str();
+    helm(
+        home,
+        cluster,
+        &driver,
+        &[
+            "install",
+            "rg",
+            &chart,
+            "-n",
+            ns,
+            "--set",
+            "extra.answer=7",
+            "--labels",
+            "team=red",
+        ],
+    );
+    helm(
+        home,
+        cluster,
+        &driver,
+        &["upgrade", "rg", &chart, "-n", ns, "--set", "greeting=hi"],
+    );
+
+    let c = crate::common::client(&helmd).await.expect("client");
+    let full = c
+        .releases()
+        .get_release(GetReleaseRequest {
+            namespace: ns.into(),
+            name: "rg".into(),
+            view: ReleaseView::Full as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("get release")
+        .into_inner()
+        .release
+        .expect("release");
+    let status = helm_json(
+        home,
+        cluster,
+        &driver,
+        &["status", "rg", "-n", ns, "-o", "json"],
+    );
+    assert_eq!(
+        i64::from(full.revision),
+        status["version"].as_i64().expect("version")
+    );
+    assert_eq!(full.status(), ReleaseStatus::Deployed);
+    assert_eq!(
+        full.description,
+        status["info"]["description"].as_str().expect("desc")
+    );
+    assert_eq!(full.notes, status["info"]["notes"].as_str().expect("notes"));
+    let chart_meta = full.chart.as_ref().expect("chart");
+    assert_eq!(
+        (chart_meta.name.as_str(), chart_meta.version.as_str()),
+        ("stored", "0.3.1")
+    );
+    assert_eq!(
+        full.config,
+        helm(
+            home,
+            cluster,
+            &driver,
+            &["get", "values", "rg", "-n", ns, "-o", "yaml"]
+        )
+    );
+    assert_eq!(
+        full.computed_values,
+        helm(
+            home,
+            cluster,
+            &driver,
+            &["get", "values", "rg", "-n", ns, "--all", "-o", "yaml"]
+        )
+    );
+    assert_eq!(
+        full.manifest.trim_end(),
+        helm(home, cluster, &driver, &["get", "manifest", "rg", "-n", ns]).trim_end()
+    );
+    assert_eq!(full.hooks.len(), 1);
+    assert_eq!(full.hooks[0].weight, 3);
+
+    // The summary view leaves the heavy fields out; revision 1 is superseded.
+    let first = c
+        .releases()
+        .get_release(GetReleaseRequest {
+            namespace: ns.into(),
+            name: "rg".into(),
+            revision: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("revision 1")
+        .into_inner()
+        .release
+        .expect("release");
+    assert_eq!(first.status(), ReleaseStatus::Superseded);
+    assert!(first.manifest.is_empty() && first.config.is_empty());
+    assert_eq!(first.labels.get("team").map(String::as_str), Some("red"));
+
+    // History, a revision a page, oldest first, like `helm history`.
+    let history = helm_json(
+        home,
+        cluster,
+        &driver,
+        &["history", "rg", "-n", ns, "-o", "json"],
+    );
+    let mut revisions = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .releases()
+            .get_release_history(GetReleaseHistoryRequest {
+                namespace: ns.into(),
+                name: "rg".into(),
+                page_size: 1,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("history")
+            .into_inner();
+        revisions.extend(
+            page.releases
+                .iter()
+                .map(|r| (i64::from(r.revision), r.description.clone())),
+        );
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let helm_revisions: Vec<(i64, String)> = history
+        .as_array()
+        .expect("history array")
+        .iter()
+        .map(|h| {
+            (
+                h["revision"].as_i64().expect("revision"),
+                h["description"].as_str().expect("description").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(revisions, helm_revisions);
+
+    // Errors: an unknown release, an unknown revision, an invalid name.
+    let missing = c
+        .releases()
+        .get_release(GetReleaseRequest {
+            namespace: ns.into(),
+            name: "nope".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no such release");
+    crate::common::assert_error(&missing, tonic::Code::NotFound, "RELEASE_NOT_FOUND");
+    let no_revision = c
+        .releases()
+        .get_release(GetReleaseRequest {
+            namespace: ns.into(),
+            name: "rg".into(),
+            revision: 9,
+            ..Default::default()
+        })
+        .await
+        .expect_err("no such revision");
+    crate::common::assert_error(&no_revision, tonic::Code::NotFound, "REVISION_NOT_FOUND");
+    let invalid = c
+        .releases()
+        .get_release_history(GetReleaseHistoryRequest {
+            namespace: ns.into(),
+            name: "Bad_Name".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("invalid name");
+    crate::common::assert_error(&invalid, tonic::Code::InvalidArgument, "REQUEST_INVALID");
+}
