@@ -16,6 +16,7 @@ use helmd_render::{
 use helmd_source::read_chart_metadata;
 
 use crate::convert::chart as conv;
+use crate::convert::release;
 use crate::error::{Error, Result};
 
 /// A chart archive and the request field it came from (for error details).
@@ -163,37 +164,17 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
     })
 }
 
-/// `HOOK_EVENT_` + the upper-cased, underscored Helm name.
-fn enum_name(prefix: &str, name: &str) -> String {
-    format!("{prefix}{}", name.to_uppercase().replace('-', "_"))
-}
-
 /// A rendered hook as a `Hook` message (never run).
 fn hook(h: &Hook) -> pb::Hook {
-    let policies = |prefix: &str, names: &[String], parse: fn(&str) -> Option<i32>| {
-        names
-            .iter()
-            .filter_map(|n| parse(&enum_name(prefix, n)))
-            .collect()
-    };
     pb::Hook {
         name: h.name.clone(),
         kind: h.kind.clone(),
         path: h.path.clone(),
         manifest: h.manifest.clone(),
-        events: h
-            .events
-            .iter()
-            .filter_map(|e| pb::HookEvent::from_str_name(&enum_name("HOOK_EVENT_", e.as_str())))
-            .map(|e| e as i32)
-            .collect(),
+        events: release::hook_events(h.events.iter().map(|e| e.as_str())),
         weight: i32::try_from(h.weight).unwrap_or(0),
-        delete_policies: policies("HOOK_DELETE_POLICY_", &h.delete_policies, |n| {
-            pb::HookDeletePolicy::from_str_name(n).map(|p| p as i32)
-        }),
-        output_log_policies: policies("HOOK_OUTPUT_LOG_POLICY_", &h.output_log_policies, |n| {
-            pb::HookOutputLogPolicy::from_str_name(n).map(|p| p as i32)
-        }),
+        delete_policies: release::hook_delete_policies(&h.delete_policies),
+        output_log_policies: release::hook_output_log_policies(&h.output_log_policies),
         last_run: None,
     }
 }

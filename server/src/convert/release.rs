@@ -9,8 +9,37 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 
 /// `PREFIX` + the upper-cased, underscored Helm name (`pre-install` → `…PRE_INSTALL`).
-pub fn enum_name(prefix: &str, name: &str) -> String {
+fn enum_name(prefix: &str, name: &str) -> String {
     format!("{prefix}{}", name.to_uppercase().replace('-', "_"))
+}
+
+/// Helm's hook event names as `HookEvent` values; unknown names are left out.
+pub fn hook_events<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<i32> {
+    names
+        .into_iter()
+        .filter_map(|n| pb::HookEvent::from_str_name(&enum_name("HOOK_EVENT_", n)))
+        .map(|e| e as i32)
+        .collect()
+}
+
+/// Helm's hook delete policies as `HookDeletePolicy` values.
+pub fn hook_delete_policies(names: &[String]) -> Vec<i32> {
+    names
+        .iter()
+        .filter_map(|n| pb::HookDeletePolicy::from_str_name(&enum_name("HOOK_DELETE_POLICY_", n)))
+        .map(|p| p as i32)
+        .collect()
+}
+
+/// Helm's hook output-log policies as `HookOutputLogPolicy` values.
+pub fn hook_output_log_policies(names: &[String]) -> Vec<i32> {
+    names
+        .iter()
+        .filter_map(|n| {
+            pb::HookOutputLogPolicy::from_str_name(&enum_name("HOOK_OUTPUT_LOG_POLICY_", n))
+        })
+        .map(|p| p as i32)
+        .collect()
 }
 
 fn timestamp(t: Option<OffsetDateTime>) -> Option<prost_types::Timestamp> {
@@ -68,12 +97,6 @@ fn metadata(meta: &Metadata) -> pb::ChartMetadata {
 
 /// A stored hook as a message, with its last run.
 fn hook(h: &Hook) -> pb::Hook {
-    let names = |prefix: &str, names: &[String], parse: fn(&str) -> Option<i32>| {
-        names
-            .iter()
-            .filter_map(|n| parse(&enum_name(prefix, n)))
-            .collect()
-    };
     let run = &h.last_run;
     let phase = pb::HookPhase::from_str_name(&enum_name("HOOK_PHASE_", &run.phase))
         .unwrap_or(pb::HookPhase::Unknown);
@@ -82,16 +105,10 @@ fn hook(h: &Hook) -> pb::Hook {
         kind: h.kind.clone(),
         path: h.path.clone(),
         manifest: h.manifest.clone(),
-        events: names("HOOK_EVENT_", &h.events, |n| {
-            pb::HookEvent::from_str_name(n).map(|e| e as i32)
-        }),
+        events: hook_events(h.events.iter().map(String::as_str)),
         weight: i32::try_from(h.weight).unwrap_or(0),
-        delete_policies: names("HOOK_DELETE_POLICY_", &h.delete_policies, |n| {
-            pb::HookDeletePolicy::from_str_name(n).map(|p| p as i32)
-        }),
-        output_log_policies: names("HOOK_OUTPUT_LOG_POLICY_", &h.output_log_policies, |n| {
-            pb::HookOutputLogPolicy::from_str_name(n).map(|p| p as i32)
-        }),
+        delete_policies: hook_delete_policies(&h.delete_policies),
+        output_log_policies: hook_output_log_policies(&h.output_log_policies),
         last_run: (run.started_at.is_some() || !run.phase.is_empty()).then(|| pb::HookExecution {
             start_time: timestamp(run.started_at),
             completion_time: timestamp(run.completed_at),
