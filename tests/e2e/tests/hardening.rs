@@ -77,17 +77,29 @@ async fn assert_serving(helmd: &Helmd) {
     );
 }
 
+/// Polls `check` until it yields a value, failing with `what` after [`PATIENCE`].
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < PATIENCE, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until helmd's log holds `count` lines containing `needle`.
 async fn wait_for_log(helmd: &Helmd, needle: &str, count: usize) {
-    let start = Instant::now();
-    while helmd.log().matches(needle).count() < count {
-        assert!(
-            start.elapsed() < PATIENCE,
-            "helmd never logged {count}× {needle:?}; log:\n{}",
-            helmd.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("helmd never logged {count}× {needle:?}");
+    eventually(&what, || async {
+        (helmd.log().matches(needle).count() >= count).then_some(())
+    })
+    .await;
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -141,29 +153,24 @@ async fn a_full_server_refuses_more_requests_with_resource_exhausted_and_retry_i
     let slow_client = client(&helmd).await.expect("client");
     let slow = tokio::spawn(async move {
         // A probe below may hold the slot when this arrives: try again until admitted.
-        loop {
+        eventually("the slow render was never admitted", || async {
             let request = render_request(SPIN);
-            let result = render(&slow_client, request, Some(Duration::from_secs(120))).await;
-            match &result {
-                Err(status) if status.code() == Code::ResourceExhausted => {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                _ => return result,
+            match render(&slow_client, request, Some(Duration::from_secs(120))).await {
+                Err(status) if status.code() == Code::ResourceExhausted => None,
+                result => Some(result),
             }
-        }
+        })
+        .await
     });
     // Every other connection is refused at once while it runs.
-    let start_time = Instant::now();
-    let refused = loop {
+    let refused = eventually("never refused", || async {
         let other = client(&helmd).await.expect("client");
         match render(&other, render_request("a: 1\n"), None).await {
-            Err(status) if status.code() == Code::ResourceExhausted => break status,
-            _ => {
-                assert!(start_time.elapsed() < PATIENCE, "never refused");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            Err(status) if status.code() == Code::ResourceExhausted => Some(status),
+            _ => None,
         }
-    };
+    })
+    .await;
     assert_error(&refused, Code::ResourceExhausted, "LIMIT_EXCEEDED");
     let info = refused.get_details_error_info().expect("error info");
     assert_eq!(info.metadata["limit"], "max-concurrent-requests");
@@ -174,18 +181,17 @@ async fn a_full_server_refuses_more_requests_with_resource_exhausted_and_retry_i
     // Once the slow request is gone, the slot is free again.
     slow.abort();
     let _ = slow.await;
-    let start_time = Instant::now();
     let c = client(&helmd).await.expect("client");
-    loop {
+    eventually("slot never freed", || async {
         match render(&c, render_request("a: 1\n"), None).await {
-            Ok(_) => break,
+            Ok(_) => Some(()),
             Err(status) => {
                 assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
-                assert!(start_time.elapsed() < PATIENCE, "slot never freed");
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                None
             }
         }
-    }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -132,6 +132,31 @@ fn chart(dir: &Path) -> String {
     path.display().to_string()
 }
 
+/// Helm's SQL driver on `url` (a database helmd's migrations set up), with helmd's
+/// SQL store over the same database.
+async fn sql_driver(url: &str) -> Driver {
+    let options = ConnectOptions {
+        max_connections: 2,
+        connect_timeout: Duration::from_secs(30),
+        acquire_timeout: Duration::from_secs(30),
+    };
+    let db = Database::connect(url, &options).await.expect("connect");
+    db.migrate().await.expect("helmd's migrations");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Driver {
+        query_has_system_labels: false,
+        env: vec![
+            ("HELM_DRIVER", "sql".to_owned()),
+            (
+                "HELM_DRIVER_SQL_CONNECTION_STRING",
+                format!("{url}{separator}sslmode=disable"),
+            ),
+        ],
+        store: Arc::new(SqlReleaseStore::new(db)),
+        raw: Raw::Sql(url.to_owned()),
+    }
+}
+
 fn status_of(release: &Release) -> Status {
     release
         .info
@@ -406,27 +431,7 @@ async fn helm_and_helmd_share_release_records_in_sql() {
     let url = helmd_test_support::postgres::fresh_database(&admin)
         .await
         .expect("database");
-    let options = ConnectOptions {
-        max_connections: 2,
-        connect_timeout: Duration::from_secs(30),
-        acquire_timeout: Duration::from_secs(30),
-    };
-    let db = Database::connect(&url, &options).await.expect("connect");
-    db.migrate().await.expect("helmd's migrations");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let driver = Driver {
-        query_has_system_labels: false,
-        env: vec![
-            ("HELM_DRIVER", "sql".to_owned()),
-            (
-                "HELM_DRIVER_SQL_CONNECTION_STRING",
-                format!("{url}{separator}sslmode=disable"),
-            ),
-        ],
-        store: Arc::new(SqlReleaseStore::new(db)),
-        raw: Raw::Sql(url.clone()),
-    };
-    round_trip(cluster, &namespace, driver).await;
+    round_trip(cluster, &namespace, sql_driver(&url).await).await;
 }
 
 #[tokio::test]
@@ -470,25 +475,7 @@ async fn get_release_and_history_serve_what_helm_installed() {
     })
     .await
     .expect("helmd");
-    let options = ConnectOptions {
-        max_connections: 2,
-        connect_timeout: Duration::from_secs(30),
-        acquire_timeout: Duration::from_secs(30),
-    };
-    let db = Database::connect(&url, &options).await.expect("connect");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let driver = Driver {
-        query_has_system_labels: false,
-        env: vec![
-            ("HELM_DRIVER", "sql".to_owned()),
-            (
-                "HELM_DRIVER_SQL_CONNECTION_STRING",
-                format!("{url}{separator}sslmode=disable"),
-            ),
-        ],
-        store: Arc::new(SqlReleaseStore::new(db)),
-        raw: Raw::Sql(url.clone()),
-    };
+    let driver = sql_driver(&url).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let chart = chart(dir.path());
     let home = dir.path();
