@@ -1,0 +1,1 @@
+//! Helm's actions: install, upgrade, rollback, uninstall and test, one module each.

@@ -1,0 +1,133 @@
+//! `Kube`: a cluster client with its discovery, read once and refreshed when the
+//! release installs CRDs; the server's version and API versions for `.Capabilities`.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+
+use kube::core::GroupVersionKind;
+use kube::discovery::{Discovery, Scope};
+
+use crate::error::{Error, Result};
+use crate::resource::{self, Doc, Resource};
+
+/// A cluster and what it serves.
+#[derive(Clone)]
+pub struct Kube {
+    client: kube::Client,
+    discovery: Arc<RwLock<Arc<Discovery>>>,
+    version: String,
+    field_manager: String,
+}
+
+impl std::fmt::Debug for Kube {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kube")
+            .field("version", &self.version)
+            .field("field_manager", &self.field_manager)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs discovery: aggregated (two requests, Kubernetes >= 1.26) or, on servers
+/// that answer it with plain documents (1.20: zero groups), one request per group.
+async fn discover(client: &kube::Client) -> Result<Discovery> {
+    match Discovery::new(client.clone()).run_aggregated().await {
+        Ok(d) if d.groups().next().is_some() => Ok(d),
+        _ => Discovery::new(client.clone())
+            .run()
+            .await
+            .map_err(|e| Error::Unavailable(format!("discovery: {e}"))),
+    }
+}
+
+impl Kube {
+    /// Connects: reads the server's version and runs discovery. Objects are
+    /// applied with `field_manager`.
+    pub async fn connect(client: kube::Client, field_manager: &str) -> Result<Kube> {
+        let info = client
+            .apiserver_version()
+            .await
+            .map_err(|e| Error::Unavailable(format!("reading the server version: {e}")))?;
+        let discovery = discover(&client).await?;
+        Ok(Kube {
+            client,
+            discovery: Arc::new(RwLock::new(Arc::new(discovery))),
+            version: info.git_version,
+            field_manager: field_manager.to_owned(),
+        })
+    }
+
+    /// The client.
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// The field manager of every apply.
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
+    }
+
+    /// The server's `gitVersion` (`v1.37.2`), for `.Capabilities.KubeVersion`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn discovery(&self) -> Arc<Discovery> {
+        match self.discovery.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Runs discovery again (after CRDs were installed).
+    pub async fn refresh(&self) -> Result<()> {
+        let fresh = Arc::new(discover(&self.client).await?);
+        match self.discovery.write() {
+            Ok(mut d) => *d = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
+    pub fn api_versions(&self) -> Vec<String> {
+        let discovery = self.discovery();
+        let mut all = BTreeSet::new();
+        for group in discovery.groups() {
+            for version in group.versions() {
+                let group_version = match group.name() {
+                    "" => version.to_owned(),
+                    name => format!("{name}/{version}"),
+                };
+                for (resource, _) in group.versioned_resources(version) {
+                    all.insert(format!("{group_version}/{}", resource.kind));
+                }
+                all.insert(group_version);
+            }
+        }
+        all.into_iter().collect()
+    }
+
+    /// The documents as objects of served kinds, in order; the first document
+    /// that is not an object or whose kind is not served is the error.
+    pub fn build(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
+        let discovery = self.discovery();
+        let resolve = |group: &str, version: &str, kind: &str| {
+            let gvk = GroupVersionKind::gvk(group, version, kind);
+            discovery
+                .resolve_gvk(&gvk)
+                .map(|(api, caps)| (api, caps.scope))
+        };
+        docs.iter()
+            .map(|doc| resource::build(doc, namespace, resolve))
+            .collect()
+    }
+
+    /// Whether `kind` in `group` is namespaced, when the cluster serves it.
+    pub fn scope_of(&self, group: &str, version: &str, kind: &str) -> Option<Scope> {
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        self.discovery()
+            .resolve_gvk(&gvk)
+            .map(|(_, caps)| caps.scope)
+    }
+}

@@ -1,0 +1,24 @@
+//! The only crate that talks to a cluster: discovery and `.Capabilities`, the
+//! objects of a manifest resolved to served kinds, server-side apply with Helm's
+//! ownership metadata, deletion, readiness and waiting, hooks and pod logs.
+//!
+//! Everything goes through the ordinary `kube` client, so it works unchanged on
+//! any cluster. Nothing here knows about release records or gRPC.
+
+mod apply;
+mod cluster;
+mod delete;
+mod error;
+mod namespace;
+mod ownership;
+mod resource;
+
+pub use apply::{ApplyOptions, FIELD_MANAGER};
+pub use cluster::Kube;
+pub use delete::{DeleteOptions, DeleteReport, Propagation};
+pub use error::{Error, Result};
+pub use ownership::{
+    MANAGED_BY_LABEL, MANAGED_BY_VALUE, Owner, RELEASE_NAME_ANNOTATION,
+    RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
+};
+pub use resource::{Doc, Resource, ResourceKey};

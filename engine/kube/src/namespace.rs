@@ -1,0 +1,123 @@
+//! The release's namespace (`--create-namespace`) and the chart's CRDs (`crds/`),
+//! both created before anything else of a release.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use kube::api::{Api, ApiResource, DynamicObject, PostParams};
+
+use crate::cluster::Kube;
+use crate::error::{Error, Result};
+use crate::resource::{Doc, Resource};
+
+impl Kube {
+    /// Whether the namespace exists.
+    pub async fn namespace_exists(&self, name: &str) -> Result<bool> {
+        let api: Api<Namespace> = Api::all(self.client().clone());
+        api.get_opt(name)
+            .await
+            .map(|n| n.is_some())
+            .map_err(|e| Error::from_api(e, "", &format!("Namespace {name:?}")))
+    }
+
+    /// Creates the namespace like Helm's `--create-namespace` (label `name`), and
+    /// waits (within `timeout`) for its `default` ServiceAccount, so pods the
+    /// release creates directly (hooks, tests) are admitted. Existing: nothing done.
+    pub async fn create_namespace(&self, name: &str, timeout: Duration) -> Result<()> {
+        let api: Api<Namespace> = Api::all(self.client().clone());
+        let ns: Namespace = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"name": name}},
+        }))
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
+        let describe = format!("Namespace {name:?}");
+        match api.create(&PostParams::default(), &ns).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => return Ok(()),
+            Err(e) => return Err(Error::from_api(e, "", &describe)),
+        }
+        let accounts: Api<ServiceAccount> = Api::namespaced(self.client().clone(), name);
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match accounts.get_opt("default").await {
+                Ok(Some(_)) => return Ok(()),
+                Ok(None) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                // The service-account controller is slow or absent: go on, as Helm does.
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(Error::from_api(e, "", &describe)),
+            }
+        }
+    }
+
+    /// Installs CRDs like Helm (before rendering): each is created, an existing one
+    /// is left as it is, then Helm waits until the new ones are established and
+    /// discovery is read again so the release's own custom objects resolve.
+    pub async fn install_crds(&self, crds: &[Doc], timeout: Duration) -> Result<Vec<String>> {
+        let api = ApiResource {
+            group: "apiextensions.k8s.io".into(),
+            version: "v1".into(),
+            api_version: "apiextensions.k8s.io/v1".into(),
+            kind: "CustomResourceDefinition".into(),
+            plural: "customresourcedefinitions".into(),
+        };
+        let mut created = Vec::new();
+        let mut resources = Vec::new();
+        for doc in crds {
+            let resource = crate::resource::build(doc, "", |_, _, _| {
+                Some((api.clone(), kube::discovery::Scope::Cluster))
+            })?;
+            if resource.kind() != "CustomResourceDefinition" {
+                return Err(Error::Invalid {
+                    template: doc.template.clone(),
+                    message: format!(
+                        "{}: {} is not a CustomResourceDefinition",
+                        doc.template,
+                        resource.kind()
+                    ),
+                });
+            }
+            if self.create(&resource).await? {
+                created.push(resource.name.clone());
+                resources.push(resource);
+            }
+        }
+        if resources.is_empty() {
+            return Ok(created);
+        }
+        self.wait_established(&resources, timeout).await?;
+        self.refresh().await?;
+        Ok(created)
+    }
+
+    async fn wait_established(&self, crds: &[Resource], timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut pending = Vec::new();
+            for r in crds {
+                let live: Option<DynamicObject> = self.get(r).await?;
+                let established = live.as_ref().is_some_and(|o| {
+                    o.data["status"]["conditions"]
+                        .as_array()
+                        .is_some_and(|c| {
+                            c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
+                        })
+                });
+                if !established {
+                    pending.push(r.describe());
+                }
+            }
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::WaitTimeout {
+                    message: format!("timed out waiting for CRDs to be established: {}", pending.join(", ")),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
