@@ -34,6 +34,8 @@ pub struct AppState {
     pub renders: Arc<tokio::sync::Semaphore>,
     /// How many render slots there are (`--max-concurrent-renders`).
     pub render_slots: usize,
+    /// The releases that have an operation running in this process.
+    pub locks: crate::ops::Locks,
 }
 
 /// The release store `--release-storage` selected.
@@ -114,6 +116,7 @@ pub async fn prepare(config: ServeConfig) -> Result<AppState> {
         sources,
         renders: Arc::new(tokio::sync::Semaphore::new(render_slots)),
         render_slots,
+        locks: crate::ops::Locks::default(),
     })
 }
 

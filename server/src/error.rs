@@ -184,6 +184,35 @@ pub enum Error {
         /// How long a caller should wait before retrying, when that is known.
         retry_after: Option<std::time::Duration>,
     },
+    /// A release action refused or failed (helmd-action's error, Helm's words).
+    #[error(transparent)]
+    Action(#[from] helmd_action::Error),
+    /// Another operation holds the release.
+    #[error(
+        "release {name:?} in namespace {namespace:?} is locked by operation {operation_id}; retry after it finished"
+    )]
+    ReleaseLocked {
+        /// Release namespace.
+        namespace: String,
+        /// Release name.
+        name: String,
+        /// The operation that holds it.
+        operation_id: String,
+    },
+    /// A request option whose behaviour is not built yet.
+    #[error("{field}: {what} is not supported yet")]
+    Unsupported {
+        /// The request field.
+        field: &'static str,
+        /// What it asks for.
+        what: &'static str,
+    },
+}
+
+impl From<helmd_kube::Error> for Error {
+    fn from(e: helmd_kube::Error) -> Self {
+        Error::Action(helmd_action::Error::from(e))
+    }
 }
 
 impl Error {

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod ops;
 pub mod sources;
 pub mod status;
 pub mod storage;

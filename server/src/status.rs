@@ -66,6 +66,13 @@ impl From<Error> for Status {
             Error::Source(helmd_source::Error::DeadlineExceeded { limit, what, .. }) => {
                 HashMap::from([("limit".to_owned(), format!("{what}: {limit:?}"))])
             }
+            Error::ReleaseLocked { operation_id, .. } => {
+                HashMap::from([("operation_id".to_owned(), operation_id.clone())])
+            }
+            Error::Unsupported { field, .. } => {
+                HashMap::from([("field".to_owned(), (*field).to_owned())])
+            }
+            Error::Action(e) => action_metadata(e.root()),
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
@@ -86,6 +93,14 @@ impl From<Error> for Status {
             }
             Error::ChartInput { field, source } => {
                 details.set_bad_request(vec![violation(field, &source.to_string())]);
+            }
+            Error::Action(e) => {
+                if let helmd_action::Error::InvalidName { reason, .. } = e.root() {
+                    details.set_bad_request(vec![violation("name", reason)]);
+                }
+                if let helmd_action::Error::InvalidRequest { field, message } = e.root() {
+                    details.set_bad_request(vec![violation(field, message)]);
+                }
             }
             Error::Render(source) => {
                 if let Some(field) = render_field(source) {
@@ -213,6 +228,9 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             (Code::InvalidArgument, render_reason(source))
         }
         Error::Task(_) => (Code::Internal, ErrorReason::Internal),
+        Error::Action(e) => classify_action(e.root()),
+        Error::ReleaseLocked { .. } => (Code::Aborted, ErrorReason::ReleaseLocked),
+        Error::Unsupported { .. } => (Code::Unimplemented, ErrorReason::NotImplemented),
         Error::LimitExceeded { .. } => (Code::ResourceExhausted, ErrorReason::LimitExceeded),
         Error::CredentialsKey { .. } => (Code::Internal, ErrorReason::Internal),
         Error::DataDir { .. }
@@ -268,6 +286,99 @@ fn classify_release(err: &helmd_release::Error) -> (Code, ErrorReason) {
             (Code::DataLoss, ErrorReason::ReleaseRecordCorrupt)
         }
         R::Storage(_) => (Code::Internal, ErrorReason::Internal),
+    }
+}
+
+/// The gRPC code and reason of each release-action error (helmd-action's every variant).
+fn classify_action(err: &helmd_action::Error) -> (Code, ErrorReason) {
+    use helmd_action::Error as A;
+    match err {
+        A::InvalidName { .. } | A::InvalidRequest { .. } => {
+            (Code::InvalidArgument, ErrorReason::RequestInvalid)
+        }
+        A::LibraryChart => (Code::InvalidArgument, ErrorReason::ChartInvalid),
+        A::KubeVersion { .. } => (
+            Code::FailedPrecondition,
+            ErrorReason::KubeVersionIncompatible,
+        ),
+        A::NameInUse => (Code::AlreadyExists, ErrorReason::ReleaseAlreadyExists),
+        A::NotFound => (Code::NotFound, ErrorReason::ReleaseNotFound),
+        A::RevisionNotFound(_) => (Code::NotFound, ErrorReason::RevisionNotFound),
+        A::Pending { .. } => (Code::FailedPrecondition, ErrorReason::ReleasePending),
+        A::NotDeployed(_) => (Code::FailedPrecondition, ErrorReason::ReleaseNotDeployed),
+        A::Render(helmd_render::Error::KubeVersion(_)) => (
+            Code::FailedPrecondition,
+            ErrorReason::KubeVersionIncompatible,
+        ),
+        A::Render(helmd_render::Error::Stopped(_)) => {
+            (Code::DeadlineExceeded, ErrorReason::LimitExceeded)
+        }
+        A::Render(e) => (Code::InvalidArgument, render_reason(e)),
+        A::Store(e) => classify_release(e),
+        A::Kube { source, .. } => classify_kube(source),
+        A::TestFailed { .. } => (Code::FailedPrecondition, ErrorReason::TestFailed),
+        A::RolledBack { cause, .. } => classify_action(cause),
+    }
+}
+
+/// The gRPC code and reason of each cluster error (helmd-kube's every variant).
+fn classify_kube(err: &helmd_kube::Error) -> (Code, ErrorReason) {
+    use helmd_kube::Error as K;
+    match err {
+        K::Unavailable(_) => (Code::Unavailable, ErrorReason::KubernetesUnavailable),
+        K::Forbidden { .. } => (Code::PermissionDenied, ErrorReason::KubernetesForbidden),
+        K::Rejected { .. } => (Code::InvalidArgument, ErrorReason::KubernetesRejected),
+        K::Invalid { .. } => (Code::InvalidArgument, ErrorReason::ManifestInvalid),
+        K::TypeNotFound { .. } => (Code::FailedPrecondition, ErrorReason::ResourceTypeNotFound),
+        K::NamespaceNotFound(_) => (Code::NotFound, ErrorReason::NamespaceNotFound),
+        K::Conflict { .. } => (Code::FailedPrecondition, ErrorReason::ResourceConflict),
+        K::NotOwned { .. } => (Code::FailedPrecondition, ErrorReason::ResourceNotOwned),
+        K::WaitTimeout { .. } => (Code::DeadlineExceeded, ErrorReason::WaitTimeout),
+        K::HookFailed { .. } => (Code::FailedPrecondition, ErrorReason::HookFailed),
+        K::Stopped(_) => (Code::Cancelled, ErrorReason::Internal),
+    }
+}
+
+/// ErrorInfo metadata of a release-action error: the objects, hooks and revisions
+/// it is about.
+fn action_metadata(err: &helmd_action::Error) -> HashMap<String, String> {
+    use helmd_action::Error as A;
+    use helmd_kube::Error as K;
+    let pair = |k: &str, v: &str| (k.to_owned(), bound_text(v, MAX_DETAIL_BYTES).into_owned());
+    match err {
+        A::RevisionNotFound(v) => HashMap::from([pair("revision", &v.to_string())]),
+        A::Pending { revision, status } => HashMap::from([
+            pair("revision", &revision.to_string()),
+            pair("status", status.as_str()),
+        ]),
+        A::Kube { source, .. } | A::TestFailed { source, .. } => match source.as_ref() {
+            K::Rejected {
+                template, resource, ..
+            } => HashMap::from([pair("template", template), pair("resource", resource)]),
+            K::TypeNotFound {
+                template,
+                kind,
+                name,
+                api_version,
+                ..
+            } => HashMap::from([
+                pair("template", template),
+                pair("resource", &format!("{api_version}/{kind}/{name}")),
+            ]),
+            K::Forbidden { resource, .. } | K::Conflict { resource, .. } => {
+                HashMap::from([pair("resource", resource)])
+            }
+            K::NotOwned {
+                kind,
+                name,
+                namespace,
+                ..
+            } => HashMap::from([pair("resource", &format!("{kind}/{namespace}/{name}"))]),
+            K::Invalid { template, .. } => HashMap::from([pair("template", template)]),
+            K::HookFailed { hook, .. } => HashMap::from([pair("hook", hook)]),
+            _ => HashMap::new(),
+        },
+        _ => HashMap::new(),
     }
 }
 

@@ -35,13 +35,14 @@ impl Kube {
 
     /// Which of `resources` exist, after checking each existing one belongs to
     /// `owner` (unless `take_ownership`): an object of nobody or of another release
-    /// is [`Error::NotOwned`], in Helm's words for `action` (`install`, `update`).
+    /// is [`Error::NotOwned`], its message starting with `prefix` (Helm's `Unable to
+    /// continue with install` or `... update`).
     pub async fn check_ownership(
         &self,
         resources: &[Resource],
         owner: &Owner,
         take_ownership: bool,
-        action: &str,
+        prefix: &str,
     ) -> Result<Vec<bool>> {
         let mut exists = Vec::with_capacity(resources.len());
         for r in resources {
@@ -52,7 +53,7 @@ impl Kube {
             let problems = owner.problems(&live);
             if !take_ownership && !problems.is_empty() {
                 return Err(Error::NotOwned {
-                    action: action.to_owned(),
+                    prefix: prefix.to_owned(),
                     kind: r.kind().to_owned(),
                     name: r.name.clone(),
                     namespace: r.namespace.clone().unwrap_or_default(),

@@ -61,11 +61,11 @@ pub enum Error {
     },
     /// An object exists and is not this release's (Helm's "invalid ownership metadata").
     #[error(
-        "Unable to continue with {action}: {kind} {name:?} in namespace {namespace:?} exists and cannot be imported into the current release: invalid ownership metadata; {problems}"
+        "{prefix}: {kind} {name:?} in namespace {namespace:?} exists and cannot be imported into the current release: invalid ownership metadata; {problems}"
     )]
     NotOwned {
-        /// `install` or `update`.
-        action: String,
+        /// Helm's words for the step (`Unable to continue with install`).
+        prefix: String,
         /// The object's kind.
         kind: String,
         /// The object's name.

@@ -159,7 +159,7 @@ impl ChartApi {
 
     /// The archive of a chart reference: an upload (bounded by the server's
     /// `max_chart_bytes`) or a pull through the shared source and cache.
-    async fn archive(
+    pub(crate) async fn archive(
         &self,
         deadline: FetchDeadline,
         chart: Option<&ChartReference>,

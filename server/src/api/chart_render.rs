@@ -44,7 +44,7 @@ pub struct RenderInput {
 }
 
 /// The chart of `archive`, loaded with Helm's archive limits.
-fn load(archive: &Archive) -> Result<Chart> {
+pub fn load(archive: &Archive) -> Result<Chart> {
     load_chart_archive(&archive.bytes, ArchiveLimits::default()).map_err(|e| Error::ChartInput {
         field: archive.field.to_owned(),
         source: RenderError::Chart(e),
@@ -100,7 +100,7 @@ pub fn user_values(values: Option<pb::Values>) -> Result<Values> {
 }
 
 /// Drops every values.schema.json of the chart and its subcharts.
-fn strip_schemas(chart: &mut Chart) {
+pub fn strip_schemas(chart: &mut Chart) {
     chart.schema = None;
     chart.dependencies.iter_mut().for_each(strip_schemas);
 }

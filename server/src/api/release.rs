@@ -1,6 +1,8 @@
-//! ReleaseService: reading releases (GetRelease, GetReleaseHistory) from the release
-//! store `--release-storage` selected. The actions and the other reads are not built
-//! yet: those RPCs answer UNIMPLEMENTED.
+//! ReleaseService: the actions (`release_actions.rs`: install, upgrade, rollback,
+//! uninstall, test) and reading releases (GetRelease, GetReleaseHistory) from the release
+//! store `--release-storage` selected, and each object's live state
+//! (GetReleaseResources). ListReleases and PlanUpgrade are not built yet: they
+//! answer UNIMPLEMENTED.
 
 use std::sync::Arc;
 
@@ -8,6 +10,7 @@ use helmd_proto::v1::release_service_server::ReleaseService;
 use helmd_proto::v1::*;
 use tonic::{Request, Response, Status};
 
+use super::release_actions::{Actions, target};
 use super::{EventStream, not_implemented};
 use crate::app::AppState;
 use crate::convert::{page, release as conv};
@@ -17,26 +20,16 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct ReleaseApi {
     state: Arc<AppState>,
-}
-
-/// A request's release: its namespace (`default` when empty) and its checked name.
-fn target(namespace: &str, name: &str) -> Result<(String, String)> {
-    if name.is_empty() {
-        return Err(Error::invalid("name", "required"));
-    }
-    helmd_render::validate_release_name(name).map_err(|reason| Error::invalid("name", reason))?;
-    let namespace = if namespace.is_empty() {
-        "default"
-    } else {
-        namespace
-    };
-    Ok((namespace.to_owned(), name.to_owned()))
+    actions: Actions,
 }
 
 impl ReleaseApi {
     /// A ReleaseService over the shared state.
     pub fn new(state: Arc<AppState>) -> Self {
-        ReleaseApi { state }
+        ReleaseApi {
+            actions: Actions::new(state.clone()),
+            state,
+        }
     }
 
     async fn get(&self, req: GetReleaseRequest) -> Result<GetReleaseResponse> {
@@ -96,37 +89,53 @@ impl ReleaseService for ReleaseApi {
 
     async fn install_release(
         &self,
-        _: Request<InstallReleaseRequest>,
+        request: Request<InstallReleaseRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        not_implemented("helmd.v1.ReleaseService/InstallRelease")
+        let metadata = request.metadata().clone();
+        Ok(Response::new(
+            self.actions
+                .install(&metadata, request.into_inner())
+                .await?,
+        ))
     }
 
     async fn upgrade_release(
         &self,
-        _: Request<UpgradeReleaseRequest>,
+        request: Request<UpgradeReleaseRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        not_implemented("helmd.v1.ReleaseService/UpgradeRelease")
+        let metadata = request.metadata().clone();
+        Ok(Response::new(
+            self.actions
+                .upgrade(&metadata, request.into_inner())
+                .await?,
+        ))
     }
 
     async fn rollback_release(
         &self,
-        _: Request<RollbackReleaseRequest>,
+        request: Request<RollbackReleaseRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        not_implemented("helmd.v1.ReleaseService/RollbackRelease")
+        Ok(Response::new(
+            self.actions.rollback(request.into_inner()).await?,
+        ))
     }
 
     async fn uninstall_release(
         &self,
-        _: Request<UninstallReleaseRequest>,
+        request: Request<UninstallReleaseRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        not_implemented("helmd.v1.ReleaseService/UninstallRelease")
+        Ok(Response::new(
+            self.actions.uninstall(request.into_inner()).await?,
+        ))
     }
 
     async fn test_release(
         &self,
-        _: Request<TestReleaseRequest>,
+        request: Request<TestReleaseRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        not_implemented("helmd.v1.ReleaseService/TestRelease")
+        Ok(Response::new(
+            self.actions.test(request.into_inner()).await?,
+        ))
     }
 
     async fn get_release(
@@ -152,9 +161,11 @@ impl ReleaseService for ReleaseApi {
 
     async fn get_release_resources(
         &self,
-        _: Request<GetReleaseResourcesRequest>,
+        request: Request<GetReleaseResourcesRequest>,
     ) -> Result<Response<GetReleaseResourcesResponse>, Status> {
-        not_implemented("helmd.v1.ReleaseService/GetReleaseResources")
+        Ok(Response::new(
+            self.actions.resources(request.into_inner()).await?,
+        ))
     }
 
     async fn plan_upgrade(

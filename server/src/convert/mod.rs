@@ -1,5 +1,6 @@
 //! Conversions between stored rows, engine types and helmd.v1 messages, and paging.
 
+pub mod action;
 pub mod chart;
 pub mod operation;
 pub mod page;

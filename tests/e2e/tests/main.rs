@@ -20,6 +20,7 @@ mod lint;
 mod reflection;
 mod registry_auth;
 mod release_store_helm;
+mod releases;
 mod render_limits;
 mod repositories;
 mod serve;

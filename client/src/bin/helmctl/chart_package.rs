@@ -40,7 +40,7 @@ pub fn package_dependency(dir: &Path, dep: &Dependency) -> Result<(String, Strin
 type Files = BTreeMap<String, (Vec<u8>, u64)>;
 
 /// The `.tgz` of the chart directory `dir` (`.helmignore` honoured) named `name`.
-fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
+pub fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
     let files: Files = read_chart_dir(dir)
         .map_err(anyhow::Error::msg)?
         .into_iter()

@@ -4,11 +4,15 @@ mod chart_package;
 mod dependency;
 mod dependency_files;
 mod dependency_update;
+mod install;
 mod lint;
 mod local;
 mod pull;
 mod push;
+mod release_run;
+mod release_test;
 mod repo;
+mod rollback;
 mod search;
 mod show;
 mod template;
@@ -103,6 +107,17 @@ enum Command {
     /// Manage a chart's dependencies, like `helm dependency` (runs locally).
     #[command(alias = "dep", alias = "dependencies")]
     Dependency(dependency::DependencyArgs),
+    /// Install a chart as a release through helmd, like `helm install`.
+    Install(Box<install::InstallArgs>),
+    /// Upgrade a release through helmd, like `helm upgrade`.
+    Upgrade(Box<install::UpgradeArgs>),
+    /// Roll a release back to an earlier revision, like `helm rollback`.
+    Rollback(rollback::RollbackArgs),
+    /// Uninstall releases, like `helm uninstall`.
+    #[command(alias = "delete", alias = "un", alias = "del")]
+    Uninstall(rollback::UninstallArgs),
+    /// Run a release's tests, like `helm test`.
+    Test(release_test::TestArgs),
 }
 
 /// Output format of commands that print data.
@@ -174,6 +189,11 @@ async fn main() -> ExitCode {
         Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
         Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,
         Command::Dependency(args) => dependency::run(&cli.conn, &cli.paths, args).await,
+        Command::Install(args) => install::install(&cli.conn, args).await,
+        Command::Upgrade(args) => install::upgrade(&cli.conn, args).await,
+        Command::Rollback(args) => rollback::rollback(&cli.conn, args).await,
+        Command::Uninstall(args) => rollback::uninstall(&cli.conn, args).await,
+        Command::Test(args) => release_test::run(&cli.conn, args).await,
     };
     match result {
         Ok(code) => code,

@@ -57,6 +57,40 @@ impl ValuesArgs {
     }
 }
 
+impl ValuesArgs {
+    /// The flags as the server takes them: files and `--set-file` contents read
+    /// here, expressions sent as written (the server merges them in Helm's order).
+    pub fn to_proto(&self) -> Result<helmd_client::proto::Values> {
+        let yaml_documents = self
+            .values
+            .iter()
+            .map(|path| read_like_go(&path.display().to_string()).map_err(anyhow::Error::msg))
+            .collect::<Result<Vec<_>>>()?;
+        let set_file = self
+            .set_file
+            .iter()
+            .flat_map(|expr| expr.split(','))
+            .map(|pair| {
+                let (key, path) = pair.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("key {pair:?} has no value (cannot end with ,)")
+                })?;
+                Ok(helmd_client::proto::SetFileValue {
+                    key: key.to_owned(),
+                    content: read_like_go(path).map_err(anyhow::Error::msg)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(helmd_client::proto::Values {
+            yaml_documents,
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_json: self.set_json.clone(),
+            set_literal: self.set_literal.clone(),
+            set_file,
+        })
+    }
+}
+
 /// Reads a `--set-file` path (`-` is stdin), with Go's error texts.
 fn read_like_go(path: &str) -> std::result::Result<String, String> {
     if path.trim() == "-" {

@@ -1,0 +1,199 @@
+//! What the release commands share: the chart argument as a `ChartReference`,
+//! the operation stream printed as it runs (phase lines; on a terminal, one
+//! live status line), and the resulting release as Helm prints it.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use helmd_client::proto::{
+    ChartReference, OciChart, OperationEvent, Release, ReleaseStatus, RepositoryChart,
+    UploadedChart, chart_reference, oci_chart, operation_event, operation_finished,
+};
+use tonic::Streaming;
+
+/// A chart argument as the server takes it: a local directory (packaged here) or
+/// `.tgz` is uploaded; `oci://…` is pulled by the server; `repo/chart` names a
+/// repository registered on the server.
+pub fn chart_reference(arg: &str, version: Option<&str>) -> Result<ChartReference> {
+    let path = Path::new(arg);
+    let source = if path.is_dir() {
+        let chart = helmd_render::load_chart_dir(path).map_err(anyhow::Error::msg)?;
+        let archive = crate::chart_package::package_dir(path, chart.name())?;
+        chart_reference::Source::Uploaded(UploadedChart {
+            archive: archive.into(),
+        })
+    } else if path.exists() {
+        let archive = std::fs::read(path).with_context(|| format!("reading {arg}"))?;
+        chart_reference::Source::Uploaded(UploadedChart {
+            archive: archive.into(),
+        })
+    } else if let Some(reference) = arg.strip_prefix("oci://") {
+        chart_reference::Source::Oci(OciChart {
+            reference: reference.to_owned(),
+            pin: version.map(|v| oci_chart::Pin::Version(v.to_owned())),
+            repository: String::new(),
+        })
+    } else if let Some((repository, chart)) = arg.split_once('/') {
+        chart_reference::Source::Repository(RepositoryChart {
+            repository: repository.to_owned(),
+            chart: chart.to_owned(),
+            version: version.unwrap_or_default().to_owned(),
+        })
+    } else {
+        bail!("chart {arg:?} not found: not a directory or archive, oci://… or repo/chart");
+    };
+    Ok(ChartReference {
+        source: Some(source),
+    })
+}
+
+/// How an operation ended.
+pub enum Finished {
+    /// The release as recorded.
+    Release(Box<Release>),
+    /// The error, as the server put it.
+    Error {
+        /// Message.
+        message: String,
+    },
+    /// Nothing to report (a missing release uninstalled with `--ignore-not-found`).
+    Nothing,
+}
+
+/// Follows an operation's events to its `finished`, printing progress to stderr.
+pub async fn follow(mut stream: Streaming<OperationEvent>) -> Result<Finished> {
+    let terminal = std::io::stderr().is_terminal();
+    let mut live = false;
+    let mut err = std::io::stderr().lock();
+    while let Some(event) = stream.message().await? {
+        let Some(payload) = event.payload else {
+            continue;
+        };
+        let line = match payload {
+            operation_event::Payload::Started(_) => continue,
+            operation_event::Payload::Progress(p) => match p.resource {
+                Some(r) => {
+                    let name = if r.namespace.is_empty() {
+                        format!("{}/{}", r.kind, r.name)
+                    } else {
+                        format!("{}/{}/{}", r.kind, r.namespace, r.name)
+                    };
+                    if terminal {
+                        // One line that keeps changing: the object being worked on.
+                        let _ = write!(err, "\r\x1b[2K  {name}: {}", p.message);
+                        let _ = err.flush();
+                        live = true;
+                        continue;
+                    }
+                    format!("  {name}: {}", p.message)
+                }
+                None => p.message,
+            },
+            operation_event::Payload::Hook(h) => {
+                if h.message.is_empty() {
+                    format!("hook {}: {}", h.name, phase(h.phase))
+                } else {
+                    format!("hook {}: {}: {}", h.name, phase(h.phase), h.message)
+                }
+            }
+            operation_event::Payload::Log(l) => {
+                if live {
+                    let _ = writeln!(err);
+                    live = false;
+                }
+                let _ = writeln!(err, "POD LOGS: {}", l.pod);
+                let _ = write!(err, "{}", l.text);
+                continue;
+            }
+            operation_event::Payload::Finished(f) => {
+                if live {
+                    let _ = writeln!(err);
+                }
+                return Ok(match f.result {
+                    Some(operation_finished::Result::Release(r)) => Finished::Release(Box::new(r)),
+                    Some(operation_finished::Result::Error(s)) => {
+                        Finished::Error { message: s.message }
+                    }
+                    None => Finished::Nothing,
+                });
+            }
+        };
+        if live {
+            let _ = writeln!(err);
+            live = false;
+        }
+        let _ = writeln!(err, "{line}");
+    }
+    bail!("the server ended the operation's stream before it finished")
+}
+
+fn phase(p: i32) -> &'static str {
+    match p {
+        2 => "running",
+        3 => "succeeded",
+        4 => "failed",
+        _ => "unknown",
+    }
+}
+
+/// Helm's status words.
+pub fn status_word(status: i32) -> &'static str {
+    match ReleaseStatus::try_from(status).unwrap_or(ReleaseStatus::Unknown) {
+        ReleaseStatus::Deployed => "deployed",
+        ReleaseStatus::Uninstalled => "uninstalled",
+        ReleaseStatus::Superseded => "superseded",
+        ReleaseStatus::Failed => "failed",
+        ReleaseStatus::Uninstalling => "uninstalling",
+        ReleaseStatus::PendingInstall => "pending-install",
+        ReleaseStatus::PendingUpgrade => "pending-upgrade",
+        ReleaseStatus::PendingRollback => "pending-rollback",
+        ReleaseStatus::Unknown | ReleaseStatus::Unspecified => "unknown",
+    }
+}
+
+/// Go's `time.Time.Format(time.ANSIC)` in UTC, as Helm prints LAST DEPLOYED.
+fn ansic(t: Option<&prost_types::Timestamp>) -> String {
+    let Some(t) = t else {
+        return String::new();
+    };
+    let Ok(time) = time::OffsetDateTime::from_unix_timestamp(t.seconds) else {
+        return String::new();
+    };
+    let format = time::macros::format_description!(
+        "[weekday repr:short] [month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
+    );
+    time.format(&format).unwrap_or_default()
+}
+
+/// What `helm install`/`upgrade`/`status` print about a release.
+pub fn print_release(r: &Release) {
+    println!("NAME: {}", r.name);
+    println!("LAST DEPLOYED: {}", ansic(r.last_deploy_time.as_ref()));
+    println!("NAMESPACE: {}", r.namespace);
+    println!("STATUS: {}", status_word(r.status));
+    println!("REVISION: {}", r.revision);
+    println!("DESCRIPTION: {}", r.description);
+    let tests = r.hooks.iter().any(|h| h.events.contains(&9));
+    if !tests {
+        println!("TEST SUITE: None");
+    }
+    if !r.notes.is_empty() {
+        println!("NOTES:");
+        println!("{}", r.notes.trim_end_matches('\n'));
+    }
+}
+
+/// Parses Helm's `--timeout` (a Go duration such as `5m0s`).
+pub fn timeout(text: &str) -> Result<prost_types::Duration> {
+    let d = helmd_action_duration(text)
+        .with_context(|| format!("invalid duration {text:?} (examples: 300s, 5m, 1h30m)"))?;
+    Ok(prost_types::Duration {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
+    })
+}
+
+fn helmd_action_duration(text: &str) -> Option<std::time::Duration> {
+    helmd_action::parse_go_duration(text)
+}

@@ -1,0 +1,289 @@
+//! What every action shares: the context it runs in, the settings common to
+//! install, upgrade and rollback, and the steps they share (render on a blocking
+//! thread, apply a revision over the previous one, wait, record).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helmd_kube::{ApplyOptions, DeleteOptions, Doc, Kube, Owner, Resource, WaitOptions};
+use helmd_release::{Info, ReleaseStore, Status};
+use helmd_render::Interrupt;
+use time::OffsetDateTime;
+
+use crate::Release;
+use crate::error::{Error, Result};
+use crate::events::{Event, Events, ObjectRef, Stage};
+use crate::render::{RenderInput, Rendered};
+
+/// Where an action runs.
+#[derive(Clone)]
+pub struct Context {
+    /// The cluster.
+    pub kube: Kube,
+    /// The release store.
+    pub store: Arc<dyn ReleaseStore>,
+    /// Progress.
+    pub events: Events,
+    /// Stops renders from outside.
+    pub interrupt: Interrupt,
+    /// Bounds renders running at once (shared with the server's other renders).
+    pub render_slots: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("kube", &self.kube)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Helm's `--dry-run`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DryRun {
+    /// Really do it.
+    #[default]
+    None,
+    /// Render only; nothing is sent to the cluster.
+    Client,
+    /// Render and let the server validate (dry-run apply); nothing is stored.
+    Server,
+}
+
+/// Helm v4's `--wait`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Wait {
+    /// Wait for hooks only (Helm's default without `--wait`).
+    #[default]
+    HookOnly,
+    /// Wait for every object to be ready (`--wait`, `watcher`).
+    Watcher,
+    /// Helm 3's waiter (`legacy`): the same readiness rules here.
+    Legacy,
+}
+
+/// Settings install, upgrade and rollback share.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long to wait for objects and each hook.
+    pub timeout: Duration,
+    /// Wait for objects.
+    pub wait: Wait,
+    /// Wait for Jobs to complete too.
+    pub wait_for_jobs: bool,
+    /// Skip hooks.
+    pub disable_hooks: bool,
+    /// Take fields other managers own.
+    pub force_conflicts: bool,
+    /// The record's description instead of Helm's.
+    pub description: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout: Duration::from_secs(300),
+            wait: Wait::HookOnly,
+            wait_for_jobs: false,
+            disable_hooks: false,
+            force_conflicts: false,
+            description: String::new(),
+        }
+    }
+}
+
+/// What an action leaves.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The release as recorded (for dry runs: as it would be).
+    pub release: Release,
+    /// Objects left in the cluster by `helm.sh/resource-policy: keep`.
+    pub kept: Vec<ObjectRef>,
+}
+
+/// Now, for record times.
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Sets a record's status and description.
+pub(crate) fn set_status(release: &mut Release, status: Status, description: impl Into<String>) {
+    let info = release.info.get_or_insert_with(Info::default);
+    info.status = status;
+    info.description = description.into();
+}
+
+/// Marks a record superseded, keeping its description (as Helm does).
+pub(crate) fn supersede(release: &mut Release) {
+    release.info.get_or_insert_with(Info::default).status = Status::Superseded;
+}
+
+/// A record's status.
+pub(crate) fn status_of(release: &Release) -> Status {
+    release
+        .info
+        .as_ref()
+        .map(|i| i.status.clone())
+        .unwrap_or_default()
+}
+
+impl Context {
+    /// Renders on a blocking thread.
+    pub(crate) async fn render(&self, input: RenderInput) -> Result<Rendered> {
+        self.events.stage(Stage::Rendering, "rendering the chart");
+        let slot =
+            match &self.render_slots {
+                Some(slots) => Some(slots.clone().acquire_owned().await.map_err(|_| {
+                    Error::InvalidRequest {
+                        field: "chart".into(),
+                        message: "the server is shutting down".into(),
+                    }
+                })?),
+                None => None,
+            };
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            crate::render::render(input)
+        })
+        .await
+        .map_err(|e| Error::InvalidRequest {
+            field: "chart".into(),
+            message: format!("render stopped: {e}"),
+        })?
+    }
+
+    /// The documents of a manifest as objects of served kinds.
+    pub(crate) fn build(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
+        Ok(self.kube.build(docs, namespace)?)
+    }
+
+    /// Updates a record, logging (not failing) when the store refuses: used where
+    /// Helm ignores the error because another one is being reported.
+    pub(crate) async fn record_quietly(&self, release: &Release) {
+        if let Err(e) = self.store.update(release).await {
+            tracing::warn!(release = %release.name, version = release.version, error = %e, "recording the release failed");
+        }
+    }
+
+    /// Applies `target` over `current` (Helm's `KubeClient.Update`): every target
+    /// object applied, then current objects the target no longer has deleted (kept
+    /// and foreign ones left). Returns the objects that did not exist before.
+    pub(crate) async fn update(
+        &self,
+        current: &[Resource],
+        target: &[Resource],
+        owner: &Owner,
+        force_conflicts: bool,
+    ) -> Result<Vec<Resource>> {
+        self.events.stage(
+            Stage::Applying,
+            format!("applying {} objects", target.len()),
+        );
+        let opts = ApplyOptions {
+            owner: Some(owner.clone()),
+            force_conflicts,
+            dry_run: false,
+        };
+        let mut created = Vec::new();
+        for r in target {
+            let existed = self.kube.get(r).await?.is_some();
+            self.kube.apply(r, &opts).await?;
+            self.events.send(Event::Stage {
+                stage: Stage::Applying,
+                message: if existed { "updated" } else { "created" }.into(),
+                object: Some(ObjectRef::of(r)),
+                health: None,
+            });
+            if !existed {
+                created.push(r.clone());
+            }
+        }
+        let keys: std::collections::HashSet<_> = target.iter().map(Resource::key).collect();
+        let removed: Vec<Resource> = current
+            .iter()
+            .filter(|r| !keys.contains(&r.key()))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            self.events.stage(
+                Stage::Deleting,
+                format!(
+                    "deleting {} objects the new revision no longer has",
+                    removed.len()
+                ),
+            );
+            let report = self
+                .kube
+                .delete(
+                    &removed,
+                    &DeleteOptions {
+                        owner: Some(owner.clone()),
+                        ..DeleteOptions::default()
+                    },
+                )
+                .await?;
+            for r in &report.deleted {
+                self.events.send(Event::Stage {
+                    stage: Stage::Deleting,
+                    message: "deleted".into(),
+                    object: Some(ObjectRef::of(r)),
+                    health: None,
+                });
+            }
+        }
+        Ok(created)
+    }
+
+    /// Waits for `resources` when the settings ask for it.
+    pub(crate) async fn wait(&self, resources: &[Resource], settings: &Settings) -> Result<()> {
+        if settings.wait == Wait::HookOnly || resources.is_empty() {
+            return Ok(());
+        }
+        self.events.stage(
+            Stage::Waiting,
+            format!(
+                "waiting up to {:?} for {} objects",
+                settings.timeout,
+                resources.len()
+            ),
+        );
+        let events = self.events.clone();
+        let mut progress = move |r: &Resource, readiness: &helmd_kube::Readiness| {
+            events.send(Event::Stage {
+                stage: Stage::Waiting,
+                message: readiness.message.clone(),
+                object: Some(ObjectRef::of(r)),
+                health: Some(readiness.health),
+            });
+        };
+        self.kube
+            .wait_ready(
+                resources,
+                &WaitOptions {
+                    timeout: settings.timeout,
+                    wait_for_jobs: settings.wait_for_jobs,
+                },
+                &mut progress,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes objects an failed action created (`--cleanup-on-fail`), best effort.
+    pub(crate) async fn cleanup(&self, created: &[Resource], owner: &Owner) {
+        if created.is_empty() {
+            return;
+        }
+        self.events.stage(
+            Stage::RecoveringFromFailure,
+            format!("deleting {} objects this revision created", created.len()),
+        );
+        let opts = DeleteOptions {
+            owner: Some(owner.clone()),
+            ..DeleteOptions::default()
+        };
+        if let Err(e) = self.kube.delete(created, &opts).await {
+            tracing::warn!(error = %e, "cleanup on fail");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `helm rollback`: a new revision carrying an earlier revision's chart, values
+//! and manifest — pre-rollback hooks, apply over the current objects (deleting
+//! what the target does not have), wait, post-rollback hooks, every deployed
+//! revision superseded, the new one deployed.
+
+use helmd_kube::{Owner, Resource};
+use helmd_release::{Info, Status, hook_event};
+use helmd_render::manifest::INSTALL_ORDER;
+
+use crate::Release;
+use crate::common::{Context, Outcome, Settings, now, set_status, status_of, supersede};
+use crate::decide::rollback_target;
+use crate::error::{Error, Result};
+use crate::events::Stage;
+use crate::hooks::HookRunner;
+use crate::render::docs_of_manifest;
+use crate::upgrade::DEFAULT_MAX_HISTORY;
+
+/// What to roll back to and how.
+#[derive(Debug, Clone)]
+pub struct Rollback {
+    /// Release name.
+    pub name: String,
+    /// Release namespace.
+    pub namespace: String,
+    /// The revision to roll back to; 0 = the previous one.
+    pub revision: i64,
+    /// Report what would happen; change nothing.
+    pub dry_run: bool,
+    /// Revisions kept (0: all).
+    pub max_history: i64,
+    /// Delete objects this rollback created when it fails.
+    pub cleanup_on_fail: bool,
+    /// Timeout, wait, hooks, conflicts, description.
+    pub settings: Settings,
+}
+
+impl Default for Rollback {
+    fn default() -> Self {
+        Rollback {
+            name: String::new(),
+            namespace: String::new(),
+            revision: 0,
+            dry_run: false,
+            max_history: DEFAULT_MAX_HISTORY,
+            cleanup_on_fail: false,
+            settings: Settings::default(),
+        }
+    }
+}
+
+impl Rollback {
+    /// Runs the rollback.
+    pub async fn run(self, ctx: &Context) -> Result<Outcome> {
+        helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
+            name: self.name.clone(),
+            reason,
+        })?;
+        if self.revision < 0 {
+            return Err(Error::InvalidRequest {
+                field: "revision".into(),
+                message: "must not be negative".into(),
+            });
+        }
+        let history = ctx.store.history(&self.namespace, &self.name).await?;
+        let statuses: Vec<(i64, Status)> =
+            history.iter().map(|r| (r.version, status_of(r))).collect();
+        let (last, target_version) = rollback_target(&statuses, self.revision)?;
+        let find = |v: i64| history.iter().find(|r| r.version == v).cloned();
+        let (Some(current), Some(previous)) = (find(last), find(target_version)) else {
+            return Err(Error::RevisionNotFound(target_version));
+        };
+        let description = if self.settings.description.is_empty() {
+            format!("Rollback to {target_version}")
+        } else {
+            self.settings.description.clone()
+        };
+        let mut release = Release {
+            name: self.name.clone(),
+            namespace: current.namespace.clone(),
+            version: current.version + 1,
+            info: Some(Info {
+                first_deployed: current.info.as_ref().and_then(|i| i.first_deployed),
+                last_deployed: Some(now()),
+                status: Status::PendingRollback,
+                notes: previous
+                    .info
+                    .as_ref()
+                    .map(|i| i.notes.clone())
+                    .unwrap_or_default(),
+                description: description.clone(),
+                ..Info::default()
+            }),
+            chart: previous.chart.clone(),
+            config: previous.config.clone(),
+            manifest: previous.manifest.clone(),
+            hooks: previous.hooks.clone(),
+            labels: previous.labels.clone(),
+            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+        };
+        if self.dry_run {
+            return Ok(Outcome {
+                release,
+                kept: Vec::new(),
+            });
+        }
+        ctx.events
+            .stage(Stage::Validating, "checking objects against the cluster");
+        let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
+        let current_resources = ctx.build(&current_docs, &self.namespace)?;
+        let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER)?;
+        let target = ctx.build(&target_docs, &self.namespace)?;
+        let owner = Owner {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+        };
+        ctx.events
+            .stage(Stage::RecordingRelease, "recording the pending revision");
+        ctx.store.create_pruned(&release, self.max_history).await?;
+        let mut created = Vec::new();
+        match self
+            .perform(
+                ctx,
+                &mut release,
+                &current_resources,
+                &target,
+                &owner,
+                &mut created,
+            )
+            .await
+        {
+            Ok(()) => {
+                for mut deployed in history
+                    .into_iter()
+                    .filter(|r| status_of(r) == Status::Deployed)
+                {
+                    supersede(&mut deployed);
+                    ctx.record_quietly(&deployed).await;
+                }
+                set_status(&mut release, Status::Deployed, description);
+                ctx.events
+                    .stage(Stage::RecordingRelease, "recording the deployed revision");
+                ctx.store.update(&release).await?;
+                Ok(Outcome {
+                    release,
+                    kept: Vec::new(),
+                })
+            }
+            Err(e) => {
+                let mut current = current;
+                if status_of(&current) == Status::Deployed {
+                    supersede(&mut current);
+                    ctx.record_quietly(&current).await;
+                }
+                set_status(
+                    &mut release,
+                    Status::Failed,
+                    format!("Rollback {:?} failed: {e}", self.name),
+                );
+                ctx.record_quietly(&release).await;
+                if self.cleanup_on_fail {
+                    ctx.cleanup(&created, &owner).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn perform(
+        &self,
+        ctx: &Context,
+        release: &mut Release,
+        current: &[Resource],
+        target: &[Resource],
+        owner: &Owner,
+        created: &mut Vec<Resource>,
+    ) -> Result<()> {
+        let hooks = HookRunner {
+            kube: &ctx.kube,
+            store: Some(ctx.store.as_ref()),
+            events: &ctx.events,
+            timeout: self.settings.timeout,
+        };
+        if !self.settings.disable_hooks {
+            ctx.events
+                .stage(Stage::RunningPreHooks, "running pre-rollback hooks");
+            hooks.run(release, hook_event::PRE_ROLLBACK).await?;
+        }
+        *created = ctx
+            .update(current, target, owner, self.settings.force_conflicts)
+            .await?;
+        ctx.wait(target, &self.settings).await?;
+        if !self.settings.disable_hooks {
+            ctx.events
+                .stage(Stage::RunningPostHooks, "running post-rollback hooks");
+            hooks.run(release, hook_event::POST_ROLLBACK).await?;
+        }
+        Ok(())
+    }
+}

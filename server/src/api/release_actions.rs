@@ -1,0 +1,443 @@
+//! ReleaseService's mutating RPCs: InstallRelease, UpgradeRelease,
+//! RollbackRelease and UninstallRelease. Each checks the request and the
+//! release's state first (a refusal fails the call and streams nothing), takes
+//! the release's lock, and starts the `helmd_action` operation whose events
+//! stream back (`ops`).
+
+use std::sync::Arc;
+
+use helmd_action::{Context, Events, Install, Rollback, Test, Uninstall, Upgrade};
+use helmd_kube::Kube;
+use helmd_proto::v1::*;
+use helmd_release::Status;
+use tokio::sync::mpsc;
+
+use super::EventStream;
+use super::chart::ChartApi;
+use super::chart_render::{self, Archive};
+use super::engine_work;
+use crate::app::AppState;
+use crate::convert::action as conv;
+use crate::error::{Error, Result};
+use crate::ops::{self, OperationSpec};
+
+/// The release a request names: namespace (`default` when empty) and checked name.
+pub fn target(namespace: &str, name: &str) -> Result<(String, String)> {
+    if name.is_empty() {
+        return Err(Error::invalid("name", "required"));
+    }
+    helmd_render::validate_release_name(name).map_err(|reason| Error::invalid("name", reason))?;
+    let namespace = if namespace.is_empty() {
+        "default"
+    } else {
+        namespace
+    };
+    Ok((namespace.to_owned(), name.to_owned()))
+}
+
+/// The release actions over the shared state.
+#[derive(Debug, Clone)]
+pub struct Actions {
+    state: Arc<AppState>,
+}
+
+fn statuses(history: &[helmd_release::Release]) -> Vec<(i64, Status)> {
+    history
+        .iter()
+        .map(|r| {
+            (
+                r.version,
+                r.info
+                    .as_ref()
+                    .map(|i| i.status.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn unsupported(on: bool, field: &'static str, what: &'static str) -> Result<()> {
+    if on {
+        return Err(Error::Unsupported { field, what });
+    }
+    Ok(())
+}
+
+impl Actions {
+    /// Actions over `state`.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Actions { state }
+    }
+
+    /// A context for one operation: the cluster (discovery read now), the store,
+    /// events to `tx`, renders bounded by `--render-timeout`.
+    async fn context(&self, tx: mpsc::UnboundedSender<helmd_action::Event>) -> Result<Context> {
+        let client = self.state.sources.kube().await?.clone();
+        let kube = Kube::connect(client, helmd_kube::FIELD_MANAGER).await?;
+        Ok(Context {
+            kube,
+            store: self.state.releases.store.clone(),
+            events: Events::new(tx),
+            interrupt: helmd_render::Interrupt::new()
+                .with_timeout(self.state.config.render_timeout),
+            render_slots: Some(self.state.renders.clone()),
+        })
+    }
+
+    /// The chart of a request, fetched and loaded (schemas dropped when asked).
+    async fn chart(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        chart: Option<&ChartReference>,
+        skip_schema: bool,
+    ) -> Result<helmd_render::Chart> {
+        let deadline = self.state.sources.fetch_deadline(metadata);
+        let archive: Archive = ChartApi::new(self.state.clone())
+            .archive(deadline, chart)
+            .await?;
+        engine_work::run(&self.state, move |_| {
+            let mut chart = chart_render::load(&archive)?;
+            if skip_schema {
+                chart_render::strip_schemas(&mut chart);
+            }
+            Ok(chart)
+        })
+        .await
+    }
+
+    async fn history(&self, namespace: &str, name: &str) -> Result<Vec<(i64, Status)>> {
+        Ok(statuses(
+            &self.state.releases.store.history(namespace, name).await?,
+        ))
+    }
+
+    fn spec(
+        kind: OperationKind,
+        namespace: &str,
+        name: &str,
+        request_id: &str,
+        dry_run: bool,
+    ) -> OperationSpec {
+        OperationSpec {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            request_id: request_id.to_owned(),
+            dry_run,
+        }
+    }
+
+    /// InstallRelease.
+    pub async fn install(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        req: InstallReleaseRequest,
+    ) -> Result<EventStream> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        conv::check_apply_method(req.apply_method())?;
+        unsupported(
+            req.dependency_update,
+            "dependency_update",
+            "fetching missing dependencies",
+        )?;
+        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
+        unsupported(
+            req.hide_secret,
+            "hide_secret",
+            "hiding Secrets of a dry run",
+        )?;
+        let settings = conv::settings(
+            "timeout",
+            req.timeout.as_ref(),
+            req.wait(),
+            req.wait_for_jobs,
+            req.disable_hooks,
+            req.force_conflicts,
+            &req.description,
+        )?;
+        let labels: std::collections::BTreeMap<String, String> =
+            req.labels.clone().into_iter().collect();
+        helmd_release::validate_custom_labels(&labels)?;
+        helmd_action::install_step(&self.history(&namespace, &name).await?, req.replace)?;
+        let chart = self
+            .chart(metadata, req.chart.as_ref(), req.skip_schema_validation)
+            .await?;
+        let values = chart_render::user_values(req.values.clone())?;
+        let dry_run = conv::dry_run(req.dry_run());
+        let spec = Self::spec(
+            OperationKind::Install,
+            &namespace,
+            &name,
+            &req.request_id,
+            dry_run != helmd_action::DryRun::None,
+        );
+        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let install = Install {
+            name,
+            namespace,
+            chart,
+            values,
+            labels,
+            create_namespace: req.create_namespace,
+            dry_run,
+            rollback_on_failure: req.rollback_on_failure,
+            skip_crds: req.skip_crds,
+            take_ownership: req.take_ownership,
+            replace: req.replace,
+            render_subchart_notes: req.render_subchart_notes,
+            settings,
+        };
+        let this = self.clone();
+        Ok(ops::start(spec, lock, move |tx| async move {
+            let ctx = this.context(tx).await?;
+            Ok(Some(install.run(&ctx).await?))
+        }))
+    }
+
+    /// UpgradeRelease.
+    pub async fn upgrade(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        req: UpgradeReleaseRequest,
+    ) -> Result<EventStream> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        conv::check_apply_method(req.apply_method())?;
+        unsupported(
+            req.dependency_update,
+            "dependency_update",
+            "fetching missing dependencies",
+        )?;
+        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
+        unsupported(
+            req.hide_secret,
+            "hide_secret",
+            "hiding Secrets of a dry run",
+        )?;
+        unsupported(req.force_replace, "force_replace", "replacing objects")?;
+        let max_history = conv::max_history(req.max_history)?;
+        let settings = conv::settings(
+            "timeout",
+            req.timeout.as_ref(),
+            req.wait(),
+            req.wait_for_jobs,
+            req.disable_hooks,
+            req.force_conflicts,
+            &req.description,
+        )?;
+        let history = self.history(&namespace, &name).await?;
+        if !(history.is_empty() && req.install) {
+            helmd_action::upgrade_base(&name, &history)?;
+        }
+        let chart = self
+            .chart(metadata, req.chart.as_ref(), req.skip_schema_validation)
+            .await?;
+        let values = chart_render::user_values(req.values.clone())?;
+        let dry_run = conv::dry_run(req.dry_run());
+        let spec = Self::spec(
+            OperationKind::Upgrade,
+            &namespace,
+            &name,
+            &req.request_id,
+            dry_run != helmd_action::DryRun::None,
+        );
+        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let previous_values = conv::previous_values(req.previous_values());
+        let upgrade = Upgrade {
+            name,
+            namespace,
+            chart,
+            values,
+            labels: req.labels.into_iter().collect(),
+            remove_labels: req.remove_labels,
+            install: req.install,
+            previous_values,
+            max_history,
+            create_namespace: req.create_namespace,
+            dry_run,
+            rollback_on_failure: req.rollback_on_failure,
+            cleanup_on_fail: req.cleanup_on_fail,
+            skip_crds: req.skip_crds,
+            take_ownership: req.take_ownership,
+            render_subchart_notes: req.render_subchart_notes,
+            settings,
+        };
+        let this = self.clone();
+        Ok(ops::start(spec, lock, move |tx| async move {
+            let ctx = this.context(tx).await?;
+            Ok(Some(upgrade.run(&ctx).await?))
+        }))
+    }
+
+    /// RollbackRelease.
+    pub async fn rollback(&self, req: RollbackReleaseRequest) -> Result<EventStream> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        conv::check_apply_method(req.apply_method())?;
+        unsupported(req.force_replace, "force_replace", "replacing objects")?;
+        if req.revision < 0 {
+            return Err(Error::invalid("revision", "must not be negative"));
+        }
+        let max_history = conv::max_history(req.max_history)?;
+        let settings = conv::settings(
+            "timeout",
+            req.timeout.as_ref(),
+            req.wait(),
+            req.wait_for_jobs,
+            req.disable_hooks,
+            req.force_conflicts,
+            &req.description,
+        )?;
+        let history = self.history(&namespace, &name).await?;
+        helmd_action::rollback_target(&history, i64::from(req.revision))?;
+        let dry_run = req.dry_run() != DryRun::Unspecified;
+        let spec = Self::spec(
+            OperationKind::Rollback,
+            &namespace,
+            &name,
+            &req.request_id,
+            dry_run,
+        );
+        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let rollback = Rollback {
+            name,
+            namespace,
+            revision: i64::from(req.revision),
+            dry_run,
+            max_history,
+            cleanup_on_fail: req.cleanup_on_fail,
+            settings,
+        };
+        let this = self.clone();
+        Ok(ops::start(spec, lock, move |tx| async move {
+            let ctx = this.context(tx).await?;
+            Ok(Some(rollback.run(&ctx).await?))
+        }))
+    }
+
+    /// UninstallRelease.
+    pub async fn uninstall(&self, req: UninstallReleaseRequest) -> Result<EventStream> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        let timeout = conv::timeout("timeout", req.timeout.as_ref())?;
+        let history = self.history(&namespace, &name).await?;
+        if history.is_empty() && !req.ignore_not_found {
+            return Err(helmd_release::Error::NotFound.into());
+        }
+        let spec = Self::spec(
+            OperationKind::Uninstall,
+            &namespace,
+            &name,
+            &req.request_id,
+            req.dry_run,
+        );
+        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let uninstall = Uninstall {
+            name,
+            namespace,
+            description: req.description.clone(),
+            keep_history: req.keep_history,
+            cascade: conv::cascade(req.cascade()),
+            ignore_not_found: req.ignore_not_found,
+            dry_run: req.dry_run,
+            wait: conv::wait(req.wait()),
+            timeout,
+            disable_hooks: req.disable_hooks,
+        };
+        let this = self.clone();
+        Ok(ops::start(spec, lock, move |tx| async move {
+            let ctx = this.context(tx).await?;
+            Ok(uninstall.run(&ctx).await?)
+        }))
+    }
+
+    /// TestRelease.
+    pub async fn test(&self, req: TestReleaseRequest) -> Result<EventStream> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        let timeout = conv::timeout("timeout", req.timeout.as_ref())?;
+        if self.history(&namespace, &name).await?.is_empty() {
+            return Err(helmd_release::Error::NotFound.into());
+        }
+        let spec = Self::spec(
+            OperationKind::Test,
+            &namespace,
+            &name,
+            &req.request_id,
+            false,
+        );
+        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let test = Test {
+            name,
+            namespace,
+            include: req.test_names,
+            exclude: req.excluded_test_names,
+            logs: req.logs,
+            timeout,
+        };
+        let this = self.clone();
+        Ok(ops::start(spec, lock, move |tx| async move {
+            let ctx = this.context(tx).await?;
+            Ok(Some(test.run(&ctx).await?))
+        }))
+    }
+
+    /// GetReleaseResources: each object of a revision (hooks too) and its live health.
+    pub async fn resources(
+        &self,
+        req: GetReleaseResourcesRequest,
+    ) -> Result<GetReleaseResourcesResponse> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        let store = &self.state.releases.store;
+        let record = match req.revision {
+            0 => store.last(&namespace, &name).await?,
+            n if n < 0 => return Err(Error::invalid("revision", "must not be negative")),
+            n => store
+                .get(&namespace, &name, i64::from(n))
+                .await
+                .map_err(|e| Error::from_revision_get(e, &name, i64::from(n)))?,
+        };
+        let client = self.state.sources.kube().await?.clone();
+        let kube = Kube::connect(client, helmd_kube::FIELD_MANAGER).await?;
+        let mut docs: Vec<(helmd_kube::Doc, bool)> = helmd_action::docs_of_manifest(
+            &record.manifest,
+            helmd_render::manifest::INSTALL_ORDER,
+        )?
+        .into_iter()
+        .map(|d| (d, false))
+        .collect();
+        docs.extend(record.hooks.iter().map(|h| {
+            (
+                helmd_kube::Doc {
+                    template: h.path.clone(),
+                    content: h.manifest.clone(),
+                },
+                true,
+            )
+        }));
+        let mut resources = Vec::new();
+        for (doc, is_hook) in docs {
+            match kube.build(std::slice::from_ref(&doc), &namespace) {
+                Ok(built) => {
+                    let states = kube.status(&built).await?;
+                    for (r, state) in built.iter().zip(states) {
+                        resources.push(ResourceStatus {
+                            resource: Some(conv::object(&helmd_action::ObjectRef::of(r))),
+                            health: conv::health(state.health) as i32,
+                            message: state.message,
+                            is_hook,
+                        });
+                    }
+                }
+                // A kind the cluster no longer serves: reported, not an error.
+                Err(e) => resources.push(ResourceStatus {
+                    resource: None,
+                    health: ResourceHealth::Unknown as i32,
+                    message: format!("{}: {e}", doc.template),
+                    is_hook,
+                }),
+            }
+        }
+        Ok(GetReleaseResourcesResponse {
+            revision: i32::try_from(record.version).unwrap_or(i32::MAX),
+            resources,
+        })
+    }
+}

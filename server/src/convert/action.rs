@@ -1,0 +1,244 @@
+//! Release-action requests as `helmd_action` options, and what actions report
+//! (events, outcomes, errors) as `OperationEvent` payloads.
+
+use std::time::Duration;
+
+use helmd_action::{DryRun, Event, ObjectRef, Outcome, PreviousValues, Settings, Stage, Wait};
+use helmd_kube::{Health, Propagation};
+use helmd_proto::v1 as pb;
+use prost::Message;
+
+use crate::convert::release as rel;
+use crate::error::{Error, Result};
+
+/// Now as a protobuf Timestamp.
+pub fn now() -> prost_types::Timestamp {
+    let t = time::OffsetDateTime::now_utc();
+    prost_types::Timestamp {
+        seconds: t.unix_timestamp(),
+        nanos: i32::try_from(t.nanosecond()).unwrap_or(0),
+    }
+}
+
+/// A request's timeout: unset is Helm's 5 minutes; negative or over a day refused.
+pub fn timeout(field: &str, t: Option<&prost_types::Duration>) -> Result<Duration> {
+    let Some(t) = t else {
+        return Ok(Duration::from_secs(300));
+    };
+    if t.seconds < 0 || t.nanos < 0 || (t.seconds == 0 && t.nanos == 0) {
+        return Err(Error::invalid(field, "must be positive"));
+    }
+    if t.seconds > 86_400 {
+        return Err(Error::invalid(field, "must be at most 24h"));
+    }
+    Ok(Duration::new(
+        u64::try_from(t.seconds).unwrap_or(0),
+        u32::try_from(t.nanos).unwrap_or(0),
+    ))
+}
+
+/// The wait strategy.
+pub fn wait(w: pb::WaitStrategy) -> Wait {
+    match w {
+        pb::WaitStrategy::Watcher => Wait::Watcher,
+        pb::WaitStrategy::Legacy => Wait::Legacy,
+        pb::WaitStrategy::Unspecified | pb::WaitStrategy::HookOnly => Wait::HookOnly,
+    }
+}
+
+/// The dry-run mode.
+pub fn dry_run(d: pb::DryRun) -> DryRun {
+    match d {
+        pb::DryRun::Unspecified => DryRun::None,
+        pb::DryRun::Client => DryRun::Client,
+        pb::DryRun::Server => DryRun::Server,
+    }
+}
+
+/// The previous-values rule.
+pub fn previous_values(p: pb::PreviousValues) -> PreviousValues {
+    match p {
+        pb::PreviousValues::Unspecified => PreviousValues::Default,
+        pb::PreviousValues::Reset => PreviousValues::Reset,
+        pb::PreviousValues::Reuse => PreviousValues::Reuse,
+        pb::PreviousValues::ResetThenReuse => PreviousValues::ResetThenReuse,
+    }
+}
+
+/// The deletion propagation.
+pub fn cascade(c: pb::CascadePolicy) -> Propagation {
+    match c {
+        pb::CascadePolicy::Unspecified | pb::CascadePolicy::Background => Propagation::Background,
+        pb::CascadePolicy::Foreground => Propagation::Foreground,
+        pb::CascadePolicy::Orphan => Propagation::Orphan,
+    }
+}
+
+/// `max_history`: unset is Helm's 10, negative refused, 0 unlimited.
+pub fn max_history(m: Option<i32>) -> Result<i64> {
+    match m {
+        None => Ok(10),
+        Some(n) if n < 0 => Err(Error::invalid("max_history", "must not be negative")),
+        Some(n) => Ok(i64::from(n)),
+    }
+}
+
+/// The apply method: only server-side apply is built.
+pub fn check_apply_method(m: pb::ApplyMethod) -> Result<()> {
+    match m {
+        pb::ApplyMethod::Unspecified | pb::ApplyMethod::ServerSide => Ok(()),
+        pb::ApplyMethod::ClientSide => Err(Error::Unsupported {
+            field: "apply_method",
+            what: "client-side apply",
+        }),
+    }
+}
+
+/// Settings shared by install, upgrade and rollback.
+pub fn settings(
+    timeout_field: &str,
+    t: Option<&prost_types::Duration>,
+    w: pb::WaitStrategy,
+    wait_for_jobs: bool,
+    disable_hooks: bool,
+    force_conflicts: bool,
+    description: &str,
+) -> Result<Settings> {
+    Ok(Settings {
+        timeout: timeout(timeout_field, t)?,
+        wait: wait(w),
+        wait_for_jobs,
+        disable_hooks,
+        force_conflicts,
+        description: description.to_owned(),
+    })
+}
+
+fn stage(s: Stage) -> pb::OperationStage {
+    match s {
+        Stage::Rendering => pb::OperationStage::Rendering,
+        Stage::Validating => pb::OperationStage::Validating,
+        Stage::InstallingCrds => pb::OperationStage::InstallingCrds,
+        Stage::RunningPreHooks => pb::OperationStage::RunningPreHooks,
+        Stage::Applying => pb::OperationStage::Applying,
+        Stage::Waiting => pb::OperationStage::Waiting,
+        Stage::RunningPostHooks => pb::OperationStage::RunningPostHooks,
+        Stage::Deleting => pb::OperationStage::Deleting,
+        Stage::RunningTests => pb::OperationStage::RunningTests,
+        Stage::RecoveringFromFailure => pb::OperationStage::RecoveringFromFailure,
+        Stage::RecordingRelease => pb::OperationStage::RecordingRelease,
+    }
+}
+
+/// A resource health as the proto's.
+pub fn health(h: Health) -> pb::ResourceHealth {
+    match h {
+        Health::Ready => pb::ResourceHealth::Ready,
+        Health::Progressing => pb::ResourceHealth::Progressing,
+        Health::Failed => pb::ResourceHealth::Failed,
+        Health::Missing => pb::ResourceHealth::Missing,
+        Health::Unknown => pb::ResourceHealth::Unknown,
+        Health::Terminating => pb::ResourceHealth::Terminating,
+    }
+}
+
+/// An object reference as the proto's.
+pub fn object(o: &ObjectRef) -> pb::ResourceReference {
+    pb::ResourceReference {
+        api_version: o.api_version.clone(),
+        kind: o.kind.clone(),
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    }
+}
+
+fn hook_phase(phase: &str) -> pb::HookPhase {
+    match phase {
+        "Running" => pb::HookPhase::Running,
+        "Succeeded" => pb::HookPhase::Succeeded,
+        "Failed" => pb::HookPhase::Failed,
+        _ => pb::HookPhase::Unknown,
+    }
+}
+
+/// An action's event as an `OperationEvent` payload.
+pub fn event(e: Event) -> pb::operation_event::Payload {
+    use pb::operation_event::Payload;
+    match e {
+        Event::Stage {
+            stage: s,
+            message,
+            object: o,
+            health: h,
+        } => Payload::Progress(pb::OperationProgress {
+            stage: stage(s) as i32,
+            message,
+            resource: o.as_ref().map(object),
+            health: h.map_or(pb::ResourceHealth::Unspecified, health) as i32,
+        }),
+        Event::Hook {
+            name,
+            object: o,
+            event,
+            phase,
+            message,
+        } => Payload::Hook(pb::HookProgress {
+            name,
+            resource: Some(object(&o)),
+            event: rel::hook_events([event.as_str()])
+                .first()
+                .copied()
+                .unwrap_or(0),
+            phase: hook_phase(&phase) as i32,
+            message,
+        }),
+        Event::Log {
+            namespace,
+            pod,
+            container,
+            text,
+        } => Payload::Log(pb::PodLog {
+            namespace,
+            pod,
+            container,
+            text,
+        }),
+    }
+}
+
+/// A status as the `google.rpc.Status` message `finished` carries (details kept).
+pub fn rpc_status(status: &tonic::Status) -> tonic_types::pb::Status {
+    match tonic_types::pb::Status::decode(status.details()) {
+        Ok(decoded) if decoded.code == status.code() as i32 => decoded,
+        _ => tonic_types::pb::Status {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+            details: vec![],
+        },
+    }
+}
+
+/// The `finished` payload of an operation's result.
+pub fn finished(result: Result<Option<Outcome>>) -> pb::OperationFinished {
+    use pb::operation_finished::Result as R;
+    match result {
+        Ok(Some(outcome)) => match rel::release(&outcome.release, true) {
+            Ok(release) => pb::OperationFinished {
+                result: Some(R::Release(release)),
+                kept_resources: outcome.kept.iter().map(object).collect(),
+            },
+            Err(e) => pb::OperationFinished {
+                result: Some(R::Error(rpc_status(&tonic::Status::from(e)))),
+                kept_resources: vec![],
+            },
+        },
+        Ok(None) => pb::OperationFinished {
+            result: None,
+            kept_resources: vec![],
+        },
+        Err(e) => pb::OperationFinished {
+            result: Some(R::Error(rpc_status(&tonic::Status::from(e)))),
+            kept_resources: vec![],
+        },
+    }
+}
