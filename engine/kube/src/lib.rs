@@ -11,7 +11,6 @@ mod delete;
 mod error;
 mod namespace;
 mod ownership;
-mod pending;
 mod resource;
 
 pub use apply::{ApplyOptions, FIELD_MANAGER};
@@ -22,5 +21,4 @@ pub use ownership::{
     MANAGED_BY_LABEL, MANAGED_BY_VALUE, Owner, RELEASE_NAME_ANNOTATION,
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
 };
-pub use pending::{Health, HookRun, Readiness, WaitOptions};
 pub use resource::{Doc, Resource, ResourceKey};

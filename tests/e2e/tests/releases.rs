@@ -21,7 +21,7 @@ use crate::chart_validate::pack;
 
 /// Which store helmd runs with, and the env Helm needs to read the same one.
 pub(crate) struct Setup {
-    pub helmd: Helmd,
+    pub _helmd: Helmd,
     pub client: Client,
     pub cluster: &'static Cluster,
     pub namespace: String,
@@ -65,7 +65,7 @@ pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
         _ => vec![("HELM_DRIVER".to_owned(), "secret".to_owned())],
     };
     Setup {
-        helmd,
+        _helmd: helmd,
         client,
         cluster,
         namespace,
