@@ -49,7 +49,11 @@ pub struct DeleteReport {
 impl Kube {
     /// Deletes `resources` in order, reading each first: kept and foreign objects
     /// are reported, never deleted.
-    pub async fn delete(&self, resources: &[Resource], opts: &DeleteOptions) -> Result<DeleteReport> {
+    pub async fn delete(
+        &self,
+        resources: &[Resource],
+        opts: &DeleteOptions,
+    ) -> Result<DeleteReport> {
         let mut report = DeleteReport::default();
         for r in resources {
             let Some(live) = self.get(r).await? else {
@@ -118,10 +122,7 @@ impl Kube {
             }
             if tokio::time::Instant::now() + delay > deadline {
                 return Err(Error::WaitTimeout {
-                    message: format!(
-                        "timed out waiting for the deletion of {}",
-                        left.join(", ")
-                    ),
+                    message: format!("timed out waiting for the deletion of {}", left.join(", ")),
                 });
             }
             tokio::time::sleep(delay).await;

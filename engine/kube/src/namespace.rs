@@ -99,11 +99,10 @@ impl Kube {
             for r in crds {
                 let live: Option<DynamicObject> = self.get(r).await?;
                 let established = live.as_ref().is_some_and(|o| {
-                    o.data["status"]["conditions"]
-                        .as_array()
-                        .is_some_and(|c| {
-                            c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
-                        })
+                    o.data["status"]["conditions"].as_array().is_some_and(|c| {
+                        c.iter()
+                            .any(|c| c["type"] == "Established" && c["status"] == "True")
+                    })
                 });
                 if !established {
                     pending.push(r.describe());
@@ -114,7 +113,10 @@ impl Kube {
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(Error::WaitTimeout {
-                    message: format!("timed out waiting for CRDs to be established: {}", pending.join(", ")),
+                    message: format!(
+                        "timed out waiting for CRDs to be established: {}",
+                        pending.join(", ")
+                    ),
                 });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -145,13 +145,21 @@ mod tests {
         );
         assert_eq!(
             owner().problems(&o),
-            [r#"annotation validation error: key "meta.helm.sh/release-name" must equal "web": current value is "other""#]
+            [
+                r#"annotation validation error: key "meta.helm.sh/release-name" must equal "web": current value is "other""#
+            ]
         );
     }
 
     #[test]
     fn keep_policy_is_read_with_blanks_trimmed() {
-        assert!(keeps(&object(&[], &[(RESOURCE_POLICY_ANNOTATION, " keep")])));
-        assert!(!keeps(&object(&[], &[(RESOURCE_POLICY_ANNOTATION, "delete")])));
+        assert!(keeps(&object(
+            &[],
+            &[(RESOURCE_POLICY_ANNOTATION, " keep")]
+        )));
+        assert!(!keeps(&object(
+            &[],
+            &[(RESOURCE_POLICY_ANNOTATION, "delete")]
+        )));
     }
 }

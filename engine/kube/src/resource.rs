@@ -104,7 +104,8 @@ pub(crate) fn build(
         template: doc.template.clone(),
         message,
     };
-    let json = yaml_to_json(&doc.content).map_err(|e| invalid(format!("error parsing {}: {e}", doc.template)))?;
+    let json = yaml_to_json(&doc.content)
+        .map_err(|e| invalid(format!("error parsing {}: {e}", doc.template)))?;
     let object: DynamicObject = serde_json::from_value(json)
         .map_err(|e| invalid(format!("error decoding {}: {e}", doc.template)))?;
     let types = object
