@@ -81,6 +81,22 @@ pub enum Error {
         /// `context deadline exceeded`-style summary naming each object and why.
         message: String,
     },
+    /// An object reached a state it cannot leave by itself (a Job's `Failed`
+    /// condition, a Deployment past its progress deadline, a crash-looping Pod):
+    /// waiting for it stops at once.
+    #[error("{resource} failed: {message}")]
+    ResourceFailed {
+        /// `Kind "name" in namespace "ns"`.
+        resource: String,
+        /// Why, from the object's status.
+        message: String,
+    },
+    /// An object that must be created (a hook) exists already.
+    #[error("{resource} already exists")]
+    AlreadyExists {
+        /// `Kind "name" in namespace "ns"`.
+        resource: String,
+    },
     /// A hook failed.
     #[error("{message}")]
     HookFailed {

@@ -9,16 +9,23 @@ mod apply;
 mod cluster;
 mod delete;
 mod error;
+mod hook;
+mod logs;
 mod namespace;
 mod ownership;
+mod ready;
 mod resource;
+mod wait;
 
 pub use apply::{ApplyOptions, FIELD_MANAGER};
 pub use cluster::Kube;
 pub use delete::{DeleteOptions, DeleteReport, Propagation};
 pub use error::{Error, Result};
+pub use hook::HookRun;
 pub use ownership::{
     MANAGED_BY_LABEL, MANAGED_BY_VALUE, Owner, RELEASE_NAME_ANNOTATION,
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
 };
+pub use ready::{Health, Readiness, hook_readiness, readiness};
 pub use resource::{Doc, Resource, ResourceKey};
+pub use wait::WaitOptions;
