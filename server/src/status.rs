@@ -334,7 +334,10 @@ fn classify_kube(err: &helmd_kube::Error) -> (Code, ErrorReason) {
         K::Conflict { .. } => (Code::FailedPrecondition, ErrorReason::ResourceConflict),
         K::NotOwned { .. } => (Code::FailedPrecondition, ErrorReason::ResourceNotOwned),
         K::WaitTimeout { .. } => (Code::DeadlineExceeded, ErrorReason::WaitTimeout),
-        K::HookFailed { .. } => (Code::FailedPrecondition, ErrorReason::HookFailed),
+        K::HookFailed { .. } | K::AlreadyExists { .. } => {
+            (Code::FailedPrecondition, ErrorReason::HookFailed)
+        }
+        K::ResourceFailed { .. } => (Code::FailedPrecondition, ErrorReason::ResourceFailed),
         K::Stopped(_) => (Code::Cancelled, ErrorReason::Internal),
     }
 }
@@ -365,9 +368,10 @@ fn action_metadata(err: &helmd_action::Error) -> HashMap<String, String> {
                 pair("template", template),
                 pair("resource", &format!("{api_version}/{kind}/{name}")),
             ]),
-            K::Forbidden { resource, .. } | K::Conflict { resource, .. } => {
-                HashMap::from([pair("resource", resource)])
-            }
+            K::Forbidden { resource, .. }
+            | K::Conflict { resource, .. }
+            | K::ResourceFailed { resource, .. }
+            | K::AlreadyExists { resource } => HashMap::from([pair("resource", resource)]),
             K::NotOwned {
                 kind,
                 name,

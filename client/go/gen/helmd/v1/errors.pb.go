@@ -159,6 +159,11 @@ const (
 	// FAILED_PRECONDITION: at least one test hook failed; metadata `hook`
 	// names the first.
 	ErrorReason_ERROR_REASON_TEST_FAILED ErrorReason = 60
+	// FAILED_PRECONDITION: an object the release applied reached a state it
+	// cannot leave by itself while helmd waited for it (a Job's Failed
+	// condition, a Deployment past its progress deadline, a crash-looping
+	// Pod); metadata `resource` names it.
+	ErrorReason_ERROR_REASON_RESOURCE_FAILED ErrorReason = 61
 	// NOT_FOUND: no repository is registered with this name.
 	ErrorReason_ERROR_REASON_REPOSITORY_NOT_FOUND ErrorReason = 70
 	// ALREADY_EXISTS: a repository with this name is already registered.
@@ -258,6 +263,7 @@ var (
 		58:  "ERROR_REASON_WAIT_TIMEOUT",
 		59:  "ERROR_REASON_HOOK_FAILED",
 		60:  "ERROR_REASON_TEST_FAILED",
+		61:  "ERROR_REASON_RESOURCE_FAILED",
 		70:  "ERROR_REASON_REPOSITORY_NOT_FOUND",
 		71:  "ERROR_REASON_REPOSITORY_ALREADY_EXISTS",
 		72:  "ERROR_REASON_REPOSITORY_UNAVAILABLE",
@@ -318,6 +324,7 @@ var (
 		"ERROR_REASON_WAIT_TIMEOUT":                   58,
 		"ERROR_REASON_HOOK_FAILED":                    59,
 		"ERROR_REASON_TEST_FAILED":                    60,
+		"ERROR_REASON_RESOURCE_FAILED":                61,
 		"ERROR_REASON_REPOSITORY_NOT_FOUND":           70,
 		"ERROR_REASON_REPOSITORY_ALREADY_EXISTS":      71,
 		"ERROR_REASON_REPOSITORY_UNAVAILABLE":         72,
@@ -372,7 +379,7 @@ var File_helmd_v1_errors_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\x9e\x11\n" +
+	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\xc0\x11\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12$\n" +
@@ -412,7 +419,8 @@ const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\x1fERROR_REASON_RESOURCE_NOT_OWNED\x109\x12\x1d\n" +
 	"\x19ERROR_REASON_WAIT_TIMEOUT\x10:\x12\x1c\n" +
 	"\x18ERROR_REASON_HOOK_FAILED\x10;\x12\x1c\n" +
-	"\x18ERROR_REASON_TEST_FAILED\x10<\x12%\n" +
+	"\x18ERROR_REASON_TEST_FAILED\x10<\x12 \n" +
+	"\x1cERROR_REASON_RESOURCE_FAILED\x10=\x12%\n" +
 	"!ERROR_REASON_REPOSITORY_NOT_FOUND\x10F\x12*\n" +
 	"&ERROR_REASON_REPOSITORY_ALREADY_EXISTS\x10G\x12'\n" +
 	"#ERROR_REASON_REPOSITORY_UNAVAILABLE\x10H\x12)\n" +
