@@ -128,6 +128,16 @@ pub(crate) fn status_of(release: &Release) -> Status {
 }
 
 impl Context {
+    /// Every revision of a release, oldest first, with only its custom labels (the
+    /// Secrets store reports Helm's own labels too).
+    pub(crate) async fn history(&self, namespace: &str, name: &str) -> Result<Vec<Release>> {
+        let mut history = self.store.history(namespace, name).await?;
+        for r in &mut history {
+            r.labels = helmd_release::custom_labels(&r.labels);
+        }
+        Ok(history)
+    }
+
     /// Renders on a blocking thread.
     pub(crate) async fn render(&self, input: RenderInput) -> Result<Rendered> {
         self.events.stage(Stage::Rendering, "rendering the chart");

@@ -63,7 +63,6 @@ impl Install {
         }
         helmd_release::validate_custom_labels(&self.labels)?;
         let history: Vec<(i64, Status)> = ctx
-            .store
             .history(&self.namespace, &self.name)
             .await?
             .iter()

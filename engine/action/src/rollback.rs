@@ -62,7 +62,7 @@ impl Rollback {
                 message: "must not be negative".into(),
             });
         }
-        let history = ctx.store.history(&self.namespace, &self.name).await?;
+        let history = ctx.history(&self.namespace, &self.name).await?;
         let statuses: Vec<(i64, Status)> =
             history.iter().map(|r| (r.version, status_of(r))).collect();
         let (last, target_version) = rollback_target(&statuses, self.revision)?;

@@ -46,6 +46,7 @@ impl Test {
                     helmd_release::Error::NotFound => Error::NotFound,
                     other => Error::Store(other),
                 })?;
+        release.labels = helmd_release::custom_labels(&release.labels);
         if status_of(&release) == Status::Uninstalled {
             return Err(Error::NotDeployed(format!(
                 "release {:?} is uninstalled: nothing to test",

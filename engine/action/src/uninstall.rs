@@ -63,7 +63,7 @@ impl Uninstall {
             name: self.name.clone(),
             reason,
         })?;
-        let history = ctx.store.history(&self.namespace, &self.name).await?;
+        let history = ctx.history(&self.namespace, &self.name).await?;
         let Some(mut release) = history.last().cloned() else {
             if self.ignore_not_found {
                 return Ok(None);

@@ -74,7 +74,7 @@ impl Upgrade {
         if self.chart.metadata.chart_type == "library" {
             return Err(Error::LibraryChart);
         }
-        let history = ctx.store.history(&self.namespace, &self.name).await?;
+        let history = ctx.history(&self.namespace, &self.name).await?;
         if history.is_empty() && self.install {
             return self.into_install().run(ctx).await;
         }
@@ -276,7 +276,7 @@ impl Upgrade {
             Stage::RecoveringFromFailure,
             "rolling back to the last successful revision (rollback-on-failure)",
         );
-        let history = ctx.store.history(&self.namespace, &self.name).await?;
+        let history = ctx.history(&self.namespace, &self.name).await?;
         let Some(good) = history
             .iter()
             .rev()
