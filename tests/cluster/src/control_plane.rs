@@ -36,6 +36,7 @@ pub struct ControlPlane {
     info: ClusterInfo,
     components: Vec<Component>,
     version: ServerVersion,
+    kubelet_pki: pki::KubeletPki,
 }
 
 /// The version of the binaries in a bin dir, and what it implies for starting them.
@@ -114,6 +115,9 @@ impl ControlPlane {
             pki::token_file(&users).as_bytes(),
         )?;
         pki::service_account_keys(&state.pki())?;
+        let kubelet_pki =
+            pki::KubeletPki::generate().context("generating the kubelet certificates")?;
+        kubelet_pki.write_to(&state.kubelet_pki())?;
 
         let mut attempt = 0;
         loop {
@@ -129,6 +133,7 @@ impl ControlPlane {
                 },
                 components: Vec::new(),
                 version: version.clone(),
+                kubelet_pki: kubelet_pki.clone(),
             };
             match plane.start_storage_and_apiserver(bin_dir).await {
                 Ok(()) => {
@@ -153,6 +158,11 @@ impl ControlPlane {
     /// The version of the running binaries.
     pub fn version(&self) -> &ServerVersion {
         &self.version
+    }
+
+    /// The certificates the apiserver and the node agent's kubelet endpoints share.
+    pub fn kubelet_pki(&self) -> &pki::KubeletPki {
+        &self.kubelet_pki
     }
 
     /// A client with the admin's credentials.
@@ -209,6 +219,7 @@ impl ControlPlane {
 
         let pki = self.state.pki();
         let cert_dir = pki.join("apiserver");
+        let kubelet = self.state.kubelet_pki();
         let mut args = vec![
             "--bind-address=127.0.0.1".to_owned(),
             "--advertise-address=127.0.0.1".into(),
@@ -236,6 +247,22 @@ impl ControlPlane {
                 pki.join("sa.key").display()
             ),
             format!("--service-cluster-ip-range={SERVICE_CIDR}"),
+            // pods/log (and exec, port-forward) are proxied to the node's kubelet
+            // endpoint (the node agent): at its InternalIP, verified against the
+            // kubelet CA, with a client certificate the agent checks.
+            "--kubelet-preferred-address-types=InternalIP".into(),
+            format!(
+                "--kubelet-certificate-authority={}",
+                kubelet.join("ca.crt").display()
+            ),
+            format!(
+                "--kubelet-client-certificate={}",
+                kubelet.join("apiserver-client.crt").display()
+            ),
+            format!(
+                "--kubelet-client-key={}",
+                kubelet.join("apiserver-client.key").display()
+            ),
             "--allow-privileged=true".into(),
             "--profiling=false".into(),
         ]);

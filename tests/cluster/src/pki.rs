@@ -1,5 +1,6 @@
-//! Credentials of a cluster: static-token users, the service-account key pair, the apiserver's CA, and kubeconfig files.
+//! Credentials of a cluster: static-token users, the service-account key pair, the apiserver's CA, kubeconfig files, and the certificates between the apiserver and the node agent's kubelet endpoints.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::process::Command;
 
@@ -68,6 +69,105 @@ pub fn service_account_keys(dir: &Path) -> Result<()> {
         "-out",
         path_str(&public)?,
     ])
+}
+
+/// The certificates between the apiserver and the node agent's kubelet
+/// endpoints: one CA signs the agent's serving certificate (`IP:127.0.0.1`,
+/// every node's endpoint) and the apiserver's client certificate. The apiserver
+/// verifies the agent against the CA (`--kubelet-certificate-authority`) and
+/// the agent accepts only clients the CA signed, as a kubelet does with its
+/// `--client-ca-file`.
+#[derive(Clone)]
+pub struct KubeletPki {
+    /// The CA certificate both sides trust.
+    pub ca_pem: String,
+    /// The node agent's serving certificate.
+    pub serving_cert_pem: String,
+    /// Its private key (PKCS#8).
+    pub serving_key_pem: String,
+    /// The apiserver's client certificate (`--kubelet-client-certificate`).
+    pub client_cert_pem: String,
+    /// Its private key (`--kubelet-client-key`).
+    pub client_key_pem: String,
+}
+
+impl std::fmt::Debug for KubeletPki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeletPki").finish_non_exhaustive()
+    }
+}
+
+/// The subject of the apiserver's client certificate (kubeadm's name for it).
+pub const KUBELET_CLIENT: &str = "kube-apiserver-kubelet-client";
+
+impl KubeletPki {
+    /// A fresh CA with the two leaves.
+    pub fn generate() -> Result<Self> {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+            IsCa, KeyPair, KeyUsagePurpose, SanType,
+        };
+        let mut ca = CertificateParams::new(Vec::<String>::new())?;
+        ca.distinguished_name
+            .push(DnType::CommonName, "helmd-test kubelet CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
+        // The serving leaf names 127.0.0.1 (the address the apiserver dials);
+        // the client leaf is a member of system:masters, like kubeadm's.
+        let leaf = |server: bool| -> Result<(String, String)> {
+            let mut params = CertificateParams::new(Vec::<String>::new())?;
+            if server {
+                params
+                    .distinguished_name
+                    .push(DnType::CommonName, crate::node_agent::NODE_IP);
+                params.subject_alt_names =
+                    vec![SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST))];
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            } else {
+                params
+                    .distinguished_name
+                    .push(DnType::CommonName, KUBELET_CLIENT);
+                params
+                    .distinguished_name
+                    .push(DnType::OrganizationName, "system:masters");
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            }
+            params.is_ca = IsCa::ExplicitNoCa;
+            params.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ];
+            let key = KeyPair::generate()?;
+            let cert = params.signed_by(&key, &ca)?;
+            Ok((cert.pem(), key.serialize_pem()))
+        };
+        let (serving_cert_pem, serving_key_pem) = leaf(true)?;
+        let (client_cert_pem, client_key_pem) = leaf(false)?;
+        Ok(Self {
+            ca_pem: ca.pem(),
+            serving_cert_pem,
+            serving_key_pem,
+            client_cert_pem,
+            client_key_pem,
+        })
+    }
+
+    /// Writes `ca.crt`, `serving.crt`, `serving.key`, `apiserver-client.crt` and
+    /// `apiserver-client.key` into `dir` (created).
+    pub fn write_to(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (name, pem) in [
+            ("ca.crt", &self.ca_pem),
+            ("serving.crt", &self.serving_cert_pem),
+            ("serving.key", &self.serving_key_pem),
+            ("apiserver-client.crt", &self.client_cert_pem),
+            ("apiserver-client.key", &self.client_key_pem),
+        ] {
+            crate::state::write_atomic(&dir.join(name), pem.as_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 fn path_str(p: &Path) -> Result<&str> {

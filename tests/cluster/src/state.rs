@@ -11,7 +11,8 @@
 //!   users/<user>.kubeconfig kubeconfig of each user (admin, alice, bob)
 //!   users/<user>.token      that user's bearer token
 //!   logs/<component>.log    etcd, kube-apiserver, kube-controller-manager, kube-scheduler, supervisor
-//!   pki/                    service-account key pair, static token file, apiserver cert dir
+//!   pki/                    service-account key pair, static token file, apiserver cert dir,
+//!                           kubelet/ (the kubelet CA, the agent's serving and the apiserver's client certs)
 //!   etcd/                   etcd's data (removed on stop)
 //! ```
 
@@ -120,6 +121,11 @@ impl StateDir {
     /// Keys, tokens and the apiserver's cert dir.
     pub fn pki(&self) -> PathBuf {
         self.root.join("pki")
+    }
+    /// The certificates between the apiserver and the node agent's kubelet
+    /// endpoints (`ca.crt`, `serving.crt`/`.key`, `apiserver-client.crt`/`.key`).
+    pub fn kubelet_pki(&self) -> PathBuf {
+        self.pki().join("kubelet")
     }
     /// etcd's data directory.
     pub fn etcd_data(&self) -> PathBuf {

@@ -101,7 +101,7 @@ async fn serve(
         why = &mut stop => return Ok(why.unwrap_or("stop")),
     };
     let client = plane.admin_client().await?;
-    let mut agent = NodeAgent::start(client.clone(), &options.agent).await?;
+    let mut agent = NodeAgent::start(client.clone(), &options.agent, plane.kubelet_pki()).await?;
     let outcome = async {
         agent.wait_ready(&client, NODES_DEADLINE).await?;
         let mut info = plane.info().clone();

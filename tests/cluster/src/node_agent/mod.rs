@@ -3,9 +3,11 @@
 //! It registers `helmd-node-0..N` with capacity ([`nodes::CPU`], [`nodes::MEMORY`],
 //! [`nodes::PODS`]), keeps them Ready with a Lease and a NodeStatus heartbeat,
 //! drives pods bound to them as [`plan`] describes (failure knobs through pod
-//! annotations), finalizes deleted pods, and gives LoadBalancer Services an
-//! ingress IP on request ([`services::LOAD_BALANCER_IP`]).
+//! annotations), finalizes deleted pods, serves each node's kubelet endpoint for
+//! `pods/log` (text from pod annotations, [`logs::LOG`]), and gives LoadBalancer
+//! Services an ingress IP on request ([`services::LOAD_BALANCER_IP`]).
 
+pub mod logs;
 pub mod nodes;
 pub mod plan;
 pub mod pods;
@@ -18,6 +20,8 @@ use anyhow::{Result, bail};
 use kube::Client;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+
+use crate::pki::KubeletPki;
 
 /// The field manager of everything the agent writes.
 pub const FIELD_MANAGER: &str = "helmd-node-agent";
@@ -46,18 +50,24 @@ impl Default for Options {
 #[derive(Debug)]
 pub struct Nodes {
     names: Vec<String>,
+    kubelet_ports: Vec<u16>,
 }
 
 impl Nodes {
-    /// `count` nodes named `helmd-node-<i>`.
+    /// `count` nodes named `helmd-node-<i>`, with no kubelet endpoint yet.
     pub fn new(count: usize) -> Self {
         Self {
             names: (0..count).map(|i| format!("helmd-node-{i}")).collect(),
+            kubelet_ports: vec![0; count],
         }
     }
     /// The node names.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+    /// The port of node `index`'s kubelet endpoint on [`NODE_IP`] (0 when it has none).
+    pub fn kubelet_port(&self, index: usize) -> u16 {
+        self.kubelet_ports.get(index).copied().unwrap_or(0)
     }
     /// The index of node `name`, if it is ours.
     pub fn index(&self, name: &str) -> Option<usize> {
@@ -72,9 +82,13 @@ pub struct NodeAgent {
 }
 
 impl NodeAgent {
-    /// Registers the nodes and starts the heartbeat, pod and service loops.
-    pub async fn start(client: Client, options: &Options) -> Result<Self> {
-        let nodes = Arc::new(Nodes::new(options.nodes));
+    /// Binds the nodes' kubelet endpoints (serving with `pki`), registers the
+    /// nodes, and starts the heartbeat, pod, log and service loops.
+    pub async fn start(client: Client, options: &Options, pki: &KubeletPki) -> Result<Self> {
+        let mut nodes = Nodes::new(options.nodes);
+        let endpoints = logs::Endpoints::bind(&nodes, pki).await?;
+        nodes.kubelet_ports = endpoints.ports()?;
+        let nodes = Arc::new(nodes);
         let version = nodes::kubelet_version(&client).await?;
         nodes::register(&client, &nodes, &version).await?;
         let tasks = vec![
@@ -83,6 +97,7 @@ impl NodeAgent {
                 nodes::heartbeat(client.clone(), nodes.clone(), options.heartbeat, version),
             ),
             spawn_loop("pods", pods::run(client.clone(), nodes.clone())),
+            spawn_loop("kubelet endpoint", endpoints.serve(client.clone())),
             spawn_loop("services", services::run(client)),
         ];
         Ok(Self { nodes, tasks })

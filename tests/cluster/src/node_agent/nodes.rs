@@ -88,7 +88,7 @@ async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp, version: &
     let now = Timestamp::now();
     let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
     let node_api: Api<Node> = Api::all(client.clone());
-    for name in nodes.names() {
+    for (index, name) in nodes.names().iter().enumerate() {
         let lease = Lease {
             metadata: ObjectMeta {
                 name: Some(name.clone()),
@@ -113,7 +113,8 @@ async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp, version: &
             )
             .await
             .with_context(|| format!("renewing the lease of node {name}"))?;
-        let status = json!({ "status": node_status(now, ready_since, version) });
+        let port = nodes.kubelet_port(index);
+        let status = json!({ "status": node_status(now, ready_since, version, port) });
         node_api
             .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
             .await
@@ -122,7 +123,7 @@ async fn beat(client: &Client, nodes: &Nodes, ready_since: Timestamp, version: &
     Ok(())
 }
 
-fn node_status(now: Timestamp, ready_since: Timestamp, version: &str) -> Value {
+fn node_status(now: Timestamp, ready_since: Timestamp, version: &str, kubelet_port: u16) -> Value {
     let t = |ts: Timestamp| serde_json::to_value(Time(ts)).unwrap_or(Value::Null);
     let condition = |type_: &str, status: &str, reason: &str, message: &str| {
         json!({"type": type_, "status": status, "reason": reason, "message": message,
@@ -140,7 +141,7 @@ fn node_status(now: Timestamp, ready_since: Timestamp, version: &str) -> Value {
             condition("Ready", "True", "KubeletReady", "helmd node agent is posting ready status"),
         ],
         "addresses": [{"type": "InternalIP", "address": NODE_IP}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet_port}},
         "nodeInfo": {
             "machineID": "helmd-test", "systemUUID": "helmd-test", "bootID": "helmd-test",
             "kernelVersion": "helmd-test", "osImage": "helmd node agent",
