@@ -195,17 +195,24 @@ impl Context {
             dry_run: false,
         };
         let mut created = Vec::new();
-        for r in target {
-            let existed = self.kube.get(r).await?.is_some();
-            self.kube.apply(r, &opts).await?;
-            self.events.send(Event::Stage {
-                stage: Stage::Applying,
-                message: if existed { "updated" } else { "created" }.into(),
-                object: Some(ObjectRef::of(r)),
-                health: None,
-            });
-            if !existed {
-                created.push(r.clone());
+        for group in helmd_kube::by_kind(target) {
+            let mut applied: Vec<Result<bool>> = Vec::with_capacity(group.len());
+            for chunk in group.chunks(helmd_kube::CONCURRENCY) {
+                applied.extend(
+                    futures::future::join_all(chunk.iter().map(|r| self.apply_one(r, &opts))).await,
+                );
+            }
+            for (r, existed) in group.iter().zip(applied) {
+                let existed = existed?;
+                self.events.send(Event::Stage {
+                    stage: Stage::Applying,
+                    message: if existed { "updated" } else { "created" }.into(),
+                    object: Some(ObjectRef::of(r)),
+                    health: None,
+                });
+                if !existed {
+                    created.push(r.clone());
+                }
             }
         }
         let keys: std::collections::HashSet<_> = target.iter().map(Resource::key).collect();
@@ -242,6 +249,13 @@ impl Context {
             }
         }
         Ok(created)
+    }
+
+    /// Applies one object; whether it existed before.
+    async fn apply_one(&self, r: &Resource, opts: &ApplyOptions) -> Result<bool> {
+        let existed = self.kube.get(r).await?.is_some();
+        self.kube.apply(r, opts).await?;
+        Ok(existed)
     }
 
     /// Waits for `resources` when the settings ask for it.

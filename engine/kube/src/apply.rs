@@ -44,9 +44,13 @@ impl Kube {
         take_ownership: bool,
         prefix: &str,
     ) -> Result<Vec<bool>> {
+        let mut live: Vec<Result<Option<DynamicObject>>> = Vec::with_capacity(resources.len());
+        for chunk in resources.chunks(crate::CONCURRENCY) {
+            live.extend(futures::future::join_all(chunk.iter().map(|r| self.get(r))).await);
+        }
         let mut exists = Vec::with_capacity(resources.len());
-        for r in resources {
-            let Some(live) = self.get(r).await? else {
+        for (r, live) in resources.iter().zip(live) {
+            let Some(live) = live? else {
                 exists.push(false);
                 continue;
             };
@@ -75,6 +79,9 @@ impl Kube {
         // the chart cannot mean.
         object.metadata.managed_fields = None;
         object.metadata.resource_version = None;
+        if crate::protocol::needs_port_protocols(self.version()) {
+            crate::protocol::default_port_protocols(r.kind(), &mut object.data);
+        }
         let mut params = PatchParams::apply(self.field_manager());
         params.force = opts.force_conflicts;
         if opts.dry_run {

@@ -33,6 +33,14 @@ pub struct DeleteOptions {
     pub dry_run: bool,
 }
 
+/// What happened to one object.
+enum Outcome {
+    Deleted,
+    Kept,
+    NotOwned,
+    Missing,
+}
+
 /// What a delete did, per object.
 #[derive(Debug, Clone, Default)]
 pub struct DeleteReport {
@@ -47,45 +55,62 @@ pub struct DeleteReport {
 }
 
 impl Kube {
-    /// Deletes `resources` in order, reading each first: kept and foreign objects
-    /// are reported, never deleted.
+    /// Deletes `resources` kind by kind in the given order (objects of one kind at
+    /// once, at most [`crate::CONCURRENCY`] requests in flight), reading each
+    /// first: kept and foreign objects are reported, never deleted.
     pub async fn delete(
         &self,
         resources: &[Resource],
         opts: &DeleteOptions,
     ) -> Result<DeleteReport> {
         let mut report = DeleteReport::default();
-        for r in resources {
-            let Some(live) = self.get(r).await? else {
-                report.missing.push(r.clone());
-                continue;
-            };
-            if keeps(&live) || keeps(&r.object) {
-                report.kept.push(r.clone());
-                continue;
+        for group in crate::by_kind(resources) {
+            let mut outcomes: Vec<Result<Outcome>> = Vec::with_capacity(group.len());
+            for chunk in group.chunks(crate::CONCURRENCY) {
+                outcomes.extend(
+                    futures::future::join_all(chunk.iter().map(|r| self.delete_checked(r, opts)))
+                        .await,
+                );
             }
-            if let Some(owner) = &opts.owner
-                && !owner.owns(&live)
-            {
-                report.not_owned.push(r.clone());
-                continue;
-            }
-            let params = DeleteParams {
-                propagation_policy: Some(match opts.propagation {
-                    Propagation::Background => PropagationPolicy::Background,
-                    Propagation::Foreground => PropagationPolicy::Foreground,
-                    Propagation::Orphan => PropagationPolicy::Orphan,
-                }),
-                dry_run: opts.dry_run,
-                ..DeleteParams::default()
-            };
-            match r.api(self.client()).delete(&r.name, &params).await {
-                Ok(_) => report.deleted.push(r.clone()),
-                Err(kube::Error::Api(s)) if s.code == 404 => report.missing.push(r.clone()),
-                Err(e) => return Err(Error::from_api(e, &r.template, &r.describe())),
+            for (r, outcome) in group.iter().zip(outcomes) {
+                let list = match outcome? {
+                    Outcome::Deleted => &mut report.deleted,
+                    Outcome::Kept => &mut report.kept,
+                    Outcome::NotOwned => &mut report.not_owned,
+                    Outcome::Missing => &mut report.missing,
+                };
+                list.push(r.clone());
             }
         }
         Ok(report)
+    }
+
+    async fn delete_checked(&self, r: &Resource, opts: &DeleteOptions) -> Result<Outcome> {
+        let Some(live) = self.get(r).await? else {
+            return Ok(Outcome::Missing);
+        };
+        if keeps(&live) || keeps(&r.object) {
+            return Ok(Outcome::Kept);
+        }
+        if let Some(owner) = &opts.owner
+            && !owner.owns(&live)
+        {
+            return Ok(Outcome::NotOwned);
+        }
+        let params = DeleteParams {
+            propagation_policy: Some(match opts.propagation {
+                Propagation::Background => PropagationPolicy::Background,
+                Propagation::Foreground => PropagationPolicy::Foreground,
+                Propagation::Orphan => PropagationPolicy::Orphan,
+            }),
+            dry_run: opts.dry_run,
+            ..DeleteParams::default()
+        };
+        match r.api(self.client()).delete(&r.name, &params).await {
+            Ok(_) => Ok(Outcome::Deleted),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(Outcome::Missing),
+            Err(e) => Err(Error::from_api(e, &r.template, &r.describe())),
+        }
     }
 
     /// Deletes one object unconditionally (hooks), waiting until it is gone when

@@ -13,6 +13,7 @@ mod hook;
 mod logs;
 mod namespace;
 mod ownership;
+mod protocol;
 mod ready;
 mod resource;
 mod wait;
@@ -28,4 +29,23 @@ pub use ownership::{
 };
 pub use ready::{Health, Readiness, hook_readiness, readiness};
 pub use resource::{Doc, Resource, ResourceKey};
+
+/// The most requests one step sends at once (objects of one kind are applied,
+/// read and deleted together, like Helm's batches per kind).
+pub const CONCURRENCY: usize = 8;
+
+/// `resources` cut into runs of one kind, in order.
+pub fn by_kind(resources: &[Resource]) -> Vec<&[Resource]> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=resources.len() {
+        if i == resources.len() || resources[i].kind() != resources[start].kind() {
+            if i > start {
+                groups.push(&resources[start..i]);
+            }
+            start = i;
+        }
+    }
+    groups
+}
 pub use wait::WaitOptions;

@@ -21,6 +21,7 @@ mod reflection;
 mod registry_auth;
 mod release_store_helm;
 mod releases;
+mod releases_cli;
 mod render_limits;
 mod repositories;
 mod serve;

@@ -21,7 +21,7 @@ use crate::chart_validate::pack;
 
 /// Which store helmd runs with, and the env Helm needs to read the same one.
 pub(crate) struct Setup {
-    pub _helmd: Helmd,
+    pub helmd: Helmd,
     pub client: Client,
     pub cluster: &'static Cluster,
     pub namespace: String,
@@ -65,7 +65,7 @@ pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
         _ => vec![("HELM_DRIVER".to_owned(), "secret".to_owned())],
     };
     Setup {
-        _helmd: helmd,
+        helmd: helmd,
         client,
         cluster,
         namespace,
@@ -75,6 +75,11 @@ pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
 }
 
 impl Setup {
+    /// helmd's address for helmctl's `--server`.
+    pub fn server(&self) -> String {
+        self.helmd.addr().to_string()
+    }
+
     /// Runs Helm 4 against the same cluster and store; returns (success, stdout, stderr).
     pub fn helm(&self, args: &[&str]) -> (bool, String, String) {
         let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
