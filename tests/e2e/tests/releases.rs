@@ -684,3 +684,36 @@ async fn refused_requests_fail_the_call_and_write_nothing() {
         .expect_err("no such revision");
     crate::common::assert_error(&bad_revision, Code::NotFound, "REVISION_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn a_chart_whose_ports_omit_protocol_installs_on_every_supported_server() {
+    let s = setup("secrets", "protocol").await;
+    let chart = pack(
+        "ports",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: ports\nversion: 1.0.0\n"),
+            (
+                "templates/svc.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n",
+            ),
+            (
+                "templates/pod.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: c\n      image: registry.invalid/c:1\n      ports:\n        - containerPort: 8080\n",
+            ),
+        ],
+    );
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "ports".into(),
+            chart: uploaded(chart),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    let release = released(result);
+    assert_eq!(release.status, ReleaseStatus::Deployed as i32);
+    // The stored manifest is the chart's, as rendered: the default is only sent.
+    assert!(!release.manifest.contains("protocol"), "{}", release.manifest);
+}
