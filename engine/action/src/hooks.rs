@@ -136,7 +136,10 @@ impl HookRunner<'_> {
                             let _ = self.kube.delete_one(done, false, timeout).await;
                         }
                     }
-                    if has_policy(&h, HOOK_FAILED) {
+                    // A hook that could not be created (it exists already) is not
+                    // this run's to delete, as in Helm.
+                    let created = !matches!(e, helmd_kube::Error::AlreadyExists { .. });
+                    if created && has_policy(&h, HOOK_FAILED) {
                         let _ = self.kube.delete_one(&r, false, timeout).await;
                     }
                     self.record(release).await;
