@@ -47,7 +47,12 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
     let owner = ctx.owner();
     let refused = ctx
         .kube
-        .check_ownership(std::slice::from_ref(&r), &owner, false, "Unable to continue with install")
+        .check_ownership(
+            std::slice::from_ref(&r),
+            &owner,
+            false,
+            "Unable to continue with install",
+        )
         .await;
     let Err(e @ Error::NotOwned { .. }) = refused else {
         bail!("expected NotOwned, got {refused:?}");
@@ -66,7 +71,12 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
     );
     let exists = ctx
         .kube
-        .check_ownership(std::slice::from_ref(&r), &owner, true, "Unable to continue with install")
+        .check_ownership(
+            std::slice::from_ref(&r),
+            &owner,
+            true,
+            "Unable to continue with install",
+        )
         .await?;
     ensure!(exists == [true]);
     let opts = ApplyOptions {

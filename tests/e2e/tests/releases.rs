@@ -691,7 +691,10 @@ async fn a_chart_whose_ports_omit_protocol_installs_on_every_supported_server() 
     let chart = pack(
         "ports",
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: ports\nversion: 1.0.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: ports\nversion: 1.0.0\n",
+            ),
             (
                 "templates/svc.yaml",
                 "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n",
@@ -715,5 +718,9 @@ async fn a_chart_whose_ports_omit_protocol_installs_on_every_supported_server() 
     let release = released(result);
     assert_eq!(release.status, ReleaseStatus::Deployed as i32);
     // The stored manifest is the chart's, as rendered: the default is only sent.
-    assert!(!release.manifest.contains("protocol"), "{}", release.manifest);
+    assert!(
+        !release.manifest.contains("protocol"),
+        "{}",
+        release.manifest
+    );
 }

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use helmd_client::proto::{
-    DatabaseBackend, GetServerInfoRequest, InstallReleaseRequest, ListOperationsRequest,
+    DatabaseBackend, GetServerInfoRequest, ListOperationsRequest, PlanUpgradeRequest,
 };
 use helmd_test_support::{Helmd, HelmdOptions, binaries, fresh_database, shared_postgres};
 use nix::sys::signal::Signal;
@@ -172,13 +172,13 @@ async fn unbuilt_rpcs_answer_unimplemented_with_a_reason() {
         .await
         .expect("client")
         .releases()
-        .install_release(InstallReleaseRequest::default())
+        .plan_upgrade(PlanUpgradeRequest::default())
         .await
         .expect_err("not built yet");
     assert_error(&err, Code::Unimplemented, "NOT_IMPLEMENTED");
     assert!(
         err.message()
-            .contains("helmd.v1.ReleaseService/InstallRelease"),
+            .contains("helmd.v1.ReleaseService/PlanUpgrade"),
         "{}",
         err.message()
     );
