@@ -7,6 +7,7 @@ mod chart_render;
 mod engine_work;
 mod operation;
 mod release;
+mod release_list;
 mod repository;
 mod server;
 

@@ -138,9 +138,10 @@ impl ReleaseService for ReleaseApi {
 
     async fn list_releases(
         &self,
-        _: Request<ListReleasesRequest>,
+        request: Request<ListReleasesRequest>,
     ) -> Result<Response<ListReleasesResponse>, Status> {
-        not_implemented("helmd.v1.ReleaseService/ListReleases")
+        let listed = super::release_list::list(&self.state, request.into_inner()).await?;
+        Ok(Response::new(listed))
     }
 
     async fn get_release_history(

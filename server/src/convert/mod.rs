@@ -1,9 +1,11 @@
 //! Conversions between stored rows, engine types and helmd.v1 messages, and paging.
 
 pub mod chart;
+pub mod label_selector;
 pub mod operation;
 pub mod page;
 pub mod release;
+pub mod release_list;
 pub mod repository;
 
 /// Unix microseconds to a protobuf Timestamp.

@@ -4,13 +4,19 @@ mod chart_package;
 mod dependency;
 mod dependency_files;
 mod dependency_update;
+mod get;
+mod helm_output;
+mod history;
 mod lint;
+mod list;
 mod local;
 mod pull;
 mod push;
+mod releases;
 mod repo;
 mod search;
 mod show;
+mod status;
 mod template;
 mod values;
 mod version;
@@ -103,6 +109,17 @@ enum Command {
     /// Manage a chart's dependencies, like `helm dependency` (runs locally).
     #[command(alias = "dep", alias = "dependencies")]
     Dependency(dependency::DependencyArgs),
+    /// List releases, like `helm list` (asks the server).
+    #[command(alias = "ls")]
+    List(Box<list::ListArgs>),
+    /// Display the status of the named release, like `helm status` (asks the server).
+    Status(status::StatusArgs),
+    /// Fetch release history, like `helm history` (asks the server).
+    #[command(alias = "hist")]
+    History(history::HistoryArgs),
+    /// Download extended information of a named release, like `helm get` (asks the
+    /// server).
+    Get(get::GetArgs),
 }
 
 /// Output format of commands that print data.
@@ -174,6 +191,10 @@ async fn main() -> ExitCode {
         Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
         Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,
         Command::Dependency(args) => dependency::run(&cli.conn, &cli.paths, args).await,
+        Command::List(args) => list::run(&cli.conn, args).await,
+        Command::Status(args) => status::run(&cli.conn, args).await,
+        Command::History(args) => history::run(&cli.conn, args).await,
+        Command::Get(args) => get::run(&cli.conn, args).await,
     };
     match result {
         Ok(code) => code,
