@@ -89,6 +89,7 @@ impl Rollback {
                     .map(|i| i.notes.clone())
                     .unwrap_or_default(),
                 description: description.clone(),
+                rollback_revision: target_version,
                 ..Info::default()
             }),
             chart: previous.chart.clone(),

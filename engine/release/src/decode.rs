@@ -48,6 +48,7 @@ fn info(o: Fields) -> Result<Info> {
         deleted: o.time("deleted")?,
         description: o.string("description")?,
         status: Status::parse(&o.string("status")?),
+        rollback_revision: o.int("rollback_revision")?,
         notes: o.string("notes")?,
         resources: o.value("resources"),
     })

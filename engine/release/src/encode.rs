@@ -46,6 +46,9 @@ fn info_json(info: &Info) -> Result<String> {
     o.time_opt("deleted", &info.deleted);
     o.str_opt("description", &info.description)?;
     o.str_opt("status", info.status.as_str())?;
+    if info.rollback_revision != 0 {
+        o.raw("rollback_revision", &info.rollback_revision.to_string());
+    }
     o.str_opt("notes", &info.notes)?;
     if !value_is_empty(&info.resources) {
         o.raw("resources", &value(&info.resources)?);

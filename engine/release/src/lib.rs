@@ -1,4 +1,4 @@
-//! Helm v4 release records: the model, Helm's storage codecs, `ReleaseStore` and history pruning.
+//! Helm v4 release records: the model, Helm's storage codecs, `ReleaseStore`, listing and history pruning.
 
 mod codec;
 mod decode;
@@ -7,6 +7,7 @@ mod error;
 pub mod gotime;
 mod history;
 mod key;
+mod listing;
 mod model;
 mod secret;
 mod sql;
@@ -21,6 +22,7 @@ pub use key::{
     OWNER, RECORD_TYPE, STORAGE_TYPE, SYSTEM_LABELS, custom_labels, is_system_label, record_key,
     validate_custom_labels,
 };
+pub use listing::{Head, ListPlan, Listing, NameFilter, Revisions, Skipped, latest_revisions};
 pub use model::{
     APPLY_METHOD_CSA, APPLY_METHOD_SSA, Chart, Dependency, File, Hook, HookExecution, Info, Lock,
     Maintainer, Metadata, Release, Status, hook_event,

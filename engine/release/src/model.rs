@@ -129,6 +129,9 @@ pub struct Info {
     pub description: String,
     /// The release's state.
     pub status: Status,
+    /// The revision a rollback returned to (Helm 4.3's `rollback_revision`); 0 unless
+    /// this revision was made by a rollback.
+    pub rollback_revision: i64,
     /// The rendered NOTES.txt.
     pub notes: String,
     /// Helm's `resources` (status display only; Helm never stores it): kept as read.
@@ -330,6 +333,7 @@ impl Default for Info {
             deleted: None,
             description: String::new(),
             status: Status::default(),
+            rollback_revision: 0,
             notes: String::new(),
             resources: Value::Nil,
         }

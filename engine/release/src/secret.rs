@@ -9,6 +9,7 @@ use serde_json::{Value as Json, json};
 use crate::codec::{decode_release, encode_release};
 use crate::error::{Error, Result};
 use crate::key::{OWNER, RECORD_TYPE, custom_labels, record_key};
+use crate::listing::Head;
 use crate::model::Release;
 
 /// The apiserver's `MaxSecretSize`: the sum of a Secret's data values (here the
@@ -83,6 +84,15 @@ impl SecretRecord {
         let mut release = decode_release(&self.body)?;
         release.labels = custom_labels(&self.labels);
         Ok(release)
+    }
+
+    /// What Helm's labels say of the record, before its body is decoded.
+    pub fn head(&self) -> Head {
+        Head {
+            namespace: self.namespace.clone(),
+            name: self.labels.get("name").cloned(),
+            version: self.labels.get("version").and_then(|v| v.parse().ok()),
+        }
     }
 
     /// The Secret as Kubernetes JSON (`v1` `Secret`), ready to create or replace.

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 use crate::history::prune_before_create;
+use crate::listing::{Head, ListPlan, Listing, NameFilter, Revisions, latest_revisions};
 use crate::model::{Release, Status};
 use crate::secret::{SecretRecord, Write};
 
@@ -47,6 +48,38 @@ pub trait ReleaseStore: Send + Sync {
 
     /// Removes one revision and returns it (Helm's `Delete`).
     async fn delete(&self, namespace: &str, name: &str, version: i64) -> Result<Release>;
+
+    /// Helm's `List` over one namespace (`None`: every namespace): the records whose
+    /// name `names` admits, labelled as `query` labels them. A record that does not
+    /// decode is skipped and reported in [`Listing::skipped`], never an error (Helm's
+    /// drivers log and skip it). With [`Revisions::Latest`] only each release's
+    /// highest revision that decodes is needed, and a store may decode no other.
+    ///
+    /// The default reads through `query`, so it fails on a record that does not
+    /// decode; the stores helmd serves from override it.
+    async fn list(
+        &self,
+        namespace: Option<&str>,
+        revisions: Revisions,
+        names: &NameFilter<'_>,
+    ) -> Result<Listing> {
+        let all: Vec<Release> = self
+            .query(&Query {
+                namespace: namespace.map(str::to_owned),
+                ..Query::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|r| names(&r.name))
+            .collect();
+        Ok(Listing {
+            releases: match revisions {
+                Revisions::All => all,
+                Revisions::Latest => latest_revisions(all),
+            },
+            skipped: Vec::new(),
+        })
+    }
 
     /// Every revision of a release, oldest first (Helm's `History`).
     async fn history(&self, namespace: &str, name: &str) -> Result<Vec<Release>> {
@@ -170,6 +203,30 @@ impl ReleaseStore for MemoryStore {
             .map(|(_, s)| s.clone())
             .collect();
         records.iter().map(SecretRecord::release).collect()
+    }
+
+    async fn list(
+        &self,
+        namespace: Option<&str>,
+        revisions: Revisions,
+        names: &NameFilter<'_>,
+    ) -> Result<Listing> {
+        let records: Vec<SecretRecord> = self
+            .lock()
+            .iter()
+            .filter(|((ns, _, _), _)| namespace.is_none_or(|q| q == ns))
+            .map(|(_, s)| s.clone())
+            .collect();
+        let heads: Vec<Head> = records.iter().map(SecretRecord::head).collect();
+        let plan = ListPlan::new(&heads, revisions, names);
+        Ok(plan.run(
+            |i| {
+                let mut release = records[i].release()?;
+                release.labels = records[i].labels.clone();
+                Ok(release)
+            },
+            |i| (records[i].namespace.clone(), records[i].name.clone()),
+        ))
     }
 
     async fn create(&self, release: &Release) -> Result<()> {

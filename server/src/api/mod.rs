@@ -8,6 +8,7 @@ mod engine_work;
 mod operation;
 mod release;
 mod release_actions;
+mod release_list;
 mod repository;
 mod server;
 

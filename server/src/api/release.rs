@@ -1,8 +1,8 @@
 //! ReleaseService: the actions (`release_actions.rs`: install, upgrade, rollback,
 //! uninstall, test) and reading releases (GetRelease, GetReleaseHistory) from the release
-//! store `--release-storage` selected, and each object's live state
-//! (GetReleaseResources). ListReleases and PlanUpgrade are not built yet: they
-//! answer UNIMPLEMENTED.
+//! store `--release-storage` selected (ListReleases in `release_list.rs`), and each
+//! object's live state (GetReleaseResources). PlanUpgrade is not built yet: it answers
+//! UNIMPLEMENTED.
 
 use std::sync::Arc;
 
@@ -147,9 +147,10 @@ impl ReleaseService for ReleaseApi {
 
     async fn list_releases(
         &self,
-        _: Request<ListReleasesRequest>,
+        request: Request<ListReleasesRequest>,
     ) -> Result<Response<ListReleasesResponse>, Status> {
-        not_implemented("helmd.v1.ReleaseService/ListReleases")
+        let listed = super::release_list::list(&self.state, request.into_inner()).await?;
+        Ok(Response::new(listed))
     }
 
     async fn get_release_history(

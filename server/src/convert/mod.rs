@@ -2,9 +2,11 @@
 
 pub mod action;
 pub mod chart;
+pub mod label_selector;
 pub mod operation;
 pub mod page;
 pub mod release;
+pub mod release_list;
 pub mod repository;
 
 /// Unix microseconds to a protobuf Timestamp.

@@ -180,6 +180,7 @@ pub fn release(r: &Release, full: bool) -> Result<pb::Release> {
             .into_iter()
             .collect(),
         apply_method: apply_method as i32,
+        rollback_revision: i32::try_from(info.rollback_revision).unwrap_or(0),
         ..Default::default()
     };
     if full {

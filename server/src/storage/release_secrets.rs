@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use helmd_release::{
-    DEFAULT_NAMESPACE, Error as ReleaseError, OWNER, Query, Release, ReleaseStore, Result,
-    SecretRecord, Write, custom_labels, record_key,
+    DEFAULT_NAMESPACE, Error as ReleaseError, Head, ListPlan, Listing, NameFilter, OWNER, Query,
+    Release, ReleaseStore, Result, Revisions, SecretRecord, Write, custom_labels, record_key,
 };
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
@@ -89,6 +89,17 @@ fn record_of(secret: &Secret) -> Result<SecretRecord> {
     SecretRecord::from_json(&json)
 }
 
+/// What a Secret's labels say of the record it holds.
+fn head_of(secret: &Secret) -> Head {
+    let labels = secret.metadata.labels.as_ref();
+    let label = |key: &str| labels.and_then(|l| l.get(key));
+    Head {
+        namespace: secret.metadata.namespace.clone().unwrap_or_default(),
+        name: label("name").cloned(),
+        version: label("version").and_then(|v| v.parse().ok()),
+    }
+}
+
 /// Helm's label selector of a query: `owner=helm` and the query's labels.
 pub fn label_selector(query: &Query) -> String {
     let mut labels = query.labels.clone();
@@ -135,6 +146,40 @@ impl ReleaseStore for SecretsReleaseStore {
                 Ok(release)
             })
             .collect()
+    }
+
+    /// Helm's `List`: every Secret labelled `owner=helm`; Helm's `name` and `version`
+    /// labels choose what to decode, and a Secret that is not a readable record is
+    /// skipped.
+    async fn list(
+        &self,
+        namespace: Option<&str>,
+        revisions: Revisions,
+        names: &NameFilter<'_>,
+    ) -> Result<Listing> {
+        let api = self.api(namespace).await?;
+        let params = ListParams::default().labels(&label_selector(&Query::default()));
+        let list = api
+            .list(&params)
+            .await
+            .map_err(|e| kube_error("listing release Secrets", e))?;
+        let heads: Vec<Head> = list.items.iter().map(head_of).collect();
+        let plan = ListPlan::new(&heads, revisions, names);
+        Ok(plan.run(
+            |i| {
+                let record = record_of(&list.items[i])?;
+                let mut release = record.release()?;
+                release.labels = record.labels;
+                Ok(release)
+            },
+            |i| {
+                let meta = &list.items[i].metadata;
+                (
+                    meta.namespace.clone().unwrap_or_default(),
+                    meta.name.clone().unwrap_or_default(),
+                )
+            },
+        ))
     }
 
     async fn create(&self, release: &Release) -> Result<()> {

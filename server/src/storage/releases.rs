@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use helmd_release::{
-    CustomLabelRow, DEFAULT_NAMESPACE, Error as ReleaseError, OWNER, Query, Release, ReleaseRow,
-    ReleaseStore, Result, record_key,
+    CustomLabelRow, DEFAULT_NAMESPACE, Error as ReleaseError, Head, ListPlan, Listing, NameFilter,
+    OWNER, Query, Release, ReleaseRow, ReleaseStore, Result, Revisions, Skipped, record_key,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -86,6 +86,87 @@ impl SqlReleaseStore {
     }
 }
 
+/// How many records one listing query fetches (two bound values each).
+const LIST_BATCH: usize = 200;
+
+impl SqlReleaseStore {
+    /// Every record's key, namespace, name and revision (no bodies).
+    async fn heads(&self, namespace: Option<&str>) -> Result<Vec<(String, Head)>> {
+        let mut w = Where::default();
+        w.eq("owner", Some(OWNER))
+            .eq("namespace", namespace.map(namespace_of));
+        let sql = format!(
+            "SELECT key, namespace, name, CAST(version AS BIGINT) AS version FROM releases_v1{}",
+            w.clause()
+        );
+        let rows = w
+            .query(sql)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let get =
+                    |e: sqlx::Error| ReleaseError::NotARecord(format!("releases_v1 row: {e}"));
+                Ok((
+                    row.try_get("key").map_err(get)?,
+                    Head {
+                        namespace: row.try_get("namespace").map_err(get)?,
+                        name: Some(row.try_get("name").map_err(get)?),
+                        version: Some(row.try_get("version").map_err(get)?),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The rows of the records `keys` names (key, namespace), each with its custom labels.
+    async fn fetch(&self, keys: &[(&str, &str)]) -> Result<Fetched> {
+        let mut fetched = Fetched::new();
+        for batch in keys.chunks(LIST_BATCH) {
+            let args: Vec<Arg> = batch
+                .iter()
+                .flat_map(|(key, ns)| [Arg::Text((*key).to_owned()), Arg::Text((*ns).to_owned())])
+                .collect();
+            let any = |key: &str, ns: &str| {
+                let one = format!("({key} = {{}} AND {ns} = {{}})");
+                format!("({})", vec![one; batch.len()].join(" OR "))
+            };
+            let mut w = Where::default();
+            w.condition(&any("key", "namespace"), &args);
+            let sql = format!("SELECT {RELEASE_COLUMNS} FROM releases_v1{}", w.clause());
+            for row in w
+                .query(sql)
+                .fetch_all(self.db.pool())
+                .await
+                .map_err(db_error)?
+            {
+                let row = decode_release(&row)?;
+                fetched.insert((row.key.clone(), row.namespace.clone()), (row, Vec::new()));
+            }
+            let mut w = Where::default();
+            w.condition(&any("releaseKey", "releaseNamespace"), &args);
+            let sql = format!("SELECT {LABEL_COLUMNS} FROM custom_labels_v1{}", w.clause());
+            for row in w
+                .query(sql)
+                .fetch_all(self.db.pool())
+                .await
+                .map_err(db_error)?
+            {
+                let label = decode_label(&row)?;
+                let key = (label.release_key.clone(), label.release_namespace.clone());
+                if let Some((_, labels)) = fetched.get_mut(&key) {
+                    labels.push(label);
+                }
+            }
+        }
+        Ok(fetched)
+    }
+}
+
+/// Rows fetched for a listing by (key, namespace), with their custom labels.
+type Fetched = std::collections::HashMap<(String, String), (ReleaseRow, Vec<CustomLabelRow>)>;
+
 /// The namespace column value of a release namespace (Helm: empty is `default`).
 fn namespace_of(namespace: &str) -> &str {
     if namespace.is_empty() {
@@ -127,6 +208,52 @@ impl ReleaseStore for SqlReleaseStore {
             );
         }
         self.select(&w).await
+    }
+
+    /// Helm's `List`: the `name` and `version` columns choose what to decode; bodies
+    /// are fetched in batches, and a body that does not decode is skipped.
+    async fn list(
+        &self,
+        namespace: Option<&str>,
+        revisions: Revisions,
+        names: &NameFilter<'_>,
+    ) -> Result<Listing> {
+        let heads = self.heads(namespace).await?;
+        let plan = ListPlan::new(
+            &heads.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>(),
+            revisions,
+            names,
+        );
+        let mut listing = Listing::default();
+        let mut round: Vec<usize> = plan.first().to_vec();
+        while !round.is_empty() {
+            let keys: Vec<(&str, &str)> = round
+                .iter()
+                .map(|&i| (heads[i].0.as_str(), heads[i].1.namespace.as_str()))
+                .collect();
+            let fetched = self.fetch(&keys).await?;
+            let mut next = Vec::new();
+            for &i in &round {
+                let (key, head) = &heads[i];
+                let Some((row, labels)) = fetched.get(&(key.clone(), head.namespace.clone()))
+                else {
+                    continue; // deleted since the heads were read
+                };
+                match row.release(labels) {
+                    Ok(release) => listing.releases.push(release),
+                    Err(error) => {
+                        listing.skipped.push(Skipped {
+                            namespace: head.namespace.clone(),
+                            key: key.clone(),
+                            error,
+                        });
+                        next.extend(plan.next_after(i));
+                    }
+                }
+            }
+            round = next;
+        }
+        Ok(listing)
     }
 
     async fn create(&self, release: &Release) -> Result<()> {
@@ -408,6 +535,67 @@ mod tests {
             "labels stay as created: {:?}",
             got.labels
         );
+    }
+
+    #[tokio::test]
+    async fn listing_skips_bodies_that_do_not_decode_and_falls_back_to_the_previous_revision() {
+        let (_dir, store) = store().await;
+        for (name, ns, version, status) in [
+            ("web", "apps", 1, Status::Superseded),
+            ("web", "apps", 2, Status::Deployed),
+            ("web", "other", 1, Status::Deployed),
+            ("db", "apps", 1, Status::Failed),
+        ] {
+            let mut r = release(name, ns, version, status);
+            r.labels = BTreeMap::from([("team".into(), format!("{name}-{version}"))]);
+            store.create(&r).await.expect("create");
+        }
+        sqlx::query("UPDATE releases_v1 SET body = 'not base64!' WHERE key = $1")
+            .bind("sh.helm.release.v1.web.v2")
+            .execute(store.db.pool())
+            .await
+            .expect("corrupt");
+        let all = |_: &str| true;
+        let mut latest = store
+            .list(None, Revisions::Latest, &all)
+            .await
+            .expect("list");
+        latest
+            .releases
+            .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        let got: Vec<(&str, &str, i64, Option<&String>)> = latest
+            .releases
+            .iter()
+            .map(|r| {
+                (
+                    r.namespace.as_str(),
+                    r.name.as_str(),
+                    r.version,
+                    r.labels.get("team"),
+                )
+            })
+            .collect();
+        let (db, web1, other) = ("db-1".to_owned(), "web-1".to_owned(), "web-1".to_owned());
+        assert_eq!(
+            got,
+            [
+                ("apps", "db", 1, Some(&db)),
+                ("apps", "web", 1, Some(&web1)),
+                ("other", "web", 1, Some(&other)),
+            ]
+        );
+        let skipped: Vec<&str> = latest.skipped.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(skipped, ["sh.helm.release.v1.web.v2"]);
+
+        let only_web = |name: &str| name == "web";
+        let every = store
+            .list(Some("apps"), Revisions::All, &only_web)
+            .await
+            .expect("list all");
+        let mut versions: Vec<i64> = every.releases.iter().map(|r| r.version).collect();
+        versions.sort_unstable();
+        assert_eq!(versions, [1]);
+        assert_eq!(every.skipped.len(), 1);
     }
 
     #[tokio::test]

@@ -65,7 +65,7 @@ pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
         _ => vec![("HELM_DRIVER".to_owned(), "secret".to_owned())],
     };
     Setup {
-        helmd: helmd,
+        helmd,
         client,
         cluster,
         namespace,

@@ -4,17 +4,23 @@ mod chart_package;
 mod dependency;
 mod dependency_files;
 mod dependency_update;
+mod get;
+mod helm_output;
+mod history;
 mod install;
 mod lint;
+mod list;
 mod local;
 mod pull;
 mod push;
 mod release_run;
 mod release_test;
+mod releases;
 mod repo;
 mod rollback;
 mod search;
 mod show;
+mod status;
 mod template;
 mod values;
 mod version;
@@ -118,6 +124,17 @@ enum Command {
     Uninstall(rollback::UninstallArgs),
     /// Run a release's tests, like `helm test`.
     Test(release_test::TestArgs),
+    /// List releases, like `helm list` (asks the server).
+    #[command(alias = "ls")]
+    List(Box<list::ListArgs>),
+    /// Display the status of the named release, like `helm status` (asks the server).
+    Status(status::StatusArgs),
+    /// Fetch release history, like `helm history` (asks the server).
+    #[command(alias = "hist")]
+    History(history::HistoryArgs),
+    /// Download extended information of a named release, like `helm get` (asks the
+    /// server).
+    Get(get::GetArgs),
 }
 
 /// Output format of commands that print data.
@@ -194,6 +211,10 @@ async fn main() -> ExitCode {
         Command::Rollback(args) => rollback::rollback(&cli.conn, args).await,
         Command::Uninstall(args) => rollback::uninstall(&cli.conn, args).await,
         Command::Test(args) => release_test::run(&cli.conn, args).await,
+        Command::List(args) => list::run(&cli.conn, args).await,
+        Command::Status(args) => status::run(&cli.conn, args).await,
+        Command::History(args) => history::run(&cli.conn, args).await,
+        Command::Get(args) => get::run(&cli.conn, args).await,
     };
     match result {
         Ok(code) => code,

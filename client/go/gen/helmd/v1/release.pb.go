@@ -511,6 +511,10 @@ type Release struct {
 	Labels map[string]string `protobuf:"bytes,10,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// How this revision's objects were applied to the cluster.
 	ApplyMethod ApplyMethod `protobuf:"varint,11,opt,name=apply_method,json=applyMethod,proto3,enum=helmd.v1.ApplyMethod" json:"apply_method,omitempty"`
+	// The revision a rollback returned to (Helm's `rollback_revision`, the
+	// ROLLBACK column of `helm history --show-rollback-revision`); 0 unless this
+	// revision was made by a rollback.
+	RollbackRevision int32 `protobuf:"varint,12,opt,name=rollback_revision,json=rollbackRevision,proto3" json:"rollback_revision,omitempty"`
 	// Full view only: the values the user supplied for this revision, as YAML
 	// (what `helm get values` prints). Empty in RELEASE_VIEW_SUMMARY.
 	Config string `protobuf:"bytes,20,opt,name=config,proto3" json:"config,omitempty"`
@@ -637,6 +641,13 @@ func (x *Release) GetApplyMethod() ApplyMethod {
 		return x.ApplyMethod
 	}
 	return ApplyMethod_APPLY_METHOD_UNSPECIFIED
+}
+
+func (x *Release) GetRollbackRevision() int32 {
+	if x != nil {
+		return x.RollbackRevision
+	}
+	return 0
 }
 
 func (x *Release) GetConfig() string {
@@ -864,7 +875,7 @@ var File_helmd_v1_release_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_proto_rawDesc = "" +
 	"\n" +
-	"\x16helmd/v1/release.proto\x12\bhelmd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15helmd/v1/common.proto\"\xe9\x05\n" +
+	"\x16helmd/v1/release.proto\x12\bhelmd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15helmd/v1/common.proto\"\x96\x06\n" +
 	"\aRelease\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1a\n" +
@@ -878,7 +889,8 @@ const file_helmd_v1_release_proto_rawDesc = "" +
 	"\x05chart\x18\t \x01(\v2\x17.helmd.v1.ChartMetadataR\x05chart\x125\n" +
 	"\x06labels\x18\n" +
 	" \x03(\v2\x1d.helmd.v1.Release.LabelsEntryR\x06labels\x128\n" +
-	"\fapply_method\x18\v \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12\x16\n" +
+	"\fapply_method\x18\v \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12+\n" +
+	"\x11rollback_revision\x18\f \x01(\x05R\x10rollbackRevision\x12\x16\n" +
 	"\x06config\x18\x14 \x01(\tR\x06config\x12'\n" +
 	"\x0fcomputed_values\x18\x15 \x01(\tR\x0ecomputedValues\x12\x1a\n" +
 	"\bmanifest\x18\x16 \x01(\tR\bmanifest\x12$\n" +

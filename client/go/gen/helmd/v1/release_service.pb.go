@@ -271,7 +271,7 @@ const (
 	// By release name, then namespace.
 	ReleaseOrderBy_RELEASE_ORDER_BY_NAME ReleaseOrderBy = 1
 	// By the latest revision's `last_deploy_time`, oldest first (`helm list
-	// --date`).
+	// --date`), compared to the second as Helm compares them.
 	ReleaseOrderBy_RELEASE_ORDER_BY_LAST_DEPLOY_TIME ReleaseOrderBy = 2
 )
 
@@ -1576,9 +1576,10 @@ type ListReleasesRequest struct {
 	// may read releases in (`helm list --all-namespaces`).
 	Namespaces []string `protobuf:"bytes,1,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
 	// Optional. Only releases whose latest revision has one of these
-	// statuses. Empty means deployed and failed, like `helm list` without
-	// status flags; give every status for `helm list --all`. As in Helm,
-	// asking for RELEASE_STATUS_SUPERSEDED alone lists every superseded
+	// statuses. Empty means deployed and failed, like Helm 3's `helm list`
+	// without status flags; give every status for `helm list --all` (Helm 4's
+	// `helm list` without status flags lists every status but unknown). As in
+	// Helm, asking for RELEASE_STATUS_SUPERSEDED alone lists every superseded
 	// revision instead of latest revisions.
 	Statuses []ReleaseStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=helmd.v1.ReleaseStatus" json:"statuses,omitempty"`
 	// Optional. Only releases whose name matches this regular expression (Go

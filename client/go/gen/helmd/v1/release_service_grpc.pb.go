@@ -107,7 +107,9 @@ type ReleaseServiceClient interface {
 	TestRelease(ctx context.Context, in *TestReleaseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[OperationEvent], error)
 	// Returns one revision of a release (`helm status`, `helm get`).
 	GetRelease(ctx context.Context, in *GetReleaseRequest, opts ...grpc.CallOption) (*GetReleaseResponse, error)
-	// Lists releases, the latest revision of each (`helm list`).
+	// Lists releases, the latest revision of each (`helm list`). A stored record
+	// that cannot be decoded is skipped (and logged by the server), as `helm list`
+	// skips it, so one corrupt record never fails a listing.
 	ListReleases(ctx context.Context, in *ListReleasesRequest, opts ...grpc.CallOption) (*ListReleasesResponse, error)
 	// Lists the revisions of a release, newest first (`helm history`).
 	GetReleaseHistory(ctx context.Context, in *GetReleaseHistoryRequest, opts ...grpc.CallOption) (*GetReleaseHistoryResponse, error)
@@ -346,7 +348,9 @@ type ReleaseServiceServer interface {
 	TestRelease(*TestReleaseRequest, grpc.ServerStreamingServer[OperationEvent]) error
 	// Returns one revision of a release (`helm status`, `helm get`).
 	GetRelease(context.Context, *GetReleaseRequest) (*GetReleaseResponse, error)
-	// Lists releases, the latest revision of each (`helm list`).
+	// Lists releases, the latest revision of each (`helm list`). A stored record
+	// that cannot be decoded is skipped (and logged by the server), as `helm list`
+	// skips it, so one corrupt record never fails a listing.
 	ListReleases(context.Context, *ListReleasesRequest) (*ListReleasesResponse, error)
 	// Lists the revisions of a release, newest first (`helm history`).
 	GetReleaseHistory(context.Context, *GetReleaseHistoryRequest) (*GetReleaseHistoryResponse, error)
