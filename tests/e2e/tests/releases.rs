@@ -724,3 +724,121 @@ async fn a_chart_whose_ports_omit_protocol_installs_on_every_supported_server() 
         release.manifest
     );
 }
+
+#[tokio::test]
+async fn uninstall_keeps_objects_marked_keep_and_reports_them() {
+    let s = setup("sql", "keep").await;
+    let chart = pack(
+        "keeper",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: keeper\nversion: 1.0.0\n",
+            ),
+            (
+                "templates/kept.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-kept\n  annotations:\n    helm.sh/resource-policy: keep\n",
+            ),
+            (
+                "templates/gone.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-gone\n",
+            ),
+        ],
+    );
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "web".into(),
+            chart: uploaded(chart),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    released(result);
+    assert_eq!(s.config_maps().await, ["web-gone", "web-kept"]);
+    let stream = s
+        .client
+        .releases()
+        .uninstall_release(UninstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "web".into(),
+            ..UninstallReleaseRequest::default()
+        })
+        .await
+        .expect("uninstall")
+        .into_inner();
+    let (events, _) = drain(stream).await;
+    let kept = match events.last().and_then(|e| e.payload.clone()) {
+        Some(operation_event::Payload::Finished(f)) => f.kept_resources,
+        other => panic!("no finished event: {other:?}"),
+    };
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        (kept[0].kind.as_str(), kept[0].name.as_str()),
+        ("ConfigMap", "web-kept")
+    );
+    assert_eq!(s.config_maps().await, ["web-kept"]);
+}
+
+#[tokio::test]
+async fn a_field_another_manager_owns_is_a_conflict_unless_forced() {
+    let s = setup("sql", "conflict").await;
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "web".into(),
+            chart: uploaded(web_chart("1.0.0")),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    released(result);
+    // Another manager takes the greeting with server-side apply.
+    let client = s.cluster.admin_client().await.expect("admin");
+    let api: Api<ConfigMap> = Api::namespaced(client, &s.namespace);
+    let patch = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "web-main"}, "data": {"greeting": "mine"}
+    });
+    api.patch(
+        "web-main",
+        &kube::api::PatchParams::apply("someone-else").force(),
+        &kube::api::Patch::Apply(&patch),
+    )
+    .await
+    .expect("other manager applies");
+    let request = UpgradeReleaseRequest {
+        namespace: s.namespace.clone(),
+        name: "web".into(),
+        chart: uploaded(web_chart("1.0.1")),
+        values: set(&["greeting=ours"]),
+        ..UpgradeReleaseRequest::default()
+    };
+    let (_, result) = upgrade(&s, request.clone()).await;
+    let (code, reason, message) = failed(result);
+    assert_eq!(
+        (code, reason.as_str()),
+        (Code::FailedPrecondition, "RESOURCE_CONFLICT")
+    );
+    assert!(message.contains("someone-else"), "{message}");
+    assert!(message.contains(".data.greeting"), "{message}");
+    let (_, result) = upgrade(
+        &s,
+        UpgradeReleaseRequest {
+            force_conflicts: true,
+            ..request
+        },
+    )
+    .await;
+    assert_eq!(released(result).revision, 3);
+    let cm = api.get("web-main").await.expect("cm");
+    assert_eq!(
+        cm.data
+            .unwrap_or_default()
+            .get("greeting")
+            .map(String::as_str),
+        Some("ours")
+    );
+}
