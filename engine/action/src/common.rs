@@ -120,11 +120,7 @@ pub(crate) fn supersede(release: &mut Release) {
 
 /// A record's status.
 pub(crate) fn status_of(release: &Release) -> Status {
-    release
-        .info
-        .as_ref()
-        .map(|i| i.status.clone())
-        .unwrap_or_default()
+    release.status()
 }
 
 impl Context {

@@ -67,7 +67,8 @@ fn has_policy(h: &Hook, policy: &str) -> bool {
 }
 
 impl HookRunner<'_> {
-    fn build(&self, h: &Hook, namespace: &str) -> Result<Resource> {
+    /// A hook's object, of a served kind, in `namespace` unless it names one.
+    pub(crate) fn build(&self, h: &Hook, namespace: &str) -> Result<Resource> {
         let mut resources = self.kube.build(
             &[Doc {
                 template: h.path.clone(),

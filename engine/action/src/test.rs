@@ -68,7 +68,7 @@ impl Test {
         };
         let outcome = runner.run(&mut release, hook_event::TEST).await;
         if self.logs {
-            self.send_logs(ctx, &release).await;
+            self.send_logs(ctx, &runner, &release).await;
         }
         let mut hooks = skipped;
         hooks.append(&mut release.hooks);
@@ -87,20 +87,13 @@ impl Test {
         }
     }
 
-    async fn send_logs(&self, ctx: &Context, release: &crate::Release) {
+    async fn send_logs(&self, ctx: &Context, runner: &HookRunner<'_>, release: &crate::Release) {
         for h in release.hooks.iter().filter(|h| {
             h.events.iter().any(|e| e == hook_event::TEST) && !h.last_run.phase.is_empty()
         }) {
-            let Ok(mut built) = ctx.kube.build(
-                &[helmd_kube::Doc {
-                    template: h.path.clone(),
-                    content: h.manifest.clone(),
-                }],
-                &self.namespace,
-            ) else {
+            let Ok(r) = runner.build(h, &self.namespace) else {
                 continue;
             };
-            let Some(r) = built.pop() else { continue };
             let pods = match ctx.kube.pods_of(&r).await {
                 Ok(p) => p,
                 Err(e) => {

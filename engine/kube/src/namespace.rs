@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
-use kube::api::{Api, ApiResource, DynamicObject, PostParams};
+use kube::api::{Api, ApiResource, PostParams};
 
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
-use crate::resource::{Doc, Resource};
+use crate::resource::Doc;
 
 impl Kube {
     /// Whether the namespace exists.
@@ -87,39 +87,13 @@ impl Kube {
         if resources.is_empty() {
             return Ok(created);
         }
-        self.wait_established(&resources, timeout).await?;
+        // A CRD is ready once Established (`ready.rs`); a rejected one fails at once.
+        let opts = crate::WaitOptions {
+            timeout,
+            wait_for_jobs: false,
+        };
+        self.wait_ready(&resources, &opts, &mut |_, _| {}).await?;
         self.refresh().await?;
         Ok(created)
-    }
-
-    async fn wait_established(&self, crds: &[Resource], timeout: Duration) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let mut pending = Vec::new();
-            for r in crds {
-                let live: Option<DynamicObject> = self.get(r).await?;
-                let established = live.as_ref().is_some_and(|o| {
-                    o.data["status"]["conditions"].as_array().is_some_and(|c| {
-                        c.iter()
-                            .any(|c| c["type"] == "Established" && c["status"] == "True")
-                    })
-                });
-                if !established {
-                    pending.push(r.describe());
-                }
-            }
-            if pending.is_empty() {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Error::WaitTimeout {
-                    message: format!(
-                        "timed out waiting for CRDs to be established: {}",
-                        pending.join(", ")
-                    ),
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 }

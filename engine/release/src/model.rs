@@ -308,6 +308,16 @@ pub struct Lock {
     pub dependencies: Option<Vec<Dependency>>,
 }
 
+impl Release {
+    /// Its status (the zero status when the record has no `info`).
+    pub fn status(&self) -> Status {
+        self.info
+            .as_ref()
+            .map(|i| i.status.clone())
+            .unwrap_or_default()
+    }
+}
+
 impl Default for Release {
     fn default() -> Self {
         Release {

@@ -121,18 +121,8 @@ pub trait ReleaseStore: Send + Sync {
     /// Returns the pruned revisions.
     async fn create_pruned(&self, release: &Release, max_history: i64) -> Result<Vec<i64>> {
         let history = self.history(&release.namespace, &release.name).await?;
-        let revisions: Vec<(i64, Status)> = history
-            .iter()
-            .map(|r| {
-                (
-                    r.version,
-                    r.info
-                        .as_ref()
-                        .map(|i| i.status.clone())
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
+        let revisions: Vec<(i64, Status)> =
+            history.iter().map(|r| (r.version, r.status())).collect();
         let pruned = prune_before_create(&revisions, max_history);
         for version in &pruned {
             self.delete(&release.namespace, &release.name, *version)

@@ -10,11 +10,11 @@ use helmd_proto::v1::release_service_server::ReleaseService;
 use helmd_proto::v1::*;
 use tonic::{Request, Response, Status};
 
-use super::release_actions::{Actions, target};
+use super::release_actions::{Actions, revision, target};
 use super::{EventStream, not_implemented};
 use crate::app::AppState;
 use crate::convert::{page, release as conv};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The ReleaseService implementation.
 #[derive(Debug)]
@@ -34,15 +34,7 @@ impl ReleaseApi {
 
     async fn get(&self, req: GetReleaseRequest) -> Result<GetReleaseResponse> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        let store = &self.state.releases.store;
-        let record = match req.revision {
-            0 => store.last(&namespace, &name).await?,
-            n if n < 0 => return Err(Error::invalid("revision", "must not be negative")),
-            n => store
-                .get(&namespace, &name, i64::from(n))
-                .await
-                .map_err(|e| Error::from_revision_get(e, &name, i64::from(n)))?,
-        };
+        let record = revision(&self.state, &namespace, &name, req.revision).await?;
         let full = req.view() == ReleaseView::Full;
         Ok(GetReleaseResponse {
             release: Some(conv::release(&record, full)?),

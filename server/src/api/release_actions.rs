@@ -35,6 +35,25 @@ pub fn target(namespace: &str, name: &str) -> Result<(String, String)> {
     Ok((namespace.to_owned(), name.to_owned()))
 }
 
+/// One revision of a release (0: the latest), as GetRelease and
+/// GetReleaseResources read it.
+pub async fn revision(
+    state: &AppState,
+    namespace: &str,
+    name: &str,
+    revision: i32,
+) -> Result<helmd_release::Release> {
+    let store = &state.releases.store;
+    match revision {
+        0 => Ok(store.last(namespace, name).await?),
+        n if n < 0 => Err(Error::invalid("revision", "must not be negative")),
+        n => store
+            .get(namespace, name, i64::from(n))
+            .await
+            .map_err(|e| Error::from_revision_get(e, name, i64::from(n))),
+    }
+}
+
 /// The release actions over the shared state.
 #[derive(Debug, Clone)]
 pub struct Actions {
@@ -385,15 +404,7 @@ impl Actions {
         req: GetReleaseResourcesRequest,
     ) -> Result<GetReleaseResourcesResponse> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        let store = &self.state.releases.store;
-        let record = match req.revision {
-            0 => store.last(&namespace, &name).await?,
-            n if n < 0 => return Err(Error::invalid("revision", "must not be negative")),
-            n => store
-                .get(&namespace, &name, i64::from(n))
-                .await
-                .map_err(|e| Error::from_revision_get(e, &name, i64::from(n)))?,
-        };
+        let record = revision(&self.state, &namespace, &name, req.revision).await?;
         let client = self.state.sources.kube().await?.clone();
         let kube = Kube::connect(client, helmd_kube::FIELD_MANAGER).await?;
         let mut docs: Vec<(helmd_kube::Doc, bool)> = helmd_action::docs_of_manifest(

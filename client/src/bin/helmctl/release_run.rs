@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use helmd_client::proto::{
-    ChartReference, OciChart, OperationEvent, Release, ReleaseStatus, RepositoryChart,
-    UploadedChart, chart_reference, oci_chart, operation_event, operation_finished,
+    ChartReference, OciChart, OperationEvent, Release, RepositoryChart, UploadedChart,
+    chart_reference, oci_chart, operation_event, operation_finished,
 };
 use tonic::Streaming;
 
@@ -137,51 +137,9 @@ fn phase(p: i32) -> &'static str {
     }
 }
 
-/// Helm's status words.
-pub fn status_word(status: i32) -> &'static str {
-    match ReleaseStatus::try_from(status).unwrap_or(ReleaseStatus::Unknown) {
-        ReleaseStatus::Deployed => "deployed",
-        ReleaseStatus::Uninstalled => "uninstalled",
-        ReleaseStatus::Superseded => "superseded",
-        ReleaseStatus::Failed => "failed",
-        ReleaseStatus::Uninstalling => "uninstalling",
-        ReleaseStatus::PendingInstall => "pending-install",
-        ReleaseStatus::PendingUpgrade => "pending-upgrade",
-        ReleaseStatus::PendingRollback => "pending-rollback",
-        ReleaseStatus::Unknown | ReleaseStatus::Unspecified => "unknown",
-    }
-}
-
-/// Go's `time.Time.Format(time.ANSIC)` in UTC, as Helm prints LAST DEPLOYED.
-fn ansic(t: Option<&prost_types::Timestamp>) -> String {
-    let Some(t) = t else {
-        return String::new();
-    };
-    let Ok(time) = time::OffsetDateTime::from_unix_timestamp(t.seconds) else {
-        return String::new();
-    };
-    let format = time::macros::format_description!(
-        "[weekday repr:short] [month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
-    );
-    time.format(&format).unwrap_or_default()
-}
-
-/// What `helm install`/`upgrade`/`status` print about a release.
+/// What `helm install`/`upgrade`/`test` print about a release: `helm status`'s text.
 pub fn print_release(r: &Release) {
-    println!("NAME: {}", r.name);
-    println!("LAST DEPLOYED: {}", ansic(r.last_deploy_time.as_ref()));
-    println!("NAMESPACE: {}", r.namespace);
-    println!("STATUS: {}", status_word(r.status));
-    println!("REVISION: {}", r.revision);
-    println!("DESCRIPTION: {}", r.description);
-    let tests = r.hooks.iter().any(|h| h.events.contains(&9));
-    if !tests {
-        println!("TEST SUITE: None");
-    }
-    if !r.notes.is_empty() {
-        println!("NOTES:");
-        println!("{}", r.notes.trim_end_matches('\n'));
-    }
+    print!("{}", crate::releases::StatusText::default().render(r));
 }
 
 /// Parses Helm's `--timeout` (a Go duration such as `5m0s`).

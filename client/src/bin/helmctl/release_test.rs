@@ -56,17 +56,8 @@ pub async fn run(conn: &Connection, args: &TestArgs) -> Result<ExitCode> {
     let stream = client.releases().test_release(request).await?.into_inner();
     Ok(match follow(stream).await? {
         Finished::Release(r) => {
+            // The status text lists each test hook with its phase (TEST SUITE).
             print_release(&r);
-            for h in r.hooks.iter().filter(|h| h.events.contains(&9)) {
-                let phase = match h.last_run.as_ref().map(|l| l.phase) {
-                    Some(3) => "Succeeded",
-                    Some(4) => "Failed",
-                    Some(2) => "Running",
-                    _ => "Unknown",
-                };
-                println!("TEST SUITE:     {}", h.name);
-                println!("Phase:          {phase}");
-            }
             ExitCode::SUCCESS
         }
         Finished::Nothing => ExitCode::SUCCESS,
