@@ -58,7 +58,17 @@ fn file(name: &str, data: &[u8]) -> rec::File {
 }
 
 /// The chart as stored in a release record.
-pub fn chart_record(chart: &Chart) -> rec::Chart {
+pub fn chart_record(chart: &Chart, values: &helmd_render::Values) -> crate::Result<rec::Chart> {
+    // Helm stores the chart its `ProcessDependencies` left: disabled subcharts
+    // dropped, `enabled` set, import-values applied and the chart's values
+    // replaced by its coalesced values (what `helm get values --all` starts from).
+    let mut processed = chart.clone();
+    helmd_chart::process_dependencies(&mut processed, values).map_err(helmd_render::Error::from)?;
+    Ok(record_of(&processed))
+}
+
+/// A processed chart as the record holds it.
+fn record_of(chart: &Chart) -> rec::Chart {
     rec::Chart {
         metadata: Some(metadata(&chart.metadata)),
         lock: None,

@@ -3,6 +3,7 @@
 //! thread, apply a revision over the previous one, wait, record).
 
 use std::sync::Arc;
+
 use std::time::Duration;
 
 use helmd_kube::{ApplyOptions, DeleteOptions, Doc, Kube, Owner, Resource, WaitOptions};
@@ -12,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::Release;
 use crate::error::{Error, Result};
-use crate::events::{Event, Events, ObjectRef, Stage};
+use crate::events::{Events, ObjectRef, Stage};
 use crate::render::{RenderInput, Rendered};
 
 /// Where an action runs.
@@ -158,9 +159,10 @@ impl Context {
         })?
     }
 
-    /// The documents of a manifest as objects of served kinds.
-    pub(crate) fn build(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
-        Ok(self.kube.build(docs, namespace)?)
+    /// The documents of a manifest as objects of served kinds (discovery runs
+    /// again once when a kind is not found).
+    pub(crate) async fn build(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
+        Ok(self.kube.build_fresh(docs, namespace).await?)
     }
 
     /// Updates a record, logging (not failing) when the store refuses: used where
@@ -191,21 +193,21 @@ impl Context {
             dry_run: false,
         };
         let mut created = Vec::new();
+        let mut done = 0;
         for group in helmd_kube::by_kind(target) {
-            let mut applied: Vec<Result<bool>> = Vec::with_capacity(group.len());
-            for chunk in group.chunks(helmd_kube::CONCURRENCY) {
-                applied.extend(
-                    futures::future::join_all(chunk.iter().map(|r| self.apply_one(r, &opts))).await,
-                );
-            }
+            let applied: Vec<Result<bool>> =
+                helmd_kube::concurrently(group.iter().map(|r| self.apply_one(r, &opts)).collect())
+                    .await;
             for (r, existed) in group.iter().zip(applied) {
                 let existed = existed?;
-                self.events.send(Event::Stage {
-                    stage: Stage::Applying,
-                    message: if existed { "updated" } else { "created" }.into(),
-                    object: Some(ObjectRef::of(r)),
-                    health: None,
-                });
+                done += 1;
+                self.events.object(
+                    Stage::Applying,
+                    if existed { "updated" } else { "created" },
+                    r,
+                    None,
+                    (done, target.len()),
+                );
                 if !existed {
                     created.push(r.clone());
                 }
@@ -235,13 +237,14 @@ impl Context {
                     },
                 )
                 .await?;
-            for r in &report.deleted {
-                self.events.send(Event::Stage {
-                    stage: Stage::Deleting,
-                    message: "deleted".into(),
-                    object: Some(ObjectRef::of(r)),
-                    health: None,
-                });
+            for (i, r) in report.deleted.iter().enumerate() {
+                self.events.object(
+                    Stage::Deleting,
+                    "deleted",
+                    r,
+                    None,
+                    (i + 1, report.deleted.len()),
+                );
             }
         }
         Ok(created)
@@ -268,13 +271,19 @@ impl Context {
             ),
         );
         let events = self.events.clone();
+        let mut ready = std::collections::HashSet::new();
+        let total = resources.len();
         let mut progress = move |r: &Resource, readiness: &helmd_kube::Readiness| {
-            events.send(Event::Stage {
-                stage: Stage::Waiting,
-                message: readiness.message.clone(),
-                object: Some(ObjectRef::of(r)),
-                health: Some(readiness.health),
-            });
+            if readiness.is_ready() {
+                ready.insert(r.key());
+            }
+            events.object(
+                Stage::Waiting,
+                readiness.message.clone(),
+                r,
+                Some(readiness.health),
+                (ready.len(), total),
+            );
         };
         self.kube
             .wait_ready(

@@ -56,6 +56,15 @@ impl ObjectRef {
     }
 }
 
+/// How many of a stage's objects are done (applied, ready, deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Count {
+    /// Done so far.
+    pub done: usize,
+    /// In all.
+    pub total: usize,
+}
+
 /// One thing that happened.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -69,6 +78,8 @@ pub enum Event {
         object: Option<ObjectRef>,
         /// Its health, when judged (`helmd_kube::Health` name, lower case).
         health: Option<helmd_kube::Health>,
+        /// How far the stage is through its objects, when it counts them.
+        count: Option<Count>,
     },
     /// A hook changed phase.
     Hook {
@@ -122,6 +133,25 @@ impl Events {
             message: message.into(),
             object: None,
             health: None,
+            count: None,
+        });
+    }
+
+    /// Something happened to one of a stage's objects, `done` of `total` so far.
+    pub fn object(
+        &self,
+        stage: Stage,
+        message: impl Into<String>,
+        r: &helmd_kube::Resource,
+        health: Option<helmd_kube::Health>,
+        (done, total): (usize, usize),
+    ) {
+        self.send(Event::Stage {
+            stage,
+            message: message.into(),
+            object: Some(ObjectRef::of(r)),
+            health,
+            count: Some(Count { done, total }),
         });
     }
 }

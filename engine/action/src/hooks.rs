@@ -68,14 +68,17 @@ fn has_policy(h: &Hook, policy: &str) -> bool {
 
 impl HookRunner<'_> {
     /// A hook's object, of a served kind, in `namespace` unless it names one.
-    pub(crate) fn build(&self, h: &Hook, namespace: &str) -> Result<Resource> {
-        let mut resources = self.kube.build(
-            &[Doc {
-                template: h.path.clone(),
-                content: h.manifest.clone(),
-            }],
-            namespace,
-        )?;
+    pub(crate) async fn build(&self, h: &Hook, namespace: &str) -> Result<Resource> {
+        let mut resources = self
+            .kube
+            .build_fresh(
+                &[Doc {
+                    template: h.path.clone(),
+                    content: h.manifest.clone(),
+                }],
+                namespace,
+            )
+            .await?;
         resources.pop().ok_or_else(|| Error::InvalidRequest {
             field: "hooks".into(),
             message: format!("hook {} has no object", h.name),
@@ -107,8 +110,12 @@ impl HookRunner<'_> {
         let namespace = release.namespace.clone();
         let mut resources = Vec::new();
         for &i in &order {
+            // Helm records the default policy on a hook it runs.
+            if release.hooks[i].delete_policies.is_empty() {
+                release.hooks[i].delete_policies = vec![BEFORE_HOOK_CREATION.to_owned()];
+            }
             let h = release.hooks[i].clone();
-            let r = self.build(&h, &namespace)?;
+            let r = self.build(&h, &namespace).await?;
             let timeout = hook_timeout(&r).unwrap_or(self.timeout);
             if has_policy(&h, BEFORE_HOOK_CREATION) {
                 self.kube.delete_one(&r, true, timeout).await?;

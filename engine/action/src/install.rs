@@ -47,6 +47,8 @@ pub struct Install {
     pub replace: bool,
     /// Keep subcharts' notes.
     pub render_subchart_notes: bool,
+    /// Leave Secrets out of a dry run's manifest (`--hide-secret`).
+    pub hide_secret: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -54,6 +56,12 @@ pub struct Install {
 impl Install {
     /// Runs the install.
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
+        if self.hide_secret && self.dry_run == DryRun::None {
+            return Err(Error::InvalidRequest {
+                field: "hide_secret".into(),
+                message: "hiding Kubernetes secrets requires a dry-run mode".into(),
+            });
+        }
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
             name: self.name.clone(),
             reason,
@@ -97,9 +105,10 @@ impl Install {
                 namespace: self.namespace.clone(),
                 revision: step.version,
                 is_upgrade: false,
-                kube_version: ctx.kube.version().to_owned(),
+                kube_version: ctx.kube.version(),
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
+                hide_secret: self.hide_secret,
                 interrupt: ctx.interrupt.clone(),
             })
             .await?;
@@ -116,7 +125,7 @@ impl Install {
                 notes: rendered.notes.clone(),
                 ..Info::default()
             }),
-            chart: Some(chart_record(&self.chart)),
+            chart: Some(chart_record(&self.chart, &self.values)?),
             config: helmd_yaml::Value::map(self.values.clone()),
             manifest: rendered.manifest.clone(),
             hooks: rendered.hooks.clone(),
@@ -132,7 +141,7 @@ impl Install {
         }
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
-        let resources = ctx.build(&rendered.docs, &self.namespace)?;
+        let resources = ctx.build(&rendered.docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
             namespace: self.namespace.clone(),

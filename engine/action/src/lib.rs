@@ -22,7 +22,7 @@ pub use common::{Context, DryRun, Outcome, Settings, Wait};
 pub use decide::{PreviousValues, install_step, rollback_target, upgrade_base, upgrade_values};
 pub use duration::parse_go_duration;
 pub use error::{Error, Result};
-pub use events::{Event, Events, ObjectRef, Stage};
+pub use events::{Count, Event, Events, ObjectRef, Stage};
 pub use hooks::{HOOK_TIMEOUT_ANNOTATION, hooks_for};
 pub use install::Install;
 pub use render::{Rendered, docs_of_manifest};

@@ -31,6 +31,9 @@ pub struct RenderInput {
     pub api_versions: Vec<String>,
     /// Keep subcharts' NOTES.txt.
     pub render_subchart_notes: bool,
+    /// Leave `v1` Secrets out of the manifest and the objects (dry runs'
+    /// `--hide-secret`: Helm builds a dry run's objects from that manifest).
+    pub hide_secret: bool,
     /// Stops the render from outside.
     pub interrupt: Interrupt,
 }
@@ -69,6 +72,7 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
         &ManifestOptions {
             include_crds: false,
             render_subchart_notes: input.render_subchart_notes,
+            hide_secret: input.hide_secret,
         },
     )?;
     Ok(Rendered {
@@ -76,6 +80,7 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
         docs: built
             .manifests
             .into_iter()
+            .filter(|m| !(input.hide_secret && m.head.kind == "Secret" && m.head.version == "v1"))
             .map(|m| Doc {
                 template: m.name,
                 content: m.content,

@@ -108,9 +108,9 @@ impl Rollback {
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
         let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
-        let current_resources = ctx.build(&current_docs, &self.namespace)?;
+        let current_resources = ctx.build(&current_docs, &self.namespace).await?;
         let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER)?;
-        let target = ctx.build(&target_docs, &self.namespace)?;
+        let target = ctx.build(&target_docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
             namespace: self.namespace.clone(),

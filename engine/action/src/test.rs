@@ -91,7 +91,7 @@ impl Test {
         for h in release.hooks.iter().filter(|h| {
             h.events.iter().any(|e| e == hook_event::TEST) && !h.last_run.phase.is_empty()
         }) {
-            let Ok(r) = runner.build(h, &self.namespace) else {
+            let Ok(r) = runner.build(h, &self.namespace).await else {
                 continue;
             };
             let pods = match ctx.kube.pods_of(&r).await {

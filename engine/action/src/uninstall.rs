@@ -10,7 +10,7 @@ use helmd_render::manifest::UNINSTALL_ORDER;
 
 use crate::common::{Context, Outcome, Wait, now, set_status, status_of};
 use crate::error::{Error, Result};
-use crate::events::{Event, ObjectRef, Stage};
+use crate::events::{ObjectRef, Stage};
 use crate::hooks::HookRunner;
 use crate::render::docs_of_manifest;
 
@@ -110,7 +110,11 @@ impl Uninstall {
         }
         ctx.record_quietly(&release).await;
         let docs = docs_of_manifest(&release.manifest, UNINSTALL_ORDER)?;
-        // Kinds the cluster no longer serves cannot be deleted: they are skipped.
+        // Kinds the cluster no longer serves cannot be deleted: they are skipped
+        // (after discovery ran again, in case a kind is only newer than it).
+        if ctx.kube.build(&docs, &self.namespace).is_err() {
+            ctx.kube.refresh().await?;
+        }
         let mut resources = Vec::new();
         for doc in &docs {
             match ctx.kube.build(std::slice::from_ref(doc), &self.namespace) {
@@ -139,21 +143,22 @@ impl Uninstall {
                 },
             )
             .await?;
+        let total = resources.len();
+        let mut done = 0;
         for r in &report.deleted {
-            ctx.events.send(Event::Stage {
-                stage: Stage::Deleting,
-                message: "deleted".into(),
-                object: Some(ObjectRef::of(r)),
-                health: None,
-            });
+            done += 1;
+            ctx.events
+                .object(Stage::Deleting, "deleted", r, None, (done, total));
         }
         for r in &report.not_owned {
-            ctx.events.send(Event::Stage {
-                stage: Stage::Deleting,
-                message: "left alone: no longer owned by this release".into(),
-                object: Some(ObjectRef::of(r)),
-                health: None,
-            });
+            done += 1;
+            ctx.events.object(
+                Stage::Deleting,
+                "left alone: no longer owned by this release",
+                r,
+                None,
+                (done, total),
+            );
         }
         let kept: Vec<ObjectRef> = report.kept.iter().map(ObjectRef::of).collect();
         let mut errors = Vec::new();

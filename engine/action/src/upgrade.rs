@@ -60,6 +60,8 @@ pub struct Upgrade {
     pub take_ownership: bool,
     /// Keep subcharts' notes.
     pub render_subchart_notes: bool,
+    /// Leave Secrets out of a dry run's manifest (`--hide-secret`).
+    pub hide_secret: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -67,6 +69,12 @@ pub struct Upgrade {
 impl Upgrade {
     /// Runs the upgrade (or the install, with `install` and no release).
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
+        if self.hide_secret && self.dry_run == DryRun::None {
+            return Err(Error::InvalidRequest {
+                field: "hide_secret".into(),
+                message: "hiding Kubernetes secrets requires a dry-run mode".into(),
+            });
+        }
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
             name: self.name.clone(),
             reason,
@@ -112,9 +120,10 @@ impl Upgrade {
                 namespace: self.namespace.clone(),
                 revision: version,
                 is_upgrade: true,
-                kube_version: ctx.kube.version().to_owned(),
+                kube_version: ctx.kube.version(),
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
+                hide_secret: self.hide_secret,
                 interrupt: ctx.interrupt.clone(),
             })
             .await?;
@@ -131,7 +140,7 @@ impl Upgrade {
                 notes: rendered.notes.clone(),
                 ..Info::default()
             }),
-            chart: Some(chart_record(&chart)),
+            chart: Some(chart_record(&chart, &values)?),
             config: helmd_yaml::Value::map(values),
             manifest: rendered.manifest.clone(),
             hooks: rendered.hooks.clone(),
@@ -148,10 +157,13 @@ impl Upgrade {
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
         let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
-        let current_resources = ctx.build(&current_docs, &self.namespace).map_err(|e| {
-            e.during("unable to build kubernetes objects from current release manifest: ")
-        })?;
-        let target = ctx.build(&rendered.docs, &self.namespace)?;
+        let current_resources = ctx
+            .build(&current_docs, &self.namespace)
+            .await
+            .map_err(|e| {
+                e.during("unable to build kubernetes objects from current release manifest: ")
+            })?;
+        let target = ctx.build(&rendered.docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
@@ -329,6 +341,7 @@ impl Upgrade {
             take_ownership: self.take_ownership,
             replace: false,
             render_subchart_notes: self.render_subchart_notes,
+            hide_secret: self.hide_secret,
             settings: self.settings,
         }
     }

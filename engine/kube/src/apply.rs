@@ -44,10 +44,8 @@ impl Kube {
         take_ownership: bool,
         prefix: &str,
     ) -> Result<Vec<bool>> {
-        let mut live: Vec<Result<Option<DynamicObject>>> = Vec::with_capacity(resources.len());
-        for chunk in resources.chunks(crate::CONCURRENCY) {
-            live.extend(futures::future::join_all(chunk.iter().map(|r| self.get(r))).await);
-        }
+        let live: Vec<Result<Option<DynamicObject>>> =
+            crate::concurrently(resources.iter().map(|r| self.get(r)).collect()).await;
         let mut exists = Vec::with_capacity(resources.len());
         for (r, live) in resources.iter().zip(live) {
             let Some(live) = live? else {
@@ -79,7 +77,7 @@ impl Kube {
         // the chart cannot mean.
         object.metadata.managed_fields = None;
         object.metadata.resource_version = None;
-        if crate::protocol::needs_port_protocols(self.version()) {
+        if crate::protocol::needs_port_protocols(&self.version()) {
             crate::protocol::default_port_protocols(r.kind(), &mut object.data);
         }
         let mut params = PatchParams::apply(self.field_manager());

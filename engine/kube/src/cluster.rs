@@ -1,5 +1,7 @@
-//! `Kube`: a cluster client with its discovery, read once and refreshed when the
-//! release installs CRDs; the server's version and API versions for `.Capabilities`.
+//! `Kube`: a cluster client with its discovery and server version, read once and
+//! refreshed on demand (before a render, after a release installs CRDs, when a kind
+//! is not found); the server's version and API versions for `.Capabilities`.
+//! Clones share one view, so a refresh by one operation serves the next.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
@@ -14,18 +16,36 @@ use crate::resource::{self, Doc, Resource};
 #[derive(Clone)]
 pub struct Kube {
     client: kube::Client,
-    discovery: Arc<RwLock<Arc<Discovery>>>,
-    version: String,
+    served: Arc<RwLock<Arc<Served>>>,
     field_manager: String,
+}
+
+/// What one discovery found.
+struct Served {
+    discovery: Discovery,
+    /// The server's `gitVersion`.
+    version: String,
 }
 
 impl std::fmt::Debug for Kube {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Kube")
-            .field("version", &self.version)
+            .field("version", &self.version())
             .field("field_manager", &self.field_manager)
             .finish_non_exhaustive()
     }
+}
+
+/// Reads the server's version and runs discovery.
+async fn serve_info(client: &kube::Client) -> Result<Served> {
+    let info = client
+        .apiserver_version()
+        .await
+        .map_err(|e| Error::Unavailable(format!("reading the server version: {e}")))?;
+    Ok(Served {
+        discovery: discover(client).await?,
+        version: info.git_version,
+    })
 }
 
 /// Runs discovery: aggregated (two requests, Kubernetes >= 1.26) or, on servers
@@ -44,15 +64,10 @@ impl Kube {
     /// Connects: reads the server's version and runs discovery. Objects are
     /// applied with `field_manager`.
     pub async fn connect(client: kube::Client, field_manager: &str) -> Result<Kube> {
-        let info = client
-            .apiserver_version()
-            .await
-            .map_err(|e| Error::Unavailable(format!("reading the server version: {e}")))?;
-        let discovery = discover(&client).await?;
+        let served = serve_info(&client).await?;
         Ok(Kube {
             client,
-            discovery: Arc::new(RwLock::new(Arc::new(discovery))),
-            version: info.git_version,
+            served: Arc::new(RwLock::new(Arc::new(served))),
             field_manager: field_manager.to_owned(),
         })
     }
@@ -68,30 +83,45 @@ impl Kube {
     }
 
     /// The server's `gitVersion` (`v1.37.2`), for `.Capabilities.KubeVersion`.
-    pub fn version(&self) -> &str {
-        &self.version
+    pub fn version(&self) -> String {
+        self.served().version.clone()
     }
 
-    fn discovery(&self) -> Arc<Discovery> {
-        match self.discovery.read() {
+    fn served(&self) -> Arc<Served> {
+        match self.served.read() {
             Ok(d) => d.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// Runs discovery again (after CRDs were installed).
+    /// Reads the server's version and runs discovery again (before a render, as
+    /// Helm invalidates its discovery cache for each action; after CRDs were
+    /// installed; when a kind is not found).
     pub async fn refresh(&self) -> Result<()> {
-        let fresh = Arc::new(discover(&self.client).await?);
-        match self.discovery.write() {
+        let fresh = Arc::new(serve_info(&self.client).await?);
+        match self.served.write() {
             Ok(mut d) => *d = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
         Ok(())
     }
 
+    /// Like [`Kube::build`], but when a kind is not served, discovery runs again
+    /// once (the kind may be newer than what was discovered) before failing.
+    pub async fn build_fresh(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
+        match self.build(docs, namespace) {
+            Err(Error::TypeNotFound { .. }) => {
+                self.refresh().await?;
+                self.build(docs, namespace)
+            }
+            built => built,
+        }
+    }
+
     /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
     pub fn api_versions(&self) -> Vec<String> {
-        let discovery = self.discovery();
+        let served = self.served();
+        let discovery = &served.discovery;
         let mut all = BTreeSet::new();
         for group in discovery.groups() {
             for version in group.versions() {
@@ -111,7 +141,8 @@ impl Kube {
     /// The documents as objects of served kinds, in order; the first document
     /// that is not an object or whose kind is not served is the error.
     pub fn build(&self, docs: &[Doc], namespace: &str) -> Result<Vec<Resource>> {
-        let discovery = self.discovery();
+        let served = self.served();
+        let discovery = &served.discovery;
         let resolve = |group: &str, version: &str, kind: &str| {
             let gvk = GroupVersionKind::gvk(group, version, kind);
             discovery
@@ -126,7 +157,8 @@ impl Kube {
     /// Whether `kind` in `group` is namespaced, when the cluster serves it.
     pub fn scope_of(&self, group: &str, version: &str, kind: &str) -> Option<Scope> {
         let gvk = GroupVersionKind::gvk(group, version, kind);
-        self.discovery()
+        self.served()
+            .discovery
             .resolve_gvk(&gvk)
             .map(|(_, caps)| caps.scope)
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use kube::api::{DeleteParams, PropagationPolicy};
 
+use crate::changes::Changes;
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
 use crate::ownership::{Owner, keeps};
@@ -65,13 +66,9 @@ impl Kube {
     ) -> Result<DeleteReport> {
         let mut report = DeleteReport::default();
         for group in crate::by_kind(resources) {
-            let mut outcomes: Vec<Result<Outcome>> = Vec::with_capacity(group.len());
-            for chunk in group.chunks(crate::CONCURRENCY) {
-                outcomes.extend(
-                    futures::future::join_all(chunk.iter().map(|r| self.delete_checked(r, opts)))
-                        .await,
-                );
-            }
+            let outcomes: Vec<Result<Outcome>> =
+                crate::concurrently(group.iter().map(|r| self.delete_checked(r, opts)).collect())
+                    .await;
             for (r, outcome) in group.iter().zip(outcomes) {
                 let list = match outcome? {
                     Outcome::Deleted => &mut report.deleted,
@@ -134,11 +131,20 @@ impl Kube {
     /// Waits until none of `resources` exists any more.
     pub async fn wait_gone(&self, resources: &[Resource], timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let all: Vec<&Resource> = resources.iter().collect();
+        let changes = Changes::watch(self.client(), &all);
         let mut delay = Duration::from_millis(100);
         loop {
+            let present: Vec<Result<bool>> = crate::concurrently(
+                resources
+                    .iter()
+                    .map(|r| async move { Ok(self.get(r).await?.is_some()) })
+                    .collect(),
+            )
+            .await;
             let mut left = Vec::new();
-            for r in resources {
-                if self.get(r).await?.is_some() {
+            for (r, present) in resources.iter().zip(present) {
+                if present? {
                     left.push(r.describe());
                 }
             }
@@ -150,8 +156,8 @@ impl Kube {
                     message: format!("timed out waiting for the deletion of {}", left.join(", ")),
                 });
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(1));
+            changes.next(delay).await;
+            delay = crate::wait::backoff(delay);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use kube::api::DynamicObject;
 
+use crate::changes::Changes;
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
 use crate::ready::{Health, Readiness, hook_readiness, pod_failure};
@@ -58,6 +59,7 @@ impl Kube {
 
     /// Polls the hook until it is done or failed; `last` keeps what was seen.
     async fn watch_hook(&self, hook: &Resource, last: &mut Option<Readiness>) -> Result<()> {
+        let changes = Changes::watch(self.client(), &[hook]);
         let mut delay = Duration::from_millis(100);
         loop {
             let now = match self.get(hook).await? {
@@ -74,7 +76,7 @@ impl Kube {
                 }
                 _ => *last = Some(now),
             }
-            tokio::time::sleep(delay).await;
+            changes.next(delay).await;
             delay = backoff(delay);
         }
     }

@@ -6,6 +6,7 @@
 //! any cluster. Nothing here knows about release records or gRPC.
 
 mod apply;
+mod changes;
 mod cluster;
 mod delete;
 mod error;
@@ -33,6 +34,16 @@ pub use resource::{Doc, Resource, ResourceKey};
 /// The most requests one step sends at once (objects of one kind are applied,
 /// read and deleted together, like Helm's batches per kind).
 pub const CONCURRENCY: usize = 8;
+
+/// Runs `futures` with at most [`CONCURRENCY`] in flight; results in order.
+/// (Built from a `Vec` rather than a mapped stream, so callers' futures stay `Send`.)
+pub async fn concurrently<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use futures::StreamExt;
+    futures::stream::iter(futures)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
 
 /// `resources` cut into runs of one kind, in order.
 pub fn by_kind(resources: &[Resource]) -> Vec<&[Resource]> {

@@ -1,9 +1,11 @@
-//! Waiting until a release's objects are ready (`--wait`, `--wait-for-jobs`) by
-//! polling each one not yet ready, and reading their status once
-//! (GetReleaseResources).
+//! Waiting until a release's objects are ready (`--wait`, `--wait-for-jobs`):
+//! each one not yet ready is read again whenever a watch of its kind sees a
+//! change (polling with back-off as the fallback); and reading their status
+//! once (GetReleaseResources).
 
 use std::time::Duration;
 
+use crate::changes::Changes;
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
 use crate::ready::{Health, Readiness, readiness};
@@ -73,15 +75,24 @@ impl Kube {
         last: &mut [Option<Readiness>],
         progress: &mut (dyn FnMut(&Resource, &Readiness) + Send),
     ) -> Result<()> {
+        let all: Vec<&Resource> = resources.iter().collect();
+        let changes = Changes::watch(self.client(), &all);
         let mut delay = FIRST_DELAY;
         loop {
+            let waiting: Vec<usize> = (0..resources.len())
+                .filter(|&i| !last[i].as_ref().is_some_and(Readiness::is_ready))
+                .collect();
+            let read: Vec<Result<Readiness>> = crate::concurrently(
+                waiting
+                    .iter()
+                    .map(|&i| self.read_readiness(&resources[i], wait_for_jobs, true))
+                    .collect(),
+            )
+            .await;
             let mut pending = false;
-            for (r, seen) in resources.iter().zip(last.iter_mut()) {
-                if seen.as_ref().is_some_and(Readiness::is_ready) {
-                    continue;
-                }
-                let now = self.read_readiness(r, wait_for_jobs, true).await?;
-                if seen.as_ref() != Some(&now) {
+            for (&i, now) in waiting.iter().zip(read) {
+                let (r, now) = (&resources[i], now?);
+                if last[i].as_ref() != Some(&now) {
                     progress(r, &now);
                 }
                 if now.health == Health::Failed {
@@ -91,12 +102,12 @@ impl Kube {
                     });
                 }
                 pending |= !now.is_ready();
-                *seen = Some(now);
+                last[i] = Some(now);
             }
             if !pending {
                 return Ok(());
             }
-            tokio::time::sleep(delay).await;
+            changes.next(delay).await;
             delay = backoff(delay);
         }
     }
@@ -104,11 +115,15 @@ impl Kube {
     /// The readiness of each of `resources`, read once (a Job counts as ready
     /// only once complete); an absent object is [`Health::Missing`].
     pub async fn status(&self, resources: &[Resource]) -> Result<Vec<Readiness>> {
-        let mut all = Vec::with_capacity(resources.len());
-        for r in resources {
-            all.push(self.read_readiness(r, true, false).await?);
-        }
-        Ok(all)
+        crate::concurrently(
+            resources
+                .iter()
+                .map(|r| self.read_readiness(r, true, false))
+                .collect(),
+        )
+        .await
+        .into_iter()
+        .collect()
     }
 
     /// Reads `r` and judges it. When `tolerant`, a server that fails to answer

@@ -260,6 +260,7 @@ impl ChartApi {
             manifest: helmd_render::manifest::ManifestOptions {
                 include_crds: req.include_crds,
                 render_subchart_notes: req.render_subchart_notes,
+                hide_secret: false,
             },
             template: helmd_render::manifest::TemplateOptions {
                 show_only: req.show_only,

@@ -44,19 +44,21 @@ impl ReleaseApi {
     async fn history(&self, req: GetReleaseHistoryRequest) -> Result<GetReleaseHistoryResponse> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         let size = page::page_size(req.page_size)?;
-        let after = page::decode("history", &req.page_token)?.map_or(0, |(rev, _)| rev);
-        let all = self.state.releases.store.history(&namespace, &name).await?;
+        // Newest first: a page token is the lowest revision already returned.
+        let before = page::decode("history", &req.page_token)?.map_or(i64::MAX, |(rev, _)| rev);
+        let mut all = self.state.releases.store.history(&namespace, &name).await?;
         if all.is_empty() {
             return Err(helmd_release::Error::NotFound.into());
         }
+        all.sort_by_key(|r| std::cmp::Reverse(r.version));
         let full = req.view() == ReleaseView::Full;
         let page: Vec<_> = all
             .iter()
-            .filter(|r| r.version > after)
+            .filter(|r| r.version < before)
             .take(size)
             .collect();
         let next_page_token = match page.last() {
-            Some(last) if all.iter().any(|r| r.version > last.version) => {
+            Some(last) if all.iter().any(|r| r.version < last.version) => {
                 page::encode("history", last.version, "")
             }
             _ => String::new(),

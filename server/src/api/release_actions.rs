@@ -58,6 +58,9 @@ pub async fn revision(
 #[derive(Debug, Clone)]
 pub struct Actions {
     state: Arc<AppState>,
+    /// The cluster, connected on first use; its discovery is shared by every
+    /// operation and refreshed by those that render (see [`Actions::kube`]).
+    kube: Arc<tokio::sync::OnceCell<Kube>>,
 }
 
 fn statuses(history: &[helmd_release::Release]) -> Vec<(i64, Status)> {
@@ -85,14 +88,39 @@ fn unsupported(on: bool, field: &'static str, what: &'static str) -> Result<()> 
 impl Actions {
     /// Actions over `state`.
     pub fn new(state: Arc<AppState>) -> Self {
-        Actions { state }
+        Actions {
+            state,
+            kube: Arc::default(),
+        }
     }
 
-    /// A context for one operation: the cluster (discovery read now), the store,
-    /// events to `tx`, renders bounded by `--render-timeout`.
-    async fn context(&self, tx: mpsc::UnboundedSender<helmd_action::Event>) -> Result<Context> {
+    /// The cluster. Its version and discovery are read on first use; `fresh`
+    /// reads them again, as Helm does for every action that renders (so
+    /// `.Capabilities` is current). Others use what was read last, and discovery
+    /// runs again when a kind is not found.
+    async fn kube(&self, fresh: bool) -> Result<Kube> {
+        if let Some(kube) = self.kube.get() {
+            if fresh {
+                kube.refresh().await?;
+            }
+            return Ok(kube.clone());
+        }
         let client = self.state.sources.kube().await?.clone();
-        let kube = Kube::connect(client, helmd_kube::FIELD_MANAGER).await?;
+        let kube = self
+            .kube
+            .get_or_try_init(|| Kube::connect(client, helmd_kube::FIELD_MANAGER))
+            .await?;
+        Ok(kube.clone())
+    }
+
+    /// A context for one operation: the cluster (see [`Actions::kube`]), the
+    /// store, events to `tx`, renders bounded by `--render-timeout`.
+    async fn context(
+        &self,
+        tx: mpsc::UnboundedSender<helmd_action::Event>,
+        fresh: bool,
+    ) -> Result<Context> {
+        let kube = self.kube(fresh).await?;
         Ok(Context {
             kube,
             store: self.state.releases.store.clone(),
@@ -155,17 +183,13 @@ impl Actions {
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
+        conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         unsupported(
             req.dependency_update,
             "dependency_update",
             "fetching missing dependencies",
         )?;
         unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
-        unsupported(
-            req.hide_secret,
-            "hide_secret",
-            "hiding Secrets of a dry run",
-        )?;
         let settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
@@ -205,11 +229,12 @@ impl Actions {
             take_ownership: req.take_ownership,
             replace: req.replace,
             render_subchart_notes: req.render_subchart_notes,
+            hide_secret: req.hide_secret,
             settings,
         };
         let this = self.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
-            let ctx = this.context(tx).await?;
+            let ctx = this.context(tx, true).await?;
             Ok(Some(install.run(&ctx).await?))
         }))
     }
@@ -222,17 +247,13 @@ impl Actions {
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
+        conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         unsupported(
             req.dependency_update,
             "dependency_update",
             "fetching missing dependencies",
         )?;
         unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
-        unsupported(
-            req.hide_secret,
-            "hide_secret",
-            "hiding Secrets of a dry run",
-        )?;
         unsupported(req.force_replace, "force_replace", "replacing objects")?;
         let max_history = conv::max_history(req.max_history)?;
         let settings = conv::settings(
@@ -279,11 +300,12 @@ impl Actions {
             skip_crds: req.skip_crds,
             take_ownership: req.take_ownership,
             render_subchart_notes: req.render_subchart_notes,
+            hide_secret: req.hide_secret,
             settings,
         };
         let this = self.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
-            let ctx = this.context(tx).await?;
+            let ctx = this.context(tx, true).await?;
             Ok(Some(upgrade.run(&ctx).await?))
         }))
     }
@@ -328,7 +350,7 @@ impl Actions {
         };
         let this = self.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
-            let ctx = this.context(tx).await?;
+            let ctx = this.context(tx, false).await?;
             Ok(Some(rollback.run(&ctx).await?))
         }))
     }
@@ -363,7 +385,7 @@ impl Actions {
         };
         let this = self.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
-            let ctx = this.context(tx).await?;
+            let ctx = this.context(tx, false).await?;
             Ok(uninstall.run(&ctx).await?)
         }))
     }
@@ -393,7 +415,7 @@ impl Actions {
         };
         let this = self.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
-            let ctx = this.context(tx).await?;
+            let ctx = this.context(tx, false).await?;
             Ok(Some(test.run(&ctx).await?))
         }))
     }
@@ -405,8 +427,7 @@ impl Actions {
     ) -> Result<GetReleaseResourcesResponse> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         let record = revision(&self.state, &namespace, &name, req.revision).await?;
-        let client = self.state.sources.kube().await?.clone();
-        let kube = Kube::connect(client, helmd_kube::FIELD_MANAGER).await?;
+        let kube = self.kube(false).await?;
         let mut docs: Vec<(helmd_kube::Doc, bool)> = helmd_action::docs_of_manifest(
             &record.manifest,
             helmd_render::manifest::INSTALL_ORDER,
@@ -423,12 +444,35 @@ impl Actions {
                 true,
             )
         }));
+        // Kinds newer than what was discovered: discovery runs again once.
+        let all: Vec<helmd_kube::Doc> = docs.iter().map(|(d, _)| d.clone()).collect();
+        if kube.build(&all, &namespace).is_err() {
+            kube.refresh().await?;
+        }
+        let built: Vec<(helmd_kube::Result<Vec<helmd_kube::Resource>>, bool, String)> = docs
+            .into_iter()
+            .map(|(doc, is_hook)| {
+                (
+                    kube.build(std::slice::from_ref(&doc), &namespace),
+                    is_hook,
+                    doc.template,
+                )
+            })
+            .collect();
+        // Every object's state, read together.
+        let objects: Vec<helmd_kube::Resource> = built
+            .iter()
+            .filter_map(|(b, _, _)| b.as_ref().ok())
+            .flatten()
+            .cloned()
+            .collect();
+        let mut states = kube.status(&objects).await?.into_iter();
+        let mut objects = objects.iter();
         let mut resources = Vec::new();
-        for (doc, is_hook) in docs {
-            match kube.build(std::slice::from_ref(&doc), &namespace) {
+        for (b, is_hook, template) in built {
+            match b {
                 Ok(built) => {
-                    let states = kube.status(&built).await?;
-                    for (r, state) in built.iter().zip(states) {
+                    for (r, state) in objects.by_ref().take(built.len()).zip(states.by_ref()) {
                         resources.push(ResourceStatus {
                             resource: Some(conv::object(&helmd_action::ObjectRef::of(r))),
                             health: conv::health(state.health) as i32,
@@ -441,7 +485,7 @@ impl Actions {
                 Err(e) => resources.push(ResourceStatus {
                     resource: None,
                     health: ResourceHealth::Unknown as i32,
-                    message: format!("{}: {e}", doc.template),
+                    message: format!("{template}: {e}"),
                     is_hook,
                 }),
             }

@@ -55,6 +55,17 @@ pub fn dry_run(d: pb::DryRun) -> DryRun {
     }
 }
 
+/// `hide_secret` needs a dry run (Helm's rule and words).
+pub fn check_hide_secret(hide_secret: bool, dry_run: DryRun) -> Result<()> {
+    if hide_secret && dry_run == DryRun::None {
+        return Err(Error::invalid(
+            "hide_secret",
+            "hiding Kubernetes secrets requires a dry-run mode",
+        ));
+    }
+    Ok(())
+}
+
 /// The previous-values rule.
 pub fn previous_values(p: pb::PreviousValues) -> PreviousValues {
     match p {
@@ -170,11 +181,14 @@ pub fn event(e: Event) -> pb::operation_event::Payload {
             message,
             object: o,
             health: h,
+            count,
         } => Payload::Progress(pb::OperationProgress {
             stage: stage(s) as i32,
             message,
             resource: o.as_ref().map(object),
             health: h.map_or(pb::ResourceHealth::Unspecified, health) as i32,
+            completed: count.map_or(0, |c| u32::try_from(c.done).unwrap_or(u32::MAX)),
+            total: count.map_or(0, |c| u32::try_from(c.total).unwrap_or(u32::MAX)),
         }),
         Event::Hook {
             name,

@@ -19,6 +19,7 @@ mod hooks_helm;
 mod lint;
 mod reflection;
 mod registry_auth;
+mod release_fidelity;
 mod release_list;
 mod release_store_helm;
 mod releases;

@@ -27,7 +27,7 @@ struct Driver {
 }
 
 /// Where the record body Helm wrote is read back as stored.
-enum Raw {
+pub(crate) enum Raw {
     /// The Secret's `data.release` (cluster admin client).
     Secret(kube::Client),
     /// `releases_v1.body` (the database URL).
@@ -36,7 +36,7 @@ enum Raw {
 
 impl Raw {
     /// The JSON inside the stored body of `name`'s revision `version`.
-    async fn record(&self, namespace: &str, name: &str, version: i64) -> Json {
+    pub(crate) async fn record(&self, namespace: &str, name: &str, version: i64) -> Json {
         let key = helmd_release::record_key(name, version);
         let body = match self {
             Raw::Secret(client) => {
@@ -613,6 +613,8 @@ async fn get_release_and_history_serve_what_helm_installed() {
         }
         token = page.next_page_token;
     }
+    // GetReleaseHistory pages newest first; Helm prints oldest first.
+    revisions.reverse();
     let helm_revisions: Vec<(i64, String)> = history
         .as_array()
         .expect("history array")

@@ -82,6 +82,11 @@ impl Setup {
 
     /// Runs Helm 4 against the same cluster and store; returns (success, stdout, stderr).
     pub fn helm(&self, args: &[&str]) -> (bool, String, String) {
+        self.helm_in(&self.namespace, args)
+    }
+
+    /// Like [`Setup::helm`] in another namespace.
+    pub fn helm_in(&self, namespace: &str, args: &[&str]) -> (bool, String, String) {
         let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
         let home = self.home.path();
         let out = Command::new(bin)
@@ -89,7 +94,7 @@ impl Setup {
             .arg("--kubeconfig")
             .arg(self.cluster.kubeconfig_path())
             .arg("--namespace")
-            .arg(&self.namespace)
+            .arg(namespace)
             .env("HELM_CONFIG_HOME", home.join("config"))
             .env("HELM_CACHE_HOME", home.join("cache"))
             .env("HELM_DATA_HOME", home.join("data"))
@@ -105,8 +110,13 @@ impl Setup {
 
     /// Like [`Setup::helm`], failing the test when Helm fails.
     pub fn helm_ok(&self, args: &[&str]) -> String {
-        let (ok, out, err) = self.helm(args);
-        assert!(ok, "helm {args:?} failed: {err}");
+        self.helm_in_ok(&self.namespace, args)
+    }
+
+    /// Like [`Setup::helm_in`], failing the test when Helm fails.
+    pub fn helm_in_ok(&self, namespace: &str, args: &[&str]) -> String {
+        let (ok, out, err) = self.helm_in(namespace, args);
+        assert!(ok, "helm {args:?} in {namespace} failed: {err}");
         out
     }
 

@@ -1,17 +1,51 @@
 //! `helmctl template` prints what `helm template` prints: the manifest in
 //! Helm's kind order with `# Source:` headers, hooks after it, `--show-only`,
-//! and values from `-f` and the `--set` family, compared with Helm v4 (the
-//! oracle's client-side dry-run install).
+//! and values from `-f` and the `--set` family, compared with the real `helm`
+//! CLI of the current Helm v4 (4.3.2, built from Go modules): Helm 4.3 changed
+//! how documents are split (a document keeps the newline before the next `---`),
+//! which the Python oracle's Helm 4.2 does not have.
 
-use helmd_oracle::template::{HelmRelease, TemplateCase, helm_template_batch};
+use helmd_oracle::template::TemplateCase;
 use helmd_test_support::binaries;
 
 use crate::fixtures::{helmctl, write_files as write};
 
-fn helm(case: TemplateCase) -> Result<HelmRelease, String> {
-    helm_template_batch(&[case])
-        .expect("the template oracle runs")
-        .remove(0)
+/// What the real `helm template` prints for `case` plus `extra` flags; its error
+/// (the text after `Error: `) when it fails.
+fn helm_template(case: &TemplateCase, extra: &[&str]) -> Result<String, String> {
+    let bin = binaries::go_tool("helm4").expect("helm CLI");
+    let home = tempfile::tempdir().expect("helm home");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("template")
+        .arg(&case.release_name)
+        .arg(&case.chart_dir)
+        .arg("--namespace")
+        .arg(&case.namespace)
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"));
+    for (i, values) in case.values_yaml.iter().enumerate() {
+        let file = home.path().join(format!("values-{i}.yaml"));
+        std::fs::write(&file, values).expect("values file");
+        cmd.arg("-f").arg(file);
+    }
+    for (flag, list) in [
+        ("--set-json", &case.set_json),
+        ("--set", &case.set),
+        ("--set-string", &case.set_string),
+        ("--set-literal", &case.set_literal),
+    ] {
+        for v in list {
+            cmd.arg(flag).arg(v);
+        }
+    }
+    let out = cmd.args(extra).output().expect("run helm");
+    if out.status.success() {
+        return Ok(String::from_utf8(out.stdout).expect("utf-8"));
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let err = err.trim_start_matches("Error: ");
+    Err(err.lines().next().unwrap_or_default().to_owned())
 }
 
 const STORE: &[(&str, &str)] = &[
@@ -75,18 +109,21 @@ fn template_yaml_output_equals_helm_template_with_values_and_set_flags() {
         "extra.d-conf=a,b=c",
     ]);
     assert!(ok, "{stderr}");
-    let helm = helm(TemplateCase {
-        chart_dir: chart.clone(),
-        release_name: "web".into(),
-        namespace: "shop".into(),
-        values_yaml: vec![std::fs::read_to_string(&values).expect("values")],
-        set: vec!["replicas=3,extra.a-conf=one".into()],
-        set_json: vec!["ports=[80,443]".into()],
-        set_string: vec!["extra.c-conf=007".into()],
-        set_literal: vec!["extra.d-conf=a,b=c".into()],
-    })
+    let helm = helm_template(
+        &TemplateCase {
+            chart_dir: chart.clone(),
+            release_name: "web".into(),
+            namespace: "shop".into(),
+            values_yaml: vec![std::fs::read_to_string(&values).expect("values")],
+            set: vec!["replicas=3,extra.a-conf=one".into()],
+            set_json: vec!["ports=[80,443]".into()],
+            set_string: vec!["extra.c-conf=007".into()],
+            set_literal: vec!["extra.d-conf=a,b=c".into()],
+        },
+        &[],
+    )
     .expect("Helm renders the chart");
-    assert_eq!(stdout, helm.template_text());
+    assert_eq!(stdout, helm);
     assert!(stdout.contains("value: \"a,b=c\""), "{stdout}");
     assert!(!stdout.contains("Installed web"), "notes are not printed");
 }
@@ -96,55 +133,29 @@ fn template_show_only_prints_the_named_templates_documents_like_helm() {
     let dir = tempfile::tempdir().expect("dir");
     let chart = dir.path().join("store");
     write(&chart, STORE);
-    let helm = helm(TemplateCase {
+    let case = TemplateCase {
         chart_dir: chart.clone(),
         release_name: "web".into(),
         namespace: "default".into(),
         ..TemplateCase::default()
-    })
-    .expect("Helm renders the chart");
-    // Helm selects whole documents of its output by their `# Source:` path and
-    // prints each as `---\n{doc}\n`; its splitter drops the whitespace before a
-    // separator but keeps the trailing newline of the last document.
-    let text = helm.template_text();
-    let docs: Vec<String> = text
-        .split("---\n# Source: ")
-        .filter(|d| !d.is_empty())
-        .map(str::to_string)
-        .collect();
-    let last = docs.len().saturating_sub(1);
-    let pick = |prefixes: &[&str]| -> String {
-        prefixes
-            .iter()
-            .flat_map(|p| {
-                docs.iter()
-                    .enumerate()
-                    .filter(move |(_, d)| d.starts_with(p))
-            })
-            .map(|(i, d)| {
-                let doc = if i == last { d.as_str() } else { d.trim_end() };
-                format!("---\n# Source: {doc}\n")
-            })
-            .collect()
     };
     let path = chart.to_str().expect("utf-8");
-    let (ok, stdout, stderr) = helmctl(&[
-        "template",
-        "web",
-        path,
-        "-s",
-        "templates/sa.yaml",
-        "--show-only",
-        "templates/app.yaml",
-    ]);
-    assert!(ok, "{stderr}");
-    assert_eq!(
-        stdout,
-        pick(&["store/templates/sa.yaml", "store/templates/app.yaml"])
-    );
-    let (ok, stdout, stderr) = helmctl(&["template", "web", path, "-s", "templates/*/*.yaml"]);
-    assert!(ok, "{stderr}");
-    assert_eq!(stdout, pick(&["store/templates/sub/"]));
+    for flags in [
+        &[
+            "-s",
+            "templates/sa.yaml",
+            "--show-only",
+            "templates/app.yaml",
+        ][..],
+        &["-s", "templates/*/*.yaml"],
+    ] {
+        let helm = helm_template(&case, flags).expect("Helm renders the chart");
+        let mut args = vec!["template", "web", path];
+        args.extend_from_slice(flags);
+        let (ok, stdout, stderr) = helmctl(&args);
+        assert!(ok, "{stderr}");
+        assert_eq!(stdout, helm, "{flags:?}");
+    }
     let (ok, _, stderr) = helmctl(&["template", "web", path, "-s", "templates/nope.yaml"]);
     assert!(!ok);
     assert!(
@@ -177,14 +188,13 @@ fn template_prints_hooks_after_helms_manifest_and_honours_no_hooks_and_skip_test
     let dir = tempfile::tempdir().expect("dir");
     let chart = dir.path().join("hooked");
     write(&chart, HOOKED);
-    let helm = helm(TemplateCase {
+    let case = TemplateCase {
         chart_dir: chart.clone(),
         release_name: "rel".into(),
         namespace: "default".into(),
         ..TemplateCase::default()
-    })
-    .expect("Helm renders the chart");
-    let manifest = helm.template_text();
+    };
+    let manifest = helm_template(&case, &["--no-hooks"]).expect("Helm renders the chart");
     let path = chart.to_str().expect("utf-8");
     let (ok, stdout, stderr) = helmctl(&["template", "rel", path, "--no-hooks"]);
     assert!(ok, "{stderr}");
@@ -192,15 +202,17 @@ fn template_prints_hooks_after_helms_manifest_and_honours_no_hooks_and_skip_test
         stdout, manifest,
         "hooks and unknown hooks leave the manifest"
     );
-    let job = "---\n# Source: hooked/templates/job.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"-1\"\n";
-    let pod = "---\n# Source: hooked/templates/tests/check.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: check\n  annotations:\n    helm.sh/hook: test\n\n";
+    // Hooks follow in install order of their kinds (Pod before Job).
     let (ok, stdout, stderr) = helmctl(&["template", "rel", path]);
     assert!(ok, "{stderr}");
-    // Hooks follow in install order of their kinds (Pod before Job).
-    assert_eq!(stdout, format!("{manifest}{pod}{job}"));
+    assert_eq!(stdout, helm_template(&case, &[]).expect("Helm renders"));
+    assert!(stdout.find("kind: Pod").unwrap_or(0) < stdout.find("kind: Job").unwrap_or(0));
     let (ok, stdout, stderr) = helmctl(&["template", "rel", path, "--skip-tests"]);
     assert!(ok, "{stderr}");
-    assert_eq!(stdout, format!("{manifest}{job}"));
+    assert_eq!(
+        stdout,
+        helm_template(&case, &["--skip-tests"]).expect("Helm renders")
+    );
 }
 
 #[test]
@@ -218,12 +230,15 @@ fn template_reports_a_malformed_document_like_helm() {
             ),
         ],
     );
-    let helm = helm(TemplateCase {
-        chart_dir: chart.clone(),
-        release_name: "rel".into(),
-        namespace: "default".into(),
-        ..TemplateCase::default()
-    })
+    let helm = helm_template(
+        &TemplateCase {
+            chart_dir: chart.clone(),
+            release_name: "rel".into(),
+            namespace: "default".into(),
+            ..TemplateCase::default()
+        },
+        &[],
+    )
     .expect_err("Helm refuses the document");
     let (ok, stdout, stderr) = helmctl(&["template", "rel", chart.to_str().expect("utf-8")]);
     assert!(!ok);
@@ -274,16 +289,19 @@ fn template_set_file_and_set_errors_read_like_helm() {
     );
     // --set types integers as int64, so they print whole (a values file's float64 would print 1e+06).
     assert!(stdout.contains("big: \"1000000\""), "{stdout}");
-    let helm = helm(TemplateCase {
-        chart_dir: chart.clone(),
-        release_name: "rel".into(),
-        namespace: "default".into(),
-        set_literal: vec!["cert=-----BEGIN-----\nabc\n".into()],
-        set_string: vec!["big=1000000".into()],
-        ..TemplateCase::default()
-    })
+    let helm = helm_template(
+        &TemplateCase {
+            chart_dir: chart.clone(),
+            release_name: "rel".into(),
+            namespace: "default".into(),
+            set_literal: vec!["cert=-----BEGIN-----\nabc\n".into()],
+            set_string: vec!["big=1000000".into()],
+            ..TemplateCase::default()
+        },
+        &[],
+    )
     .expect("Helm renders");
-    assert_eq!(stdout, helm.template_text());
+    assert_eq!(stdout, helm);
     let cases: [(&[&str], &str); 4] = [
         (
             &["--set", "a"],
@@ -319,21 +337,18 @@ fn template_include_crds_prints_only_enabled_subcharts_crds_like_helm() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("values.yaml");
         std::fs::write(&file, values).expect("values");
-        let helm = helm(TemplateCase {
-            chart_dir: chart.clone(),
-            release_name: "rel".into(),
-            namespace: "default".into(),
-            values_yaml: vec![values.to_owned()],
-            ..TemplateCase::default()
-        })
-        .expect("Helm renders the chart");
         // `helm template --include-crds`: the CRDs head the manifest.
-        let crds: String = helmd_oracle::oracle::helm_enabled_crds(&chart, values)
-            .expect("Helm lists the CRDs")
-            .into_iter()
-            .map(|c| format!("---\n# Source: {}\n{}\n", c.filename, c.data))
-            .collect();
-        let expected = format!("{}\n", format!("{crds}{}", helm.manifest).trim());
+        let expected = helm_template(
+            &TemplateCase {
+                chart_dir: chart.clone(),
+                release_name: "rel".into(),
+                namespace: "default".into(),
+                values_yaml: vec![values.to_owned()],
+                ..TemplateCase::default()
+            },
+            &["--include-crds"],
+        )
+        .expect("Helm renders the chart");
         let values_path = file.to_str().expect("utf-8");
         let (ok, stdout, stderr) =
             helmctl(&["template", "rel", path, "-f", values_path, "--include-crds"]);

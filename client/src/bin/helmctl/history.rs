@@ -50,9 +50,8 @@ fn is_zero(n: &i32) -> bool {
 
 /// Prints the release's history.
 pub async fn run(conn: &Connection, args: &HistoryArgs) -> Result<ExitCode> {
-    let mut all = revisions(conn, &args.namespace.namespace, &args.name).await?;
-    all.sort_by_key(|r| r.revision);
-    let shown = &all[all.len().saturating_sub(args.max)..];
+    let mut shown = revisions(conn, &args.namespace.namespace, &args.name, args.max).await?;
+    shown.sort_by_key(|r| r.revision);
     let rows: Vec<Revision> = shown
         .iter()
         .map(|r| Revision {
@@ -101,8 +100,13 @@ pub async fn run(conn: &Connection, args: &HistoryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every revision of the release, page by page.
-async fn revisions(conn: &Connection, namespace: &str, name: &str) -> Result<Vec<pb::Release>> {
+/// The `max` newest revisions of the release (the server sends newest first), page by page.
+async fn revisions(
+    conn: &Connection,
+    namespace: &str,
+    name: &str,
+    max: usize,
+) -> Result<Vec<pb::Release>> {
     let mut releases = client(conn).await?.releases();
     let mut all = Vec::new();
     let mut token = String::new();
@@ -111,7 +115,8 @@ async fn revisions(conn: &Connection, namespace: &str, name: &str) -> Result<Vec
             .get_release_history(GetReleaseHistoryRequest {
                 namespace: namespace.to_owned(),
                 name: name.to_owned(),
-                page_size: 1000,
+                page_size: i32::try_from(max.saturating_sub(all.len()).clamp(1, 1000))
+                    .unwrap_or(1000),
                 page_token: token.clone(),
                 ..Default::default()
             })
@@ -119,7 +124,8 @@ async fn revisions(conn: &Connection, namespace: &str, name: &str) -> Result<Vec
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?
             .into_inner();
         all.extend(page.releases);
-        if page.next_page_token.is_empty() {
+        if page.next_page_token.is_empty() || all.len() >= max {
+            all.truncate(max);
             return Ok(all);
         }
         token = page.next_page_token;

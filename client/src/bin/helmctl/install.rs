@@ -69,6 +69,9 @@ pub struct ChangeArgs {
     /// Render subcharts' notes too.
     #[arg(long)]
     render_subchart_notes: bool,
+    /// Leave Secrets out of a dry run's output (needs `--dry-run`).
+    #[arg(long)]
+    hide_secret: bool,
     /// A custom description.
     #[arg(long, default_value = "")]
     description: String,
@@ -184,6 +187,7 @@ pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> 
         replace: args.replace,
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
+        hide_secret: c.hide_secret,
         force_conflicts: c.force_conflicts,
         ..InstallReleaseRequest::default()
     };
@@ -231,6 +235,7 @@ pub async fn upgrade(conn: &Connection, args: &UpgradeArgs) -> Result<ExitCode> 
         take_ownership: c.take_ownership,
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
+        hide_secret: c.hide_secret,
         force_conflicts: c.force_conflicts,
         ..UpgradeReleaseRequest::default()
     };

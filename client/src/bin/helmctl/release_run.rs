@@ -1,6 +1,7 @@
 //! What the release commands share: the chart argument as a `ChartReference`,
 //! the operation stream printed as it runs (phase lines; on a terminal, one
-//! live status line), and the resulting release as Helm prints it.
+//! live status line with a progress bar), and the resulting release as Helm
+//! prints it.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -80,8 +81,10 @@ pub async fn follow(mut stream: Streaming<OperationEvent>) -> Result<Finished> {
                         format!("{}/{}/{}", r.kind, r.namespace, r.name)
                     };
                     if terminal {
-                        // One line that keeps changing: the object being worked on.
-                        let _ = write!(err, "\r\x1b[2K  {name}: {}", p.message);
+                        // One line that keeps changing: how far the stage is, and
+                        // the object being worked on.
+                        let bar = bar(p.completed, p.total);
+                        let _ = write!(err, "\r\x1b[2K  {bar}{name}: {}", p.message);
                         let _ = err.flush();
                         live = true;
                         continue;
@@ -128,6 +131,22 @@ pub async fn follow(mut stream: Streaming<OperationEvent>) -> Result<Finished> {
     bail!("the server ended the operation's stream before it finished")
 }
 
+/// `[#######.............]  7/20  ` for a counted stage; empty otherwise.
+fn bar(completed: u32, total: u32) -> String {
+    const WIDTH: usize = 20;
+    if total == 0 {
+        return String::new();
+    }
+    let filled = usize::try_from(u64::from(completed.min(total)) * 20 / u64::from(total))
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    format!(
+        "[{}{}] {completed}/{total}  ",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled)
+    )
+}
+
 fn phase(p: i32) -> &'static str {
     match p {
         2 => "running",
@@ -154,4 +173,18 @@ pub fn timeout(text: &str) -> Result<prost_types::Duration> {
 
 fn helmd_action_duration(text: &str) -> Option<std::time::Duration> {
     helmd_action::parse_go_duration(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_count() {
+        assert_eq!(bar(0, 0), "");
+        assert_eq!(bar(0, 4), "[....................] 0/4  ");
+        assert_eq!(bar(1, 4), "[#####...............] 1/4  ");
+        assert_eq!(bar(4, 4), "[####################] 4/4  ");
+        assert_eq!(bar(9, 4), "[####################] 9/4  ");
+    }
 }

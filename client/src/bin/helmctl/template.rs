@@ -143,6 +143,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
     let opts = ManifestOptions {
         include_crds: args.include_crds,
         render_subchart_notes: false,
+        hide_secret: false,
     };
     let release = match build_release_manifest(chart.name(), &rendered, &crds(crd_objects), &opts) {
         Ok(release) => release,

@@ -47,6 +47,9 @@ pub struct ManifestOptions {
     pub include_crds: bool,
     /// Keep the NOTES.txt of subcharts too (`--render-subchart-notes`).
     pub render_subchart_notes: bool,
+    /// Leave `v1` Secrets' content out of the manifest text (`--hide-secret`,
+    /// dry runs only), as Helm does: their `# Source:` line stays, with a note.
+    pub hide_secret: bool,
 }
 
 /// What a release holds after rendering.
@@ -127,7 +130,14 @@ pub fn build_release_manifest(
         }
     }
     for m in &manifests {
-        manifest.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
+        if opts.hide_secret && m.head.kind == "Secret" && m.head.version == "v1" {
+            manifest.push_str(&format!(
+                "---\n# Source: {}\n# HIDDEN: The Secret output has been suppressed\n",
+                m.name
+            ));
+        } else {
+            manifest.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
+        }
     }
     let mut joined = String::new();
     for (_, text) in notes {

@@ -1,45 +1,33 @@
-//! Splitting a rendered file into YAML documents exactly as Helm's
-//! `SplitManifests` does (its separator regex `(?:^|\s*\n)---\s*`).
-
-/// RE2's `\s`: ASCII space, tab, newline, form feed, carriage return.
-fn is_re2_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')
-}
+//! Splitting a rendered file into YAML documents exactly as Helm 4.3's
+//! `SplitManifests` does (its separator regex `(?m)^---[ \t]*`; Helm 4.2 and
+//! earlier used `(?:^|\s*\n)---\s*`, which also swallowed the whitespace
+//! before a separator).
 
 /// The documents of `text` in order: leading whitespace dropped, separated at
-/// `---` that starts the text or follows a newline (whitespace around the
-/// separator belongs to it), empty pieces skipped. A document keeps trailing
-/// whitespace only when it is the last one.
+/// every line that starts with `---` (the separator takes the spaces and tabs
+/// after it; the rest of its line begins the next document), pieces that are
+/// only whitespace skipped, each document's leading whitespace dropped. A
+/// document keeps its trailing whitespace (the newline before the next `---`).
 pub fn split_manifests(text: &str) -> Vec<String> {
     let text = text.trim_start();
-    let b = text.as_bytes();
     let mut pieces = Vec::new();
     let mut beg = 0;
-    let mut pos = 0;
-    let skip_space = |mut i: usize| {
-        while i < b.len() && is_re2_space(b[i]) {
-            i += 1;
+    let mut line = 0;
+    loop {
+        if text[line..].starts_with("---") {
+            pieces.push(&text[beg..line]);
+            let rest = &text[line + 3..];
+            beg = line + 3 + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
         }
-        i
-    };
-    if text.starts_with("---") {
-        pos = skip_space(3);
-        beg = pos;
-    }
-    while let Some(found) = text[pos..].find("\n---") {
-        let q = pos + found;
-        let mut start = q;
-        while start > pos && is_re2_space(b[start - 1]) {
-            start -= 1;
+        match text[line..].find('\n') {
+            Some(at) => line += at + 1,
+            None => break,
         }
-        pieces.push(&text[beg..start]);
-        pos = skip_space(q + 4);
-        beg = pos;
     }
     pieces.push(&text[beg..]);
     pieces
         .into_iter()
-        .filter(|p| !p.is_empty())
+        .filter(|p| !p.trim().is_empty())
         .map(|p| p.trim_start().to_string())
         .collect()
 }
@@ -49,10 +37,10 @@ mod tests {
     use super::split_manifests;
 
     #[test]
-    fn separators_take_the_whitespace_around_them() {
+    fn a_document_keeps_the_whitespace_before_the_next_separator() {
         assert_eq!(
             split_manifests("\n\na: 1\n\n---\nb: 2\n  \n---  \n\nc: 3\n\n"),
-            ["a: 1", "b: 2", "c: 3\n\n"]
+            ["a: 1\n\n", "b: 2\n  \n", "c: 3\n\n"]
         );
     }
 
@@ -60,10 +48,16 @@ mod tests {
     fn a_separator_glued_to_text_still_splits() {
         assert_eq!(
             split_manifests("kind: A\n---x: 1\n----\nkind: B"),
-            ["kind: A", "x: 1", "-\nkind: B"]
+            ["kind: A\n", "x: 1\n", "-\nkind: B"]
         );
-        assert_eq!(split_manifests("---\n---\na"), ["---\na"]);
+        assert_eq!(split_manifests("---\n---\na"), ["a"]);
         assert_eq!(split_manifests("--- # c\nkind: C"), ["# c\nkind: C"]);
+        assert_eq!(
+            split_manifests("a: |\n  x\n---\tb: 1"),
+            ["a: |\n  x\n", "b: 1"]
+        );
+        assert_eq!(split_manifests("a: 1\n  ---\nb: 2"), ["a: 1\n  ---\nb: 2"]);
         assert!(split_manifests("---").is_empty());
+        assert!(split_manifests(" \n--- \n \n---").is_empty());
     }
 }

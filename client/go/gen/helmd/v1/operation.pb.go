@@ -547,7 +547,14 @@ type OperationProgress struct {
 	// The object the event is about; unset when it is about the whole stage.
 	Resource *ResourceReference `protobuf:"bytes,3,opt,name=resource,proto3" json:"resource,omitempty"`
 	// The object's health when `resource` is set.
-	Health        ResourceHealth `protobuf:"varint,4,opt,name=health,proto3,enum=helmd.v1.ResourceHealth" json:"health,omitempty"`
+	Health ResourceHealth `protobuf:"varint,4,opt,name=health,proto3,enum=helmd.v1.ResourceHealth" json:"health,omitempty"`
+	// How many of the stage's objects are done so far (applied, ready or
+	// deleted) when the stage works through a counted set of objects, with
+	// `total`; both 0 when the event is not counted. A client can draw a
+	// progress bar from them.
+	Completed uint32 `protobuf:"varint,5,opt,name=completed,proto3" json:"completed,omitempty"`
+	// How many objects the stage works through; 0 when not counted.
+	Total         uint32 `protobuf:"varint,6,opt,name=total,proto3" json:"total,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -608,6 +615,20 @@ func (x *OperationProgress) GetHealth() ResourceHealth {
 		return x.Health
 	}
 	return ResourceHealth_RESOURCE_HEALTH_UNSPECIFIED
+}
+
+func (x *OperationProgress) GetCompleted() uint32 {
+	if x != nil {
+		return x.Completed
+	}
+	return 0
+}
+
+func (x *OperationProgress) GetTotal() uint32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
 }
 
 // A hook of the release started, succeeded or failed.
@@ -1794,12 +1815,14 @@ const file_helmd_v1_operation_proto_rawDesc = "" +
 	"\frequested_by\x18\x05 \x01(\v2\x13.helmd.v1.PrincipalR\vrequestedBy\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12\x17\n" +
-	"\adry_run\x18\a \x01(\bR\x06dryRun\"\xc8\x01\n" +
+	"\adry_run\x18\a \x01(\bR\x06dryRun\"\xfc\x01\n" +
 	"\x11OperationProgress\x12.\n" +
 	"\x05stage\x18\x01 \x01(\x0e2\x18.helmd.v1.OperationStageR\x05stage\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x127\n" +
 	"\bresource\x18\x03 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x120\n" +
-	"\x06health\x18\x04 \x01(\x0e2\x18.helmd.v1.ResourceHealthR\x06health\"\xcb\x01\n" +
+	"\x06health\x18\x04 \x01(\x0e2\x18.helmd.v1.ResourceHealthR\x06health\x12\x1c\n" +
+	"\tcompleted\x18\x05 \x01(\rR\tcompleted\x12\x14\n" +
+	"\x05total\x18\x06 \x01(\rR\x05total\"\xcb\x01\n" +
 	"\fHookProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12)\n" +
