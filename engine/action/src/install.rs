@@ -47,6 +47,8 @@ pub struct Install {
     pub replace: bool,
     /// Keep subcharts' notes.
     pub render_subchart_notes: bool,
+    /// Let templates resolve names with `getHostByName` (`--enable-dns`).
+    pub enable_dns: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -101,6 +103,8 @@ impl Install {
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
                 interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
             })
             .await?;
         let started = now();

@@ -1,11 +1,14 @@
 //! Rendering a release against the live cluster: `.Capabilities` from discovery,
 //! Helm's manifest stage, hooks as the record stores them, CRDs apart.
 
+use std::sync::Arc;
+
 use helmd_kube::Doc;
 use helmd_release as rec;
 use helmd_render::manifest::{ManifestOptions, build_release_manifest};
 use helmd_render::{
-    Chart, Interrupt, RenderOptions, Values, enabled_crd_objects, render_chart_values,
+    Chart, ClusterAccess, Interrupt, RenderOptions, Values, enabled_crd_objects,
+    render_chart_values,
 };
 
 use crate::error::Result;
@@ -33,6 +36,11 @@ pub struct RenderInput {
     pub render_subchart_notes: bool,
     /// Stops the render from outside.
     pub interrupt: Interrupt,
+    /// The live cluster templates' `lookup` reads (`None`: Helm's offline
+    /// empty map, as for `--dry-run=client`).
+    pub cluster: Option<Arc<dyn ClusterAccess>>,
+    /// Let `getHostByName` resolve names (`--enable-dns`).
+    pub enable_dns: bool,
 }
 
 /// What a release holds after rendering.
@@ -60,6 +68,8 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
         api_versions: input.api_versions.clone(),
         cluster_api_versions: true,
         interrupt: input.interrupt.clone(),
+        cluster: input.cluster.clone(),
+        enable_dns: input.enable_dns,
     };
     let files = render_chart_values(&input.chart, input.values, &opts)?;
     let built = build_release_manifest(

@@ -60,6 +60,8 @@ pub struct Upgrade {
     pub take_ownership: bool,
     /// Keep subcharts' notes.
     pub render_subchart_notes: bool,
+    /// Let templates resolve names with `getHostByName` (`--enable-dns`).
+    pub enable_dns: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -116,6 +118,8 @@ impl Upgrade {
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
                 interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
             })
             .await?;
         let first_deployed = current.info.as_ref().and_then(|i| i.first_deployed);
@@ -329,6 +333,7 @@ impl Upgrade {
             take_ownership: self.take_ownership,
             replace: false,
             render_subchart_notes: self.render_subchart_notes,
+            enable_dns: self.enable_dns,
             settings: self.settings,
         }
     }

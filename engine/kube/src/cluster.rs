@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+use kube::api::ApiResource;
 use kube::core::GroupVersionKind;
 use kube::discovery::{Discovery, Scope};
 
@@ -72,7 +73,7 @@ impl Kube {
         &self.version
     }
 
-    fn discovery(&self) -> Arc<Discovery> {
+    pub(crate) fn discovery(&self) -> Arc<Discovery> {
         match self.discovery.read() {
             Ok(d) => d.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -125,9 +126,14 @@ impl Kube {
 
     /// Whether `kind` in `group` is namespaced, when the cluster serves it.
     pub fn scope_of(&self, group: &str, version: &str, kind: &str) -> Option<Scope> {
+        self.resolve(group, version, kind).map(|(_, scope)| scope)
+    }
+
+    /// The endpoint and scope of `kind` in `group`/`version`, when the cluster serves it.
+    pub fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<(ApiResource, Scope)> {
         let gvk = GroupVersionKind::gvk(group, version, kind);
         self.discovery()
             .resolve_gvk(&gvk)
-            .map(|(_, caps)| caps.scope)
+            .map(|(api, caps)| (api, caps.scope))
     }
 }

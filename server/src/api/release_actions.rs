@@ -160,7 +160,6 @@ impl Actions {
             "dependency_update",
             "fetching missing dependencies",
         )?;
-        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
         unsupported(
             req.hide_secret,
             "hide_secret",
@@ -205,6 +204,7 @@ impl Actions {
             take_ownership: req.take_ownership,
             replace: req.replace,
             render_subchart_notes: req.render_subchart_notes,
+            enable_dns: req.enable_dns,
             settings,
         };
         let this = self.clone();
@@ -227,7 +227,6 @@ impl Actions {
             "dependency_update",
             "fetching missing dependencies",
         )?;
-        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
         unsupported(
             req.hide_secret,
             "hide_secret",
@@ -279,6 +278,7 @@ impl Actions {
             skip_crds: req.skip_crds,
             take_ownership: req.take_ownership,
             render_subchart_notes: req.render_subchart_notes,
+            enable_dns: req.enable_dns,
             settings,
         };
         let this = self.clone();

@@ -82,6 +82,11 @@ impl Setup {
 
     /// Runs Helm 4 against the same cluster and store; returns (success, stdout, stderr).
     pub fn helm(&self, args: &[&str]) -> (bool, String, String) {
+        self.helm_in(&self.namespace, args)
+    }
+
+    /// Like [`Setup::helm`], in `namespace`.
+    pub fn helm_in(&self, namespace: &str, args: &[&str]) -> (bool, String, String) {
         let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
         let home = self.home.path();
         let out = Command::new(bin)
@@ -89,7 +94,7 @@ impl Setup {
             .arg("--kubeconfig")
             .arg(self.cluster.kubeconfig_path())
             .arg("--namespace")
-            .arg(&self.namespace)
+            .arg(namespace)
             .env("HELM_CONFIG_HOME", home.join("config"))
             .env("HELM_CACHE_HOME", home.join("cache"))
             .env("HELM_DATA_HOME", home.join("data"))

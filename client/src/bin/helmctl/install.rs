@@ -69,6 +69,9 @@ pub struct ChangeArgs {
     /// Render subcharts' notes too.
     #[arg(long)]
     render_subchart_notes: bool,
+    /// Let templates resolve names with `getHostByName` (otherwise it returns "").
+    #[arg(long)]
+    enable_dns: bool,
     /// A custom description.
     #[arg(long, default_value = "")]
     description: String,
@@ -184,6 +187,7 @@ pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> 
         replace: args.replace,
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
+        enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         ..InstallReleaseRequest::default()
     };
@@ -231,6 +235,7 @@ pub async fn upgrade(conn: &Connection, args: &UpgradeArgs) -> Result<ExitCode> 
         take_ownership: c.take_ownership,
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
+        enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         ..UpgradeReleaseRequest::default()
     };
