@@ -100,6 +100,12 @@ impl Kube {
             return Err(fail("groupVersion shouldn't be empty"));
         }
         let discovery = self.discovery();
+        if version.is_empty() && discovery.get(group).is_some() {
+            // `apps/`: Helm reads the group's document where it wants a version's.
+            return Err(fail(
+                "converting (v1.APIGroup) to (v1.APIResourceList): unknown conversion",
+            ));
+        }
         let served = discovery
             .get(group)
             .filter(|g| g.versions().any(|v| v == version));
