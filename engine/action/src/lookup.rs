@@ -54,6 +54,9 @@ impl ClusterAccess for LiveLookup {
         };
         self.runtime.block_on(async {
             tokio::select! {
+                // An interrupted render never waits for the read.
+                biased;
+                () = stopped => Err(LookupError::Stopped),
                 answer = tokio::time::timeout(LOOKUP_TIMEOUT, read) => match answer {
                     Ok(Ok(found)) => Ok(found),
                     Ok(Err(helmd_kube::Error::ResponseTooLarge { .. })) => Err(LookupError::TooLarge),
@@ -67,7 +70,6 @@ impl ClusterAccess for LiveLookup {
                         LOOKUP_TIMEOUT.as_secs()
                     ))),
                 },
-                () = stopped => Err(LookupError::Stopped),
             }
         })
     }
