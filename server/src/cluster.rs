@@ -4,8 +4,7 @@
 
 use helmd_render::manifest::Manifest;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::GroupVersionKind;
-use kube::discovery::{Discovery, Scope};
+use kube::discovery::Scope;
 
 use crate::error::{Error, Result};
 
@@ -14,8 +13,7 @@ const FIELD_MANAGER: &str = "helmd";
 
 /// A cluster's discovery, read once per validating render.
 pub struct Cluster {
-    client: kube::Client,
-    discovery: Discovery,
+    kube: helmd_kube::Kube,
     /// The server's `gitVersion` (`v1.37.2`), for `.Capabilities.KubeVersion`.
     pub version: String,
     /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
@@ -25,36 +23,18 @@ pub struct Cluster {
 impl Cluster {
     /// Reads the server's version and runs discovery.
     pub async fn discover(client: kube::Client) -> Result<Cluster> {
-        let info = client.apiserver_version().await.map_err(unavailable)?;
-        // Aggregated discovery (Kubernetes >= 1.26) takes two requests. Older servers
-        // (1.20) answer them with plain discovery documents, read as zero groups:
-        // then one request per group, as before.
-        let discovery = match Discovery::new(client.clone()).run_aggregated().await {
-            Ok(d) if d.groups().next().is_some() => d,
-            _ => Discovery::new(client.clone())
-                .run()
-                .await
-                .map_err(unavailable)?,
-        };
-        let mut api_versions = std::collections::BTreeSet::new();
-        for group in discovery.groups() {
-            for version in group.versions() {
-                let group_version = match group.name() {
-                    "" => version.to_owned(),
-                    name => format!("{name}/{version}"),
-                };
-                for (resource, _) in group.versioned_resources(version) {
-                    api_versions.insert(format!("{group_version}/{}", resource.kind));
-                }
-                api_versions.insert(group_version);
-            }
-        }
+        let kube = helmd_kube::Kube::connect(client, FIELD_MANAGER).await?;
         Ok(Cluster {
-            client,
-            discovery,
-            version: info.git_version,
-            api_versions: api_versions.into_iter().collect(),
+            version: kube.version().to_owned(),
+            api_versions: kube.api_versions(),
+            kube,
         })
+    }
+
+    /// What templates' `lookup` reads when rendering against this cluster
+    /// (`helm template --validate` renders with a live `lookup`).
+    pub fn lookup(&self) -> std::sync::Arc<dyn helmd_render::ClusterAccess> {
+        std::sync::Arc::new(helmd_action::LiveLookup::new(self.kube.clone()))
     }
 
     /// Validates the manifest's objects in order; the first one the cluster does
@@ -86,8 +66,7 @@ impl Cluster {
             .version
             .rsplit_once('/')
             .unwrap_or(("", head.version.as_str()));
-        let gvk = GroupVersionKind::gvk(group, version, &head.kind);
-        let Some((api_resource, caps)) = self.discovery.resolve_gvk(&gvk) else {
+        let Some((api_resource, scope)) = self.kube.resolve(group, version, &head.kind) else {
             // Helm's REST-mapper error, word for word.
             return Err(rejected(format!(
                 "resource mapping not found for name: {name:?} namespace: {own_namespace:?} from \"\": no matches for kind {:?} in version {:?}\nensure CRDs are installed first",
@@ -95,16 +74,17 @@ impl Cluster {
             )));
         };
         let object = parsed.map_err(|e| rejected(format!("error validating {:?}: {e}", m.name)))?;
-        let api: Api<DynamicObject> = match caps.scope {
+        let client = self.kube.client();
+        let api: Api<DynamicObject> = match scope {
             Scope::Namespaced => {
                 let ns = if own_namespace.is_empty() {
                     namespace
                 } else {
                     &own_namespace
                 };
-                Api::namespaced_with(self.client.clone(), ns, &api_resource)
+                Api::namespaced_with(client.clone(), ns, &api_resource)
             }
-            Scope::Cluster => Api::all_with(self.client.clone(), &api_resource),
+            Scope::Cluster => Api::all_with(client.clone(), &api_resource),
         };
         let params = PatchParams::apply(FIELD_MANAGER).dry_run().force();
         match api.patch(name, &params, &Patch::Apply(&object)).await {

@@ -339,6 +339,10 @@ fn classify_kube(err: &helmd_kube::Error) -> (Code, ErrorReason) {
         }
         K::ResourceFailed { .. } => (Code::FailedPrecondition, ErrorReason::ResourceFailed),
         K::Stopped(_) => (Code::Cancelled, ErrorReason::Internal),
+        // Template `lookup`s fail inside a render (a template error); these
+        // arms are for completeness.
+        K::LookupFailed(_) => (Code::InvalidArgument, ErrorReason::TemplateError),
+        K::ResponseTooLarge { .. } => (Code::ResourceExhausted, ErrorReason::LimitExceeded),
     }
 }
 

@@ -135,6 +135,17 @@ impl Context {
         Ok(history)
     }
 
+    /// What templates' `lookup` reads: the live cluster, except for a client-side
+    /// dry run, which renders offline like Helm's (`lookup` returns an empty map).
+    pub(crate) fn lookup(&self, dry_run: DryRun) -> Option<Arc<dyn helmd_render::ClusterAccess>> {
+        match dry_run {
+            DryRun::Client => None,
+            DryRun::None | DryRun::Server => {
+                Some(Arc::new(crate::lookup::LiveLookup::new(self.kube.clone())))
+            }
+        }
+    }
+
     /// Renders on a blocking thread.
     pub(crate) async fn render(&self, input: RenderInput) -> Result<Rendered> {
         self.events.stage(Stage::Rendering, "rendering the chart");

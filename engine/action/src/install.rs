@@ -49,6 +49,8 @@ pub struct Install {
     pub render_subchart_notes: bool,
     /// Leave Secrets out of a dry run's manifest (`--hide-secret`).
     pub hide_secret: bool,
+    /// Let templates resolve names with `getHostByName` (`--enable-dns`).
+    pub enable_dns: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -106,10 +108,13 @@ impl Install {
                 revision: step.version,
                 is_upgrade: false,
                 kube_version: ctx.kube.version(),
+                default_capabilities: self.dry_run == DryRun::Client,
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
                 hide_secret: self.hide_secret,
                 interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
             })
             .await?;
         let started = now();

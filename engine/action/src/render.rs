@@ -1,11 +1,14 @@
 //! Rendering a release against the live cluster: `.Capabilities` from discovery,
 //! Helm's manifest stage, hooks as the record stores them, CRDs apart.
 
+use std::sync::Arc;
+
 use helmd_kube::Doc;
 use helmd_release as rec;
 use helmd_render::manifest::{ManifestOptions, build_release_manifest};
 use helmd_render::{
-    Chart, Interrupt, RenderOptions, Values, enabled_crd_objects, render_chart_values,
+    Chart, ClusterAccess, Interrupt, RenderOptions, Values, enabled_crd_objects,
+    render_chart_values,
 };
 
 use crate::error::Result;
@@ -27,6 +30,9 @@ pub struct RenderInput {
     pub is_upgrade: bool,
     /// The cluster's version (`v1.37.2`).
     pub kube_version: String,
+    /// Render with Helm's default `.Capabilities` instead of the cluster's
+    /// (a client-side dry run, which never talks to the cluster).
+    pub default_capabilities: bool,
     /// The cluster's API versions.
     pub api_versions: Vec<String>,
     /// Keep subcharts' NOTES.txt.
@@ -36,6 +42,11 @@ pub struct RenderInput {
     pub hide_secret: bool,
     /// Stops the render from outside.
     pub interrupt: Interrupt,
+    /// The live cluster templates' `lookup` reads (`None`: Helm's offline
+    /// empty map, as for `--dry-run=client`).
+    pub cluster: Option<Arc<dyn ClusterAccess>>,
+    /// Let `getHostByName` resolve names (`--enable-dns`).
+    pub enable_dns: bool,
 }
 
 /// What a release holds after rendering.
@@ -59,10 +70,16 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
         revision: input.revision,
         is_install: !input.is_upgrade,
         is_upgrade: input.is_upgrade,
-        kube_version: Some(input.kube_version.clone()),
-        api_versions: input.api_versions.clone(),
-        cluster_api_versions: true,
+        kube_version: (!input.default_capabilities).then(|| input.kube_version.clone()),
+        api_versions: if input.default_capabilities {
+            Vec::new()
+        } else {
+            input.api_versions.clone()
+        },
+        cluster_api_versions: !input.default_capabilities,
         interrupt: input.interrupt.clone(),
+        cluster: input.cluster.clone(),
+        enable_dns: input.enable_dns,
     };
     let files = render_chart_values(&input.chart, input.values, &opts)?;
     let built = build_release_manifest(

@@ -62,6 +62,8 @@ pub struct Upgrade {
     pub render_subchart_notes: bool,
     /// Leave Secrets out of a dry run's manifest (`--hide-secret`).
     pub hide_secret: bool,
+    /// Let templates resolve names with `getHostByName` (`--enable-dns`).
+    pub enable_dns: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -121,10 +123,13 @@ impl Upgrade {
                 revision: version,
                 is_upgrade: true,
                 kube_version: ctx.kube.version(),
+                default_capabilities: self.dry_run == DryRun::Client,
                 api_versions: ctx.kube.api_versions(),
                 render_subchart_notes: self.render_subchart_notes,
                 hide_secret: self.hide_secret,
                 interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
             })
             .await?;
         let first_deployed = current.info.as_ref().and_then(|i| i.first_deployed);
@@ -342,6 +347,7 @@ impl Upgrade {
             replace: false,
             render_subchart_notes: self.render_subchart_notes,
             hide_secret: self.hide_secret,
+            enable_dns: self.enable_dns,
             settings: self.settings,
         }
     }

@@ -303,6 +303,12 @@ impl CallContext<'_> {
         self.shared.room()
     }
 
+    /// The embedder's context of type `T` from the set's
+    /// [`crate::Options::host`], if it holds one.
+    pub fn host<T: Any>(&self) -> Option<&T> {
+        self.templates.options.host.as_ref()?.get::<T>()
+    }
+
     /// The template set being executed.
     pub fn templates(&self) -> &Templates {
         self.templates

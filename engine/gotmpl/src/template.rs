@@ -66,6 +66,32 @@ impl std::fmt::Debug for Limits {
     }
 }
 
+/// What the embedder hands its functions for the executions of one set
+/// (a cluster client, per-render settings), read with
+/// [`crate::CallContext::host`]. It lives in the set's [`Options`], not in the
+/// [`FuncMap`], so one shared registry (and the parses cached by its id)
+/// serves every render.
+#[derive(Clone)]
+pub struct HostContext(Arc<dyn std::any::Any + Send + Sync>);
+
+impl HostContext {
+    /// Wraps `value`.
+    pub fn new<T: std::any::Any + Send + Sync>(value: T) -> Self {
+        HostContext(Arc::new(value))
+    }
+
+    /// The value, when it is a `T`.
+    pub fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for HostContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostContext(..)")
+    }
+}
+
 /// Options of a template set.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -79,6 +105,8 @@ pub struct Options {
     pub missing_key: MissingKey,
     /// Execution limits.
     pub limits: Limits,
+    /// The embedder's context for its functions.
+    pub host: Option<HostContext>,
 }
 
 impl Default for Options {
@@ -89,6 +117,7 @@ impl Default for Options {
             right_delim: "}}".into(),
             missing_key: MissingKey::Default,
             limits: Limits::default(),
+            host: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+use kube::api::ApiResource;
 use kube::core::GroupVersionKind;
 use kube::discovery::{Discovery, Scope};
 
@@ -21,10 +22,10 @@ pub struct Kube {
 }
 
 /// What one discovery found.
-struct Served {
-    discovery: Discovery,
+pub(crate) struct Served {
+    pub(crate) discovery: Discovery,
     /// The server's `gitVersion`.
-    version: String,
+    pub(crate) version: String,
 }
 
 impl std::fmt::Debug for Kube {
@@ -87,7 +88,7 @@ impl Kube {
         self.served().version.clone()
     }
 
-    fn served(&self) -> Arc<Served> {
+    pub(crate) fn served(&self) -> Arc<Served> {
         match self.served.read() {
             Ok(d) => d.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -156,10 +157,15 @@ impl Kube {
 
     /// Whether `kind` in `group` is namespaced, when the cluster serves it.
     pub fn scope_of(&self, group: &str, version: &str, kind: &str) -> Option<Scope> {
+        self.resolve(group, version, kind).map(|(_, scope)| scope)
+    }
+
+    /// The endpoint and scope of `kind` in `group`/`version`, when the cluster serves it.
+    pub fn resolve(&self, group: &str, version: &str, kind: &str) -> Option<(ApiResource, Scope)> {
         let gvk = GroupVersionKind::gvk(group, version, kind);
         self.served()
             .discovery
             .resolve_gvk(&gvk)
-            .map(|(_, caps)| caps.scope)
+            .map(|(api, caps)| (api, caps.scope))
     }
 }

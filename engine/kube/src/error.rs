@@ -108,6 +108,15 @@ pub enum Error {
     /// The operation was cancelled or its deadline passed.
     #[error("operation stopped: {0}")]
     Stopped(String),
+    /// A template's `lookup` failed; the text is Helm's (after `error calling lookup: `).
+    #[error("{0}")]
+    LookupFailed(String),
+    /// An answer was larger than the caller's limit.
+    #[error("the answer is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 /// The crate's result type.

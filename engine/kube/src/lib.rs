@@ -1,6 +1,7 @@
 //! The only crate that talks to a cluster: discovery and `.Capabilities`, the
 //! objects of a manifest resolved to served kinds, server-side apply with Helm's
-//! ownership metadata, deletion, readiness and waiting, hooks and pod logs.
+//! ownership metadata, deletion, readiness and waiting, hooks and pod logs, and
+//! the reads of templates' `lookup`.
 //!
 //! Everything goes through the ordinary `kube` client, so it works unchanged on
 //! any cluster. Nothing here knows about release records or gRPC.
@@ -12,11 +13,13 @@ mod delete;
 mod error;
 mod hook;
 mod logs;
+mod lookup;
 mod namespace;
 mod ownership;
 mod protocol;
 mod ready;
 mod resource;
+mod unstructured;
 mod wait;
 
 pub use apply::{ApplyOptions, FIELD_MANAGER};
@@ -24,6 +27,7 @@ pub use cluster::Kube;
 pub use delete::{DeleteOptions, DeleteReport, Propagation};
 pub use error::{Error, Result};
 pub use hook::HookRun;
+pub use lookup::Lookup;
 pub use ownership::{
     MANAGED_BY_LABEL, MANAGED_BY_VALUE, Owner, RELEASE_NAME_ANNOTATION,
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use helmd_gotmpl::{FuncMap, Limits, MissingKey, Options, Templates};
+use helmd_gotmpl::{FuncMap, HostContext, Limits, MissingKey, Options, Templates};
 use helmd_yaml::{Map, MapRef, Str, Value};
 
 use crate::error::{Error, Result};
 use crate::errors::{exec_error, parse_error};
 use crate::files::Files;
+use crate::host::{ClusterAccess, RenderHost};
 use crate::objects::{Capabilities, KubeVersion};
 use helmd_chart::{
     Chart, Crd, check_dependencies, check_kube_version, coalesce_values, load_chart_dir,
@@ -39,6 +40,12 @@ pub struct RenderOptions {
     pub cluster_api_versions: bool,
     /// Stops the render when raised or past its deadline ([`Error::Stopped`]).
     pub interrupt: crate::Interrupt,
+    /// The live cluster `lookup` reads (Helm's install and upgrade); `None`
+    /// renders offline like `helm template`: `lookup` returns an empty map.
+    pub cluster: Option<Arc<dyn ClusterAccess>>,
+    /// Let `getHostByName` resolve names (Helm's `--enable-dns`); otherwise
+    /// it returns an empty string.
+    pub enable_dns: bool,
 }
 
 impl Default for RenderOptions {
@@ -53,6 +60,8 @@ impl Default for RenderOptions {
             api_versions: Vec::new(),
             cluster_api_versions: false,
             interrupt: crate::Interrupt::default(),
+            cluster: None,
+            enable_dns: false,
         }
     }
 }
@@ -167,7 +176,13 @@ pub(crate) fn render_tree(
     let mut renderables = Vec::new();
     let values = Value::Map(Map::named("common.Values", values));
     scope(chart, None, &values, &shared, &mut renderables);
-    render_all(renderables, mode, &opts.interrupt)
+    // Helm's lint mode keeps the offline `lookup` and never resolves names.
+    let host = RenderHost {
+        cluster: opts.cluster.clone().filter(|_| mode == Mode::Template),
+        enable_dns: opts.enable_dns && mode == Mode::Template,
+        interrupt: opts.interrupt.clone(),
+    };
+    render_all(renderables, mode, host)
 }
 
 /// Helm's `CRDObjects` as install and `helm template --include-crds` see them: taken
@@ -261,8 +276,9 @@ fn scope(
 fn render_all(
     mut all: Vec<Renderable>,
     mode: Mode,
-    interrupt: &crate::Interrupt,
+    host: RenderHost,
 ) -> Result<BTreeMap<String, String>> {
+    let interrupt = host.interrupt.clone();
     all.sort_by(|a, b| {
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
@@ -276,6 +292,7 @@ fn render_all(
         root_name: "gotpl".into(),
         missing_key: MissingKey::Zero,
         limits,
+        host: Some(HostContext::new(host)),
         ..Options::default()
     };
     let funcs = match mode {

@@ -107,7 +107,12 @@ fn register_helm(funcs: &mut FuncMap) {
         &[ArgType::String],
         |_, a| Ok(from_json_array(str_arg(&a[0]))),
     );
-    funcs.insert("lookup", Arity::Exact(4), |_, _| Ok(Value::empty_map()));
+    funcs.insert_typed(
+        "lookup",
+        Arity::Exact(4),
+        &[ArgType::String; 4],
+        crate::lookup::lookup,
+    );
 }
 
 /// Helm's lint mode: a missing `required` value and `fail` render as an empty

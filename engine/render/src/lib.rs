@@ -3,15 +3,20 @@
 //!
 //! Entry point: [`render_chart_dir`]. Templates are parsed once into one
 //! [`helmd_gotmpl::Templates`] set, in Helm's order, and executed in Helm's
-//! order; output is keyed `<chart>/templates/<file>` like Helm's.
+//! order; output is keyed `<chart>/templates/<file>` like Helm's. Rendering is
+//! offline unless the caller passes a [`ClusterAccess`] (for `lookup`) or
+//! enables DNS (for `getHostByName`) in [`RenderOptions`].
 
+mod dns;
 mod engine;
 mod error;
 mod errors;
 mod files;
 mod funcs;
+mod host;
 mod interrupt;
 pub mod lint;
+mod lookup;
 pub mod manifest;
 mod memory;
 mod objects;
@@ -19,6 +24,7 @@ mod release_name;
 mod sprig;
 mod toml;
 
+pub use dns::DNS_TIMEOUT;
 pub use engine::{
     RenderOptions, enabled_crd_objects, funcs as helm_funcs, render_chart, render_chart_dir,
     render_chart_values,
@@ -29,5 +35,6 @@ pub use helmd_chart::{
     merge_user_values, read_chart_archive,
 };
 pub use helmd_chart::{ShowPart, ValueOptions, Values, merge_values, read_chart_dir, show_chart};
+pub use host::{ClusterAccess, LookupError, LookupRequest};
 pub use interrupt::{Interrupt, Stopped};
 pub use release_name::{MAX_RELEASE_NAME_LEN, validate_release_name};

@@ -38,6 +38,7 @@ const PRINTING: &[&str] = &[
 /// Functions whose result is new all the way down (nothing shared with
 /// other values), so its nested parts are charged too.
 const FRESH: &[&str] = &[
+    "lookup",
     "fromYaml",
     "fromYamlArray",
     "fromJson",

@@ -246,11 +246,16 @@ impl ChartApi {
             api_versions: req.api_versions.clone(),
             cluster_api_versions: false,
             interrupt: helmd_render::Interrupt::default(),
+            cluster: None,
+            enable_dns: req.enable_dns,
         };
+        // Against the cluster, templates' `lookup` reads it too (Helm's
+        // `--dry-run=server`); otherwise it is Helm's offline empty map.
         if let Some(cluster) = &cluster {
             options.kube_version = Some(cluster.version.clone());
             options.api_versions = cluster.api_versions.clone();
             options.cluster_api_versions = true;
+            options.cluster = Some(cluster.lookup());
         }
         let namespace = options.namespace.clone();
         let input = RenderInput {

@@ -189,7 +189,6 @@ impl Actions {
             "dependency_update",
             "fetching missing dependencies",
         )?;
-        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
         let settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
@@ -230,6 +229,7 @@ impl Actions {
             replace: req.replace,
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,
+            enable_dns: req.enable_dns,
             settings,
         };
         let this = self.clone();
@@ -253,7 +253,6 @@ impl Actions {
             "dependency_update",
             "fetching missing dependencies",
         )?;
-        unsupported(req.enable_dns, "enable_dns", "DNS lookups while rendering")?;
         unsupported(req.force_replace, "force_replace", "replacing objects")?;
         let max_history = conv::max_history(req.max_history)?;
         let settings = conv::settings(
@@ -301,6 +300,7 @@ impl Actions {
             take_ownership: req.take_ownership,
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,
+            enable_dns: req.enable_dns,
             settings,
         };
         let this = self.clone();

@@ -206,10 +206,18 @@ async fn render_chart_validate_prints_what_the_helm_4_cli_prints_on_the_same_clu
     .await
     .expect("helmd");
     let c = client(&helmd).await.expect("client");
-    let archive = chart("replicas: 3\n", &[]);
+    // Rendering against the cluster, `lookup` reads it (Helm's `--dry-run=server`).
+    let looked = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: looked\ndata:\n  \
+                  ns: {{ dig \"metadata\" \"name\" \"offline\" (lookup \"v1\" \"Namespace\" \"\" .Release.Namespace) | quote }}\n";
+    let archive = chart("replicas: 3\n", &[("templates/looked.yaml", looked)]);
     let ours = validate(&c, archive.clone(), &namespace)
         .await
         .expect("a valid chart passes");
+    assert!(
+        ours.manifest.contains(&format!("ns: \"{namespace}\"")),
+        "{}",
+        ours.manifest
+    );
 
     // The real Helm v4.3 CLI (built from the Go module proxy), same chart, same cluster.
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,6 +1,6 @@
-//! Hooks as helmd extracts and prints them equal what Helm v4 stores and prints: Helm
-//! installs a chart with many hooks on the real local cluster (a client-only install
-//! carries no hooks) and its release's hooks are compared with RenderChart's (path,
+//! Hooks as helmd extracts and prints them equal what Helm v4 stores and prints: the
+//! real Helm CLI (4.3.2) installs a chart with many hooks on the real local cluster
+//! (a client-only install carries no hooks) and its release's hooks are compared with RenderChart's (path,
 //! kind, name, events, weight, delete and output-log policies, manifest text, order)
 //! and with the `helm template` text RenderChart prints.
 
@@ -142,23 +142,29 @@ fn as_stored_after_install(mut h: HookView) -> HookView {
     h
 }
 
-/// Installs the chart with Helm on the cluster and reads back the stored release.
+/// Installs the chart with the real Helm v4 CLI (4.3.2) on the cluster; its JSON
+/// output is the stored release.
 fn helm_install(cluster: &Cluster, namespace: &str, chart: &std::path::Path) -> HelmInstall {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/helm_hooks.py");
-    let out = Command::new(helmd_oracle::oracle::python().expect("oracle venv"))
-        .arg(script)
-        .arg(cluster.kubeconfig_path())
-        .arg(namespace)
-        .arg(chart)
+    let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
+    let home = tempfile::tempdir().expect("helm home");
+    let out = Command::new(bin)
+        .arg("install")
         .arg("rel")
+        .arg(chart)
+        .args(["--namespace", namespace, "--timeout", "120s", "-o", "json"])
+        .arg("--kubeconfig")
+        .arg(cluster.kubeconfig_path())
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
         .output()
-        .expect("run helm_hooks.py");
+        .expect("run helm");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("helm_hooks.py output")
+    serde_json::from_slice(&out.stdout).expect("helm install -o json")
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod helmctl_dependency;
 mod helmctl_show;
 mod hooks_helm;
 mod lint;
+mod lookup;
 mod reflection;
 mod registry_auth;
 mod release_fidelity;

@@ -180,3 +180,51 @@ fn an_archive_escaping_its_directory_is_refused_with_helms_message() {
         "{stderr}"
     );
 }
+
+/// `helm template` with and without `--enable-dns` (the real Helm 4.3 CLI):
+/// `getHostByName` resolves only when asked; `lookup` stays offline.
+#[test]
+fn template_enable_dns_resolves_names_like_helm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let chart = dir.path().join("dns");
+    write(
+        &chart,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: dns\nversion: 0.1.0\n"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dns\ndata:\n  localhost: {{ getHostByName \"localhost\" | quote }}\n  literal: {{ getHostByName \"10.1.2.3\" | quote }}\n  lookup: {{ lookup \"v1\" \"ConfigMap\" \"default\" \"x\" | toJson | quote }}\n",
+            ),
+        ],
+    );
+    let chart = chart.to_str().expect("utf-8");
+    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
+    for flags in [&["--enable-dns"][..], &[][..]] {
+        let mut args = vec!["template", "web", chart];
+        args.extend_from_slice(flags);
+        let (ok, ours, stderr) = helmctl(&args);
+        assert!(ok, "{stderr}");
+        let theirs = std::process::Command::new(&helm)
+            .args(&args)
+            .env("HELM_CONFIG_HOME", dir.path().join("config"))
+            .env("HELM_CACHE_HOME", dir.path().join("cache"))
+            .env("HELM_DATA_HOME", dir.path().join("data"))
+            .output()
+            .expect("run helm");
+        assert!(
+            theirs.status.success(),
+            "{}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        // Sprig picks one of the name's addresses at random: where the hosts file
+        // gives localhost both, either loopback address is Helm's answer.
+        let loopback = |s: &str| s.replace("localhost: \"::1\"", "localhost: \"127.0.0.1\"");
+        let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+        assert_eq!(loopback(&ours), loopback(&theirs), "{flags:?}");
+        assert_eq!(
+            loopback(&ours).contains("localhost: \"127.0.0.1\""),
+            !flags.is_empty(),
+            "{ours}"
+        );
+    }
+}

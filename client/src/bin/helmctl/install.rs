@@ -72,6 +72,9 @@ pub struct ChangeArgs {
     /// Leave Secrets out of a dry run's output (needs `--dry-run`).
     #[arg(long)]
     hide_secret: bool,
+    /// Let templates resolve names with `getHostByName` (otherwise it returns "").
+    #[arg(long)]
+    enable_dns: bool,
     /// A custom description.
     #[arg(long, default_value = "")]
     description: String,
@@ -188,6 +191,7 @@ pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> 
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
         hide_secret: c.hide_secret,
+        enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         ..InstallReleaseRequest::default()
     };
@@ -236,6 +240,7 @@ pub async fn upgrade(conn: &Connection, args: &UpgradeArgs) -> Result<ExitCode> 
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,
         hide_secret: c.hide_secret,
+        enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         ..UpgradeReleaseRequest::default()
     };

@@ -63,6 +63,9 @@ pub struct TemplateArgs {
     /// Leave hooks out.
     #[arg(long)]
     no_hooks: bool,
+    /// Let templates resolve names with `getHostByName` (otherwise it returns "").
+    #[arg(long)]
+    enable_dns: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = TemplateOutput::Yaml)]
     output: TemplateOutput,
@@ -127,6 +130,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
             .collect(),
+        enable_dns: args.enable_dns,
         ..RenderOptions::default()
     };
     // `--include-crds` prints the CRDs of enabled subcharts only.

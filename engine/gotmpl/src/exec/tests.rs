@@ -390,3 +390,40 @@ fn outputs_of_every_execution_share_one_budget() {
         "template: t: render memory limit of 2500 bytes exceeded"
     );
 }
+
+#[test]
+fn functions_read_the_sets_host_context_and_tpl_keeps_it() {
+    let mut funcs = FuncMap::new();
+    funcs.insert("greeting", Arity::Exact(0), |cx, _| {
+        Ok(Value::from(
+            cx.host::<String>()
+                .cloned()
+                .unwrap_or_else(|| "none".into()),
+        ))
+    });
+    funcs.insert("again", Arity::Exact(1), |cx, args| {
+        let text = args[0].as_str().unwrap_or_default().to_string();
+        cx.execute_text("inner", &text, &Value::Nil)
+            .map(Value::from)
+            .map_err(|e| FuncError::Template {
+                prefix: String::new(),
+                error: Box::new(e),
+            })
+    });
+    let funcs = Arc::new(funcs);
+    let render = |host: Option<crate::HostContext>| {
+        let options = Options {
+            host,
+            ..Options::default()
+        };
+        let mut t = Templates::new(funcs.clone(), options);
+        t.add("t", "{{ greeting }} {{ again \"{{ greeting }}\" }}")
+            .map_err(|e| e.to_string())?;
+        t.execute("t", &Value::Nil).map_err(|e| e.to_string())
+    };
+    let host = crate::HostContext::new(String::from("hello"));
+    assert_eq!(render(Some(host)), Ok("hello hello".into()));
+    assert_eq!(render(None), Ok("none none".into()));
+    let other = crate::HostContext::new(7u32);
+    assert_eq!(render(Some(other)), Ok("none none".into()));
+}

@@ -129,6 +129,8 @@ fn render(
         api_versions: Vec::new(),
         cluster_api_versions: false,
         interrupt: opts.interrupt.clone(),
+        cluster: None,
+        enable_dns: false,
     };
     let (kube, kube_text) = kube_version(&render_opts).map_err(|e| e.to_string())?;
     render_tree(

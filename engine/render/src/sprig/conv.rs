@@ -1,5 +1,5 @@
 //! Sprig's conversions, defaults, type predicates and reflection helpers, the
-//! JSON encoders Helm leaves to Sprig, and `getHostByName` (offline: empty).
+//! JSON encoders Helm leaves to Sprig, and `getHostByName` (`dns.rs`).
 
 use helmd_gotmpl::fmt::sprintf;
 use helmd_gotmpl::{ArgType, Arity, FuncMap, FuncResult};
@@ -157,7 +157,10 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert_typed("mustFromJson", Arity::Exact(1), &[S], |_, a| {
         helmd_yaml::parse_json(str_arg(&a[0])).map_err(|e| e.to_string().into())
     });
-    f.insert_typed("getHostByName", Arity::Exact(1), &[S], |_, _| {
-        Ok(Value::str(""))
-    });
+    f.insert_typed(
+        "getHostByName",
+        Arity::Exact(1),
+        &[S],
+        crate::dns::get_host_by_name,
+    );
 }
