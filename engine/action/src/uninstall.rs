@@ -200,9 +200,14 @@ impl Uninstall {
         Ok(Some(Outcome { release, kept }))
     }
 
+    /// Deletes every revision's record (a few at a time).
     async fn purge(&self, ctx: &Context, history: &[crate::Release]) -> Result<()> {
-        for r in history {
-            ctx.store.delete(&r.namespace, &r.name, r.version).await?;
+        let deletes = history
+            .iter()
+            .map(|r| ctx.store.delete(&r.namespace, &r.name, r.version))
+            .collect();
+        for deleted in helmd_kube::concurrently(deletes).await {
+            deleted?;
         }
         Ok(())
     }
