@@ -1,6 +1,6 @@
 //! The only crate that talks to a cluster: discovery and `.Capabilities`, the
-//! objects of a manifest resolved to served kinds, server-side apply with Helm's
-//! ownership metadata, deletion, readiness and waiting, hooks and pod logs.
+//! objects of a manifest resolved to served kinds, server-side apply (or replace) with
+//! Helm's ownership metadata, deletion, readiness and waiting, hooks and pod logs.
 //!
 //! Everything goes through the ordinary `kube` client, so it works unchanged on
 //! any cluster. Nothing here knows about release records or gRPC.
@@ -15,6 +15,7 @@ mod namespace;
 mod ownership;
 mod protocol;
 mod ready;
+mod replace;
 mod resource;
 mod wait;
 
@@ -28,6 +29,7 @@ pub use ownership::{
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
 };
 pub use ready::{Health, Readiness, hook_readiness, readiness};
+pub use replace::Replaced;
 pub use resource::{Doc, Resource, ResourceKey};
 
 /// The most requests one step sends at once (objects of one kind are applied,

@@ -1,7 +1,9 @@
 //! Chart dependencies that are not vendored, fetched like `helm dependency build`:
 //! Chart.yaml `dependencies` (HTTP repository URL, `oci://`, `@name`/`alias:name` for a
 //! configured repository, `file://`), with Chart.lock's exact versions honoured after
-//! checking its digest the way Helm does.
+//! checking its digest the way Helm does. A configured repository lends its settings
+//! and credentials to the dependencies it serves: named ones, an HTTP repository by its
+//! URL, an OCI repository to every `oci://` reference under its URL.
 
 use std::collections::HashMap;
 
@@ -44,13 +46,41 @@ pub fn lock_digest(requirements: &[Dependency], locked: &[Dependency]) -> String
     Digest::of(escaped.as_bytes()).to_string()
 }
 
+/// A dependency as Helm's loader reads it, with the fields Helm's lock digest covers
+/// (YAML 1.1 scalars read as the loader reads them, `import-values` as JSON).
+pub fn requirement(dep: &helmd_chart::Dependency) -> Result<Dependency> {
+    let import_values = dep
+        .import_values
+        .iter()
+        .map(|v| {
+            let json = helmd_yaml::to_json(v).map_err(|e| Error::InvalidArchive {
+                reason: format!("dependency {:?}: import-values: {e}", dep.name),
+            })?;
+            serde_json::from_str(&json).map_err(|e| Error::InvalidArchive {
+                reason: format!("dependency {:?}: import-values: {e}", dep.name),
+            })
+        })
+        .collect::<Result<Vec<serde_json::Value>>>()?;
+    Ok(Dependency {
+        name: dep.name.clone(),
+        version: dep.version.clone(),
+        repository: dep.repository.clone(),
+        condition: dep.condition.clone(),
+        tags: dep.tags.clone(),
+        enabled: dep.enabled,
+        import_values,
+        alias: dep.alias.clone(),
+    })
+}
+
 /// Repositories a chart may name with `@name` or `alias:name`, and the settings for
 /// repositories named by URL.
 #[derive(Debug, Clone, Default)]
 pub struct DependencyOptions {
-    /// Configured repositories: name → (URL, settings).
+    /// Configured repositories: name → (URL, settings). URLs starting with `oci://` are
+    /// OCI repositories.
     pub repositories: HashMap<String, (String, Transport)>,
-    /// Settings for `http(s)://` and `oci://` repositories not configured by name.
+    /// Settings for `http(s)://` and `oci://` repositories not configured.
     pub default_transport: Transport,
 }
 
@@ -72,52 +102,61 @@ pub fn plan(
     lock: Option<&ChartLock>,
     options: &DependencyOptions,
 ) -> Result<Vec<(Dependency, DependencySource)>> {
-    let pinned: Vec<Dependency> = match lock {
-        Some(lock) => {
-            // Helm hashes the dependencies as its loader sees them: `@name` and
-            // `alias:name` already replaced by the repository's URL.
-            let hashed: Vec<Dependency> = requirements
-                .iter()
-                .map(|dep| {
-                    let mut dep = dep.clone();
-                    if let Some((url, _)) = named_repository(&dep.repository)
-                        .and_then(|name| options.repositories.get(name))
-                    {
-                        dep.repository = url.clone();
-                    }
-                    dep
-                })
-                .collect();
-            if lock_digest(&hashed, &lock.dependencies) != lock.digest {
-                return Err(Error::DependencyLock {
-                    reason: "the lock file (Chart.lock) is out of sync with the dependencies \
-                             file (Chart.yaml). Please update the dependencies with 'helm \
-                             dependency update'"
-                        .to_owned(),
-                });
-            }
-            lock.dependencies.clone()
-        }
-        None => requirements.to_vec(),
-    };
-    pinned
+    locked(requirements, lock, options)?
         .into_iter()
         .map(|dep| {
-            let source = source_of(&dep, options)?;
+            let source = source(&dep, options)?;
             Ok((dep, source))
         })
         .collect()
 }
 
+/// The dependencies to fetch: Chart.lock's (after checking its digest against
+/// `requirements`, Helm's "out of sync" error otherwise), else the requirements with
+/// their constraints.
+pub fn locked(
+    requirements: &[Dependency],
+    lock: Option<&ChartLock>,
+    options: &DependencyOptions,
+) -> Result<Vec<Dependency>> {
+    let Some(lock) = lock else {
+        return Ok(requirements.to_vec());
+    };
+    // Helm hashes the dependencies as its loader sees them: `@name` and
+    // `alias:name` already replaced by the repository's URL.
+    let hashed: Vec<Dependency> = requirements
+        .iter()
+        .map(|dep| {
+            let mut dep = dep.clone();
+            if let Some((url, _)) =
+                named_repository(&dep.repository).and_then(|name| options.repositories.get(name))
+            {
+                dep.repository = url.clone();
+            }
+            dep
+        })
+        .collect();
+    if lock_digest(&hashed, &lock.dependencies) != lock.digest {
+        return Err(Error::DependencyLock {
+            reason: "the lock file (Chart.lock) is out of sync with the dependencies \
+                     file (Chart.yaml). Please update the dependencies with 'helm \
+                     dependency update'"
+                .to_owned(),
+        });
+    }
+    Ok(lock.dependencies.clone())
+}
+
 /// The repository name in `@name` or `alias:name`.
-fn named_repository(repository: &str) -> Option<&str> {
+pub fn named_repository(repository: &str) -> Option<&str> {
     let repository = repository.trim();
     repository
         .strip_prefix('@')
         .or_else(|| repository.strip_prefix("alias:"))
 }
 
-fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<DependencySource> {
+/// Where `dep` comes from; a repository name nobody configured is an error naming it.
+pub fn source(dep: &Dependency, options: &DependencyOptions) -> Result<DependencySource> {
     let repo = dep.repository.trim();
     let version = Some(dep.version.clone()).filter(|v| !v.is_empty());
     if repo.is_empty() {
@@ -126,12 +165,21 @@ fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<Dependency
     if let Some(path) = repo.strip_prefix("file://") {
         return Ok(DependencySource::Local(path.to_owned()));
     }
+    let oci = |base: &str, transport: Transport| {
+        DependencySource::Fetch(Box::new(ChartRequest::Oci {
+            reference: format!("{}/{}", base.trim_end_matches('/'), dep.name),
+            version: version.clone(),
+            transport,
+        }))
+    };
     if repo.starts_with("oci://") {
-        return Ok(DependencySource::Fetch(Box::new(ChartRequest::Oci {
-            reference: format!("{}/{}", repo.trim_end_matches('/'), dep.name),
-            version,
-            transport: options.default_transport.clone(),
-        })));
+        let transport = options
+            .repositories
+            .values()
+            .find(|(url, _)| url.starts_with("oci://") && serves(url, repo))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| options.default_transport.clone());
+        return Ok(oci(repo, transport));
     }
     let named = named_repository(repo);
     let (url, transport) = match named {
@@ -152,17 +200,35 @@ fn source_of(dep: &Dependency, options: &DependencyOptions) -> Result<Dependency
         None => options
             .repositories
             .values()
-            .find(|(url, _)| url.trim_end_matches('/') == repo.trim_end_matches('/'))
+            .find(|(url, _)| serves(url, repo))
             .cloned()
             .unwrap_or_else(|| (repo.to_owned(), options.default_transport.clone())),
     };
+    if url.starts_with("oci://") {
+        return Ok(oci(&url, transport));
+    }
     Ok(DependencySource::Fetch(Box::new(ChartRequest::Repo {
         url,
         chart: dep.name.clone(),
         version,
+        pass_credentials_all: transport.pass_credentials_all,
         transport,
-        pass_credentials_all: false,
     })))
+}
+
+/// Whether the configured repository at `url` serves a dependency whose `repository`
+/// is a URL: the same HTTP repository, or an `oci://` reference at or under an OCI
+/// repository's URL (path segment by segment).
+pub fn serves(url: &str, repository: &str) -> bool {
+    let url = url.trim().trim_end_matches('/');
+    let repository = repository.trim().trim_end_matches('/');
+    if repository == url {
+        return true;
+    }
+    url.starts_with("oci://")
+        && repository
+            .strip_prefix(url)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 #[cfg(test)]
@@ -217,6 +283,47 @@ mod tests {
             ]
         );
         assert!(plan(&[dep("x", "1", "@missing")], None, &options).is_err());
+    }
+
+    #[test]
+    fn configured_oci_repositories_lend_their_settings_to_references_under_them() {
+        let mut options = DependencyOptions::default();
+        let registry = Transport::default().with_plain_http(true);
+        options
+            .repositories
+            .insert("team".into(), ("oci://r.example.com/team".into(), registry));
+        let transport_of =
+            |repository: &str| match plan(&[dep("c", "1.0.0", repository)], None, &options)
+                .expect("plan")
+                .remove(0)
+                .1
+            {
+                DependencySource::Fetch(r) => match *r {
+                    ChartRequest::Oci {
+                        reference,
+                        transport,
+                        ..
+                    } => (reference, transport.plain_http),
+                    other => panic!("not OCI: {other:?}"),
+                },
+                other => panic!("not fetched: {other:?}"),
+            };
+        assert_eq!(
+            transport_of("oci://r.example.com/team"),
+            ("oci://r.example.com/team/c".to_owned(), true)
+        );
+        assert_eq!(
+            transport_of("oci://r.example.com/team/sub/"),
+            ("oci://r.example.com/team/sub/c".to_owned(), true)
+        );
+        assert_eq!(
+            transport_of("oci://r.example.com/teamwork"),
+            ("oci://r.example.com/teamwork/c".to_owned(), false)
+        );
+        assert_eq!(
+            transport_of("@team"),
+            ("oci://r.example.com/team/c".to_owned(), true)
+        );
     }
 
     #[test]

@@ -84,6 +84,23 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `install`/`upgrade --dependency-update` on a chart directory, as Helm's CLI does it:
+/// when a dependency Chart.yaml declares is missing from `charts/`, `dependency
+/// update` runs first (with the configured repositories and no registry flags).
+pub async fn update_if_missing(conn: &Connection, paths: &LocalPaths, dir: &Path) -> Result<()> {
+    let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
+    if helmd_chart::missing_dependencies(&chart).is_empty() {
+        return Ok(());
+    }
+    let manager = Manager {
+        dir: clean(dir),
+        source: paths.source()?,
+        repos: RepoFile::load(&paths.config_file())?,
+        default: RegistryArgs::default().transport(conn)?,
+    };
+    manager.update(&read_requirements(dir)?).await
+}
+
 fn read_requirements(dir: &Path) -> Result<Requirements> {
     let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
     let legacy = chart.metadata.api_version == "v1";
@@ -96,7 +113,11 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
     // white space folded) is what Helm hashes.
     let deps = match &chart.metadata.dependencies {
         None => None,
-        Some(deps) => Some(deps.iter().map(hashed).collect::<Result<Vec<_>>>()?),
+        Some(deps) => Some(
+            deps.iter()
+                .map(helmd_source::dependency::requirement)
+                .collect::<helmd_source::Result<Vec<_>>>()?,
+        ),
     };
     let lock = match std::fs::read_to_string(dir.join(lock_file)) {
         Ok(text) => Some(ChartLock::parse(&text)?),
@@ -104,28 +125,6 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
         Err(e) => return Err(anyhow!(e).context(format!("reading {lock_file}"))),
     };
     Ok(Requirements { legacy, deps, lock })
-}
-
-/// A loaded dependency as the fields Helm's lock digest covers.
-fn hashed(dep: &helmd_chart::Dependency) -> Result<Dependency> {
-    let import_values = dep
-        .import_values
-        .iter()
-        .map(|v| {
-            let json = helmd_yaml::to_json(v)?;
-            Ok(serde_json::from_str(&json)?)
-        })
-        .collect::<Result<Vec<serde_json::Value>>>()?;
-    Ok(Dependency {
-        name: dep.name.clone(),
-        version: dep.version.clone(),
-        repository: dep.repository.clone(),
-        condition: dep.condition.clone(),
-        tags: dep.tags.clone(),
-        enabled: dep.enabled,
-        import_values,
-        alias: dep.alias.clone(),
-    })
 }
 
 impl Manager {
