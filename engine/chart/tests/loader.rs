@@ -169,7 +169,7 @@ fn files_loaded_within_limits_count_like_one_archive() {
         .unwrap_or_default();
     assert_eq!(
         err,
-        "decompressed chart file \"Chart.yaml\" is larger than the maximum file size 100"
+        "decompressed chart file \"charts/sub-0.1.0.tgz\" is larger than the maximum file size 100"
     );
 }
 

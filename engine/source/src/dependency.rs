@@ -39,11 +39,7 @@ impl ChartLock {
 /// dependency serialises in Go's field order with Go's HTML escaping.
 pub fn lock_digest(requirements: &[Dependency], locked: &[Dependency]) -> String {
     let json = serde_json::to_string(&(requirements, locked)).unwrap_or_default();
-    let escaped = json
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
-    Digest::of(escaped.as_bytes()).to_string()
+    Digest::of(go_escaped(&json).as_bytes()).to_string()
 }
 
 /// A dependency as Helm's loader reads it, with the fields Helm's lock digest covers
@@ -102,7 +98,7 @@ pub fn plan(
     lock: Option<&ChartLock>,
     options: &DependencyOptions,
 ) -> Result<Vec<(Dependency, DependencySource)>> {
-    locked(requirements, lock, options)?
+    locked(requirements, lock, options, false)?
         .into_iter()
         .map(|dep| {
             let source = source(&dep, options)?;
@@ -111,20 +107,21 @@ pub fn plan(
         .collect()
 }
 
-/// The dependencies to fetch: Chart.lock's (after checking its digest against
-/// `requirements`, Helm's "out of sync" error otherwise), else the requirements with
-/// their constraints.
+/// The dependencies to fetch: Chart.lock's (after [`check_lock`] against
+/// `requirements`), else the requirements with their constraints. `legacy` is an
+/// `apiVersion: v1` chart (requirements.yaml and requirements.lock).
 pub fn locked(
     requirements: &[Dependency],
     lock: Option<&ChartLock>,
     options: &DependencyOptions,
+    legacy: bool,
 ) -> Result<Vec<Dependency>> {
     let Some(lock) = lock else {
         return Ok(requirements.to_vec());
     };
     // Helm hashes the dependencies as its loader sees them: `@name` and
     // `alias:name` already replaced by the repository's URL.
-    let hashed: Vec<Dependency> = requirements
+    let resolved: Vec<Dependency> = requirements
         .iter()
         .map(|dep| {
             let mut dep = dep.clone();
@@ -136,7 +133,24 @@ pub fn locked(
             dep
         })
         .collect();
-    if lock_digest(&hashed, &lock.dependencies) != lock.digest {
+    check_lock(requirements, &resolved, lock, legacy)?;
+    Ok(lock.dependencies.clone())
+}
+
+/// Helm's check that Chart.lock belongs to Chart.yaml (`helm dependency build`): the
+/// digest of the `resolved` requirements (repository names replaced by URLs) and the
+/// locked ones; a v1 chart's requirements.lock may instead carry Helm 2's digest of the
+/// requirements as `written`. Helm's "out of sync" error otherwise.
+pub fn check_lock(
+    written: &[Dependency],
+    resolved: &[Dependency],
+    lock: &ChartLock,
+    legacy: bool,
+) -> Result<()> {
+    if lock_digest(resolved, &lock.dependencies) == lock.digest {
+        return Ok(());
+    }
+    if !legacy {
         return Err(Error::DependencyLock {
             reason: "the lock file (Chart.lock) is out of sync with the dependencies \
                      file (Chart.yaml). Please update the dependencies with 'helm \
@@ -144,7 +158,34 @@ pub fn locked(
                 .to_owned(),
         });
     }
-    Ok(lock.dependencies.clone())
+    if helm2_digest(written) == lock.digest {
+        return Ok(());
+    }
+    Err(Error::DependencyLock {
+        reason: "the lock file (requirements.lock) is out of sync with the dependencies \
+                 file (requirements.yaml). Please update the dependencies"
+            .to_owned(),
+    })
+}
+
+/// Helm 2's requirements.lock digest: sha256 over the JSON of `{"dependencies": …}`.
+fn helm2_digest(requirements: &[Dependency]) -> String {
+    #[derive(serde::Serialize)]
+    struct Requirements<'a> {
+        dependencies: &'a [Dependency],
+    }
+    let json = serde_json::to_string(&Requirements {
+        dependencies: requirements,
+    })
+    .unwrap_or_default();
+    Digest::of(go_escaped(&json).as_bytes()).to_string()
+}
+
+/// JSON text with `<`, `>` and `&` escaped as Go's encoder writes them.
+fn go_escaped(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// The repository name in `@name` or `alias:name`.
@@ -341,6 +382,34 @@ mod tests {
         );
         let changed = [dep("a", "^2", "https://r")];
         assert!(plan(&changed, Some(&lock), &DependencyOptions::default()).is_err());
+    }
+
+    #[test]
+    fn a_v1_lock_may_carry_helm_2s_digest_and_is_refused_in_v1_words() {
+        let requirements = [dep("a", "^1", "https://r")];
+        let locked = [dep("a", "1.2.0", "https://r")];
+        let helm2 = ChartLock {
+            dependencies: locked.to_vec(),
+            digest: Digest::of(
+                br#"{"dependencies":[{"name":"a","version":"^1","repository":"https://r"}]}"#,
+            )
+            .to_string(),
+        };
+        let options = DependencyOptions::default();
+        let pinned = super::locked(&requirements, Some(&helm2), &options, true).expect("helm 2");
+        assert_eq!(pinned[0].version, "1.2.0");
+        let err = super::locked(&requirements, Some(&helm2), &options, false).expect_err("v2");
+        assert!(err.to_string().contains("(Chart.lock)"), "{err}");
+        let stale = ChartLock {
+            digest: "sha256:0".into(),
+            ..helm2
+        };
+        let err = super::locked(&requirements, Some(&stale), &options, true).expect_err("v1");
+        assert_eq!(
+            err.to_string(),
+            "the lock file (requirements.lock) is out of sync with the dependencies file \
+             (requirements.yaml). Please update the dependencies"
+        );
     }
 
     #[test]

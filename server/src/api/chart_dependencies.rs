@@ -37,7 +37,8 @@ pub struct Lacking {
     missing: Vec<String>,
     /// Bytes the archive expands to: fetched archives add to them.
     expanded: u64,
-    /// `apiVersion: v1`: Helm names requirements.yaml and requirements.lock.
+    /// `apiVersion: v1`: requirements.yaml and requirements.lock, whose lock may carry
+    /// Helm 2's digest.
     legacy: bool,
 }
 
@@ -83,8 +84,13 @@ pub async fn fetch(
 ) -> Result<Vec<(String, Bytes)>> {
     let started = std::time::Instant::now();
     let options = options(state, lacking).await?;
-    let pinned = locked(&lacking.requirements, lacking.lock.as_ref(), &options)
-        .map_err(|e| dependency_error(e, lacking.legacy))?;
+    let pinned = locked(
+        &lacking.requirements,
+        lacking.lock.as_ref(),
+        &options,
+        lacking.legacy,
+    )
+    .map_err(dependency_error)?;
     let limits = ArchiveLimits::default();
     let mut total = lacking.expanded;
     let mut seen = HashSet::new();
@@ -99,7 +105,7 @@ pub async fn fetch(
         {
             continue;
         }
-        let request = match source(&dep, &options).map_err(|e| dependency_error(e, false))? {
+        let request = match source(&dep, &options).map_err(dependency_error)? {
             DependencySource::Fetch(request) => request,
             DependencySource::Vendored => {
                 return Err(Error::ChartDependencies(format!(
@@ -249,15 +255,9 @@ fn source_name(request: &ChartRequest) -> &str {
 }
 
 /// A plan error (Chart.lock out of sync, an unregistered repository name) in Helm's
-/// words (a `legacy` chart's files are requirements.yaml and requirements.lock); other
-/// source errors keep their own.
-fn dependency_error(e: helmd_source::Error, legacy: bool) -> Error {
+/// words; other source errors keep their own.
+fn dependency_error(e: helmd_source::Error) -> Error {
     match e {
-        helmd_source::Error::DependencyLock { reason } if legacy => Error::ChartDependencies(
-            reason
-                .replace("(Chart.lock)", "(requirements.lock)")
-                .replace("(Chart.yaml)", "(requirements.yaml)"),
-        ),
         helmd_source::Error::DependencyLock { reason } => Error::ChartDependencies(reason),
         other => other.into(),
     }

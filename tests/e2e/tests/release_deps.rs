@@ -472,7 +472,8 @@ fn helmctl(server: &str, home: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-#[tokio::test]
+// The repository answers on a worker thread while helmctl runs synchronously.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helmctl_updates_a_chart_directory_itself_and_asks_the_server_for_archives() {
     let d = deps("deps-cli").await;
     let (open, _open_files) = chart_repo(&[("web", "1.0.0"), ("web", "1.2.0")], false).await;

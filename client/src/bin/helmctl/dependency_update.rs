@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use helmd_render::{ArchiveLimits, load_chart_archive, load_chart_dir};
 use helmd_source::chart_meta::Dependency;
-use helmd_source::dependency::{ChartLock, lock_digest};
+use helmd_source::dependency::{ChartLock, check_lock, lock_digest};
 use helmd_source::{ChartRequest, ChartSource, Constraint, Transport, Version};
 
 use crate::Connection;
@@ -251,20 +251,10 @@ impl Manager {
 
     /// `helm dependency build` with a lock.
     async fn build(&self, req: &Requirements, lock: &ChartLock) -> Result<()> {
-        let mut deps = req.deps.clone().unwrap_or_default();
+        let written = req.deps.clone().unwrap_or_default();
+        let mut deps = written.clone();
         self.resolve_repo_names(&mut deps)?;
-        if lock_digest(&deps, &lock.dependencies) != lock.digest {
-            if req.legacy {
-                bail!(
-                    "the lock file (requirements.lock) is out of sync with the dependencies file \
-                     (requirements.yaml). Please update the dependencies with 'helm dependency update'"
-                );
-            }
-            bail!(
-                "the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml). \
-                 Please update the dependencies with 'helm dependency update'"
-            );
-        }
+        check_lock(&written, &deps, lock, req.legacy)?;
         let mut locked = lock.dependencies.clone();
         self.download_all(&mut locked).await
     }
