@@ -3,7 +3,8 @@
 //! Job, and re-creates the Job with it; a replace overwrites a field another field
 //! manager owns and drops what the chart does not set, with no conflict, and leaves
 //! the field ownership so that the next plain upgrade applies cleanly; the option's
-//! contradictions are refused; helmctl's `--force` (Helm's deprecated name) on a
+//! contradictions are refused; an object adopted on install is replaced; a server dry
+//! run changes nothing; helmctl's `--force` (Helm's deprecated name) on a
 //! rollback; and what Helm 4 itself does with the same requests.
 
 use helmd_client::proto::{InstallReleaseRequest, UpgradeReleaseRequest};
@@ -85,6 +86,19 @@ async fn an_immutable_change_fails_without_force_replace_and_recreates_the_objec
         "{message}"
     );
     assert!(message.contains("field is immutable"), "{message}");
+
+    // A server dry run of the replace validates it and changes nothing.
+    let (_, result) = upgrade(
+        &s,
+        UpgradeReleaseRequest {
+            dry_run: helmd_client::proto::DryRun::Server as i32,
+            ..job_upgrade(&s, "spicy", true)
+        },
+    )
+    .await;
+    released(result);
+    let unchanged = jobs.get("batch-migrate").await.expect("job");
+    assert_eq!(unchanged.metadata.uid, before.metadata.uid);
 
     let (events, result) = upgrade(&s, job_upgrade(&s, "spicy", true)).await;
     assert_eq!(released(result).revision, 3);
@@ -256,6 +270,56 @@ async fn replace_overwrites_fields_another_manager_owns_and_the_next_apply_is_cl
             .get("greeting")
             .map(String::as_str),
         Some("again")
+    );
+}
+
+#[tokio::test]
+async fn an_adopted_object_is_replaced_on_install_with_force_replace() {
+    let s = setup("sql", "replace-adopt").await;
+    let client = s.cluster.admin_client().await.expect("admin");
+    let api: Api<ConfigMap> = Api::namespaced(client, &s.namespace);
+    let stray = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "cfg-settings"},
+        "data": {"mode": "hand-made", "stray": "yes"}
+    }))
+    .expect("config map");
+    api.create(&Default::default(), &stray)
+        .await
+        .expect("create");
+    let chart = pack(
+        "cfg",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: cfg\nversion: 1.0.0\n"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-settings\ndata:\n  mode: charted\n",
+            ),
+        ],
+    );
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "cfg".into(),
+            chart: uploaded(chart),
+            take_ownership: true,
+            force_replace: true,
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    released(result);
+    let cm = api.get("cfg-settings").await.expect("cm");
+    let data = cm.data.unwrap_or_default();
+    assert_eq!(data.get("mode").map(String::as_str), Some("charted"));
+    assert_eq!(data.get("stray"), None, "replaced, not merged");
+    assert_eq!(
+        cm.metadata
+            .labels
+            .unwrap_or_default()
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("Helm")
     );
 }
 
