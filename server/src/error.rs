@@ -199,6 +199,21 @@ pub enum Error {
         /// The operation that holds it.
         operation_id: String,
     },
+    /// The chart's dependencies cannot be satisfied: declared ones missing from
+    /// `charts/` (without `dependency_update`), or ones `dependency_update` cannot
+    /// fetch (a `file://` or vendored dependency, Chart.lock out of sync, a repository
+    /// name nobody registered). Helm's words where Helm has them.
+    #[error("{0}")]
+    ChartDependencies(String),
+    /// Fetching a chart dependency failed (classified as the source error is).
+    #[error("dependency {dependency:?}: {source}")]
+    DependencyFetch {
+        /// The dependency's name in Chart.yaml.
+        dependency: String,
+        /// Why.
+        #[source]
+        source: helmd_source::Error,
+    },
     /// A request option whose behaviour is not built yet.
     #[error("{field}: {what} is not supported yet")]
     Unsupported {

@@ -106,6 +106,7 @@ impl Sources {
         let server = FetchDeadline {
             limit: self.source_timeout,
             what: "--source-timeout",
+            spent: Duration::ZERO,
         };
         match metadata
             .get("grpc-timeout")
@@ -119,6 +120,7 @@ impl Sources {
                     FetchDeadline {
                         limit,
                         what: "the request's deadline",
+                        spent: Duration::ZERO,
                     }
                 } else {
                     server
@@ -135,7 +137,8 @@ impl Sources {
         source: &str,
         fetch: impl Future<Output = Result<T>>,
     ) -> Result<T> {
-        match tokio::time::timeout(deadline.limit, fetch).await {
+        let left = deadline.limit.saturating_sub(deadline.spent);
+        match tokio::time::timeout(left, fetch).await {
             Ok(result) => result,
             Err(_) => Err(helmd_source::Error::DeadlineExceeded {
                 host: helmd_source::error::redact_url(source).replace("<unparsable url>", source),
@@ -292,6 +295,19 @@ pub struct FetchDeadline {
     pub limit: Duration,
     /// `--source-timeout` or the request's deadline.
     pub what: &'static str,
+    /// How much of it earlier fetches of the request took.
+    pub spent: Duration,
+}
+
+impl FetchDeadline {
+    /// The same deadline once `spent` more has passed: a request's fetches, one after
+    /// another, share one deadline.
+    pub fn less(self, spent: Duration) -> FetchDeadline {
+        FetchDeadline {
+            spent: self.spent.saturating_add(spent),
+            ..self
+        }
+    }
 }
 
 /// Parses a `grpc-timeout` value: up to 8 digits and a unit (`H M S m u n`).

@@ -38,11 +38,14 @@ impl From<Error> for Status {
                 ("template".to_owned(), template.clone()),
                 ("resource".to_owned(), resource.clone()),
             ]),
-            Error::Source(helmd_source::Error::VersionNotFound { available, .. }) => {
-                HashMap::from([(
-                    "available_versions".to_owned(),
-                    bound_text(&available.join(","), MAX_DETAIL_BYTES).into_owned(),
-                )])
+            Error::Source(source) => source_metadata(source),
+            Error::DependencyFetch { dependency, source } => {
+                let mut metadata = source_metadata(source);
+                metadata.insert(
+                    "dependency".to_owned(),
+                    bound_text(dependency, MAX_DETAIL_BYTES).into_owned(),
+                );
+                metadata
             }
             Error::LimitExceeded { limit, .. } => {
                 HashMap::from([("limit".to_owned(), (*limit).to_owned())])
@@ -59,12 +62,6 @@ impl From<Error> for Status {
             ]),
             Error::Render(helmd_render::Error::Stopped(helmd_render::Stopped::TimedOut(_))) => {
                 HashMap::from([("limit".to_owned(), "render-timeout".to_owned())])
-            }
-            Error::Source(helmd_source::Error::TooLarge { what, limit, .. }) => {
-                HashMap::from([("limit".to_owned(), format!("{what}: {limit} bytes"))])
-            }
-            Error::Source(helmd_source::Error::DeadlineExceeded { limit, what, .. }) => {
-                HashMap::from([("limit".to_owned(), format!("{what}: {limit:?}"))])
             }
             Error::ReleaseLocked { operation_id, .. } => {
                 HashMap::from([("operation_id".to_owned(), operation_id.clone())])
@@ -123,6 +120,24 @@ impl From<Error> for Status {
         };
         let message = bound_text(&message, MAX_MESSAGE_BYTES).into_owned();
         Status::with_error_details(code, message, details)
+    }
+}
+
+/// ErrorInfo metadata of a chart-source error: the versions there are, or the limit hit.
+fn source_metadata(err: &helmd_source::Error) -> HashMap<String, String> {
+    use helmd_source::Error as S;
+    match err {
+        S::VersionNotFound { available, .. } => HashMap::from([(
+            "available_versions".to_owned(),
+            bound_text(&available.join(","), MAX_DETAIL_BYTES).into_owned(),
+        )]),
+        S::TooLarge { what, limit, .. } => {
+            HashMap::from([("limit".to_owned(), format!("{what}: {limit} bytes"))])
+        }
+        S::DeadlineExceeded { limit, what, .. } => {
+            HashMap::from([("limit".to_owned(), format!("{what}: {limit:?}"))])
+        }
+        _ => HashMap::new(),
     }
 }
 
@@ -215,7 +230,11 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             Code::FailedPrecondition,
             ErrorReason::RepositoryTypeUnsupported,
         ),
-        Error::Source(e) => classify_source(e),
+        Error::Source(e) | Error::DependencyFetch { source: e, .. } => classify_source(e),
+        Error::ChartDependencies(_) => (
+            Code::FailedPrecondition,
+            ErrorReason::ChartDependenciesMissing,
+        ),
         Error::Release(e) => classify_release(e),
         Error::RevisionNotFound { .. } => (Code::NotFound, ErrorReason::RevisionNotFound),
         Error::Render(helmd_render::Error::Stopped(stopped)) => match stopped {
@@ -224,9 +243,7 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
             }
             helmd_render::Stopped::Cancelled => (Code::Cancelled, ErrorReason::Internal),
         },
-        Error::ChartInput { source, .. } | Error::Render(source) => {
-            (Code::InvalidArgument, render_reason(source))
-        }
+        Error::ChartInput { source, .. } | Error::Render(source) => render_status(source),
         Error::Task(_) => (Code::Internal, ErrorReason::Internal),
         Error::Action(e) => classify_action(e.root()),
         Error::ReleaseLocked { .. } => (Code::Aborted, ErrorReason::ReleaseLocked),
@@ -245,8 +262,20 @@ fn classify(err: &Error) -> (Code, ErrorReason) {
     }
 }
 
-/// The reason of an engine error (every one is INVALID_ARGUMENT: the chart or the
-/// request is at fault).
+/// The code and reason of an engine error: INVALID_ARGUMENT (the chart or the request
+/// is at fault), but FAILED_PRECONDITION for dependencies missing from `charts/`
+/// (`dependency_update` or `helm dependency build` fixes them).
+fn render_status(err: &helmd_render::Error) -> (Code, ErrorReason) {
+    match err {
+        helmd_render::Error::Chart(helmd_chart::Error::MissingDependencies(_)) => (
+            Code::FailedPrecondition,
+            ErrorReason::ChartDependenciesMissing,
+        ),
+        other => (Code::InvalidArgument, render_reason(other)),
+    }
+}
+
+/// The reason of an engine error that is the chart's or the request's fault.
 fn render_reason(err: &helmd_render::Error) -> ErrorReason {
     use helmd_chart::Error as C;
     use helmd_render::Error as R;
@@ -313,7 +342,7 @@ fn classify_action(err: &helmd_action::Error) -> (Code, ErrorReason) {
         A::Render(helmd_render::Error::Stopped(_)) => {
             (Code::DeadlineExceeded, ErrorReason::LimitExceeded)
         }
-        A::Render(e) => (Code::InvalidArgument, render_reason(e)),
+        A::Render(e) => render_status(e),
         A::Store(e) => classify_release(e),
         A::Kube { source, .. } => classify_kube(source),
         A::TestFailed { .. } => (Code::FailedPrecondition, ErrorReason::TestFailed),

@@ -173,8 +173,25 @@ def install_error(case: dict[str, Any], values: dict[str, Any]) -> str | None:
             dry_run="client",
         )
     except helm_python.HelmError as err:
-        return str(err)
+        return cli_words(str(err))
     return None
+
+
+# helm-python-sdk wraps Helm's CheckDependencies error in words of its own; the helm
+# CLI (install, upgrade, template) says this instead, and so does helmd (checked
+# against helm 4.3.2 itself in tests/e2e/tests/release_deps.rs).
+_SDK_MISSING_DEPS = "chart dependencies are missing; run dependency update/build first: "
+_CLI_MISSING_DEPS = (
+    "an error occurred while checking for chart dependencies. You may need to run "
+    "'helm dependency build' to fetch missing dependencies: "
+)
+
+
+def cli_words(message: str) -> str:
+    """An install error as the helm CLI words it."""
+    if message.startswith(_SDK_MISSING_DEPS):
+        return _CLI_MISSING_DEPS + message[len(_SDK_MISSING_DEPS):]
+    return message
 
 
 def render_case(case: dict[str, Any]) -> dict[str, Any]:

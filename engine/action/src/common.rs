@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use helmd_kube::{ApplyOptions, DeleteOptions, Doc, Kube, Owner, Resource, WaitOptions};
+use helmd_kube::{ApplyOptions, DeleteOptions, Doc, Kube, Owner, Replaced, Resource, WaitOptions};
 use helmd_release::{Info, ReleaseStore, Status};
 use helmd_render::Interrupt;
 use time::OffsetDateTime;
@@ -76,6 +76,9 @@ pub struct Settings {
     pub disable_hooks: bool,
     /// Take fields other managers own.
     pub force_conflicts: bool,
+    /// Replace existing objects (a PUT of the whole object) instead of applying them,
+    /// re-creating those with a field that cannot change (`force_replace`).
+    pub force_replace: bool,
     /// The record's description instead of Helm's.
     pub description: String,
 }
@@ -88,6 +91,7 @@ impl Default for Settings {
             wait_for_jobs: false,
             disable_hooks: false,
             force_conflicts: false,
+            force_replace: false,
             description: String::new(),
         }
     }
@@ -184,42 +188,71 @@ impl Context {
         }
     }
 
+    /// How objects are sent for `owner` under `settings` (a dry run when `dry_run`).
+    pub(crate) fn apply_options(owner: &Owner, settings: &Settings, dry_run: bool) -> ApplyOptions {
+        ApplyOptions {
+            owner: Some(owner.clone()),
+            force_conflicts: settings.force_conflicts,
+            dry_run,
+        }
+    }
+
+    /// `--dry-run=server`: every target object sent for validation only, applied or
+    /// (with `force_replace`) replaced.
+    pub(crate) async fn dry_run(
+        &self,
+        target: &[Resource],
+        owner: &Owner,
+        settings: &Settings,
+    ) -> Result<()> {
+        let opts = Self::apply_options(owner, settings, true);
+        for r in target {
+            if settings.force_replace {
+                self.kube.replace(r, &opts, settings.timeout).await?;
+            } else {
+                self.kube.apply(r, &opts).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Applies `target` over `current` (Helm's `KubeClient.Update`): every target
-    /// object applied, then current objects the target no longer has deleted (kept
-    /// and foreign ones left). Returns the objects that did not exist before.
+    /// object applied (replaced with `force_replace`), then current objects the target
+    /// no longer has deleted (kept and foreign ones left). Returns the objects that did
+    /// not exist before.
     pub(crate) async fn update(
         &self,
         current: &[Resource],
         target: &[Resource],
         owner: &Owner,
-        force_conflicts: bool,
+        settings: &Settings,
     ) -> Result<Vec<Resource>> {
         self.events.stage(
             Stage::Applying,
             format!("applying {} objects", target.len()),
         );
-        let opts = ApplyOptions {
-            owner: Some(owner.clone()),
-            force_conflicts,
-            dry_run: false,
-        };
+        let opts = Self::apply_options(owner, settings, false);
         let mut created = Vec::new();
         let mut done = 0;
         for group in helmd_kube::by_kind(target) {
-            let applied: Vec<Result<bool>> =
-                helmd_kube::concurrently(group.iter().map(|r| self.apply_one(r, &opts)).collect())
-                    .await;
-            for (r, existed) in group.iter().zip(applied) {
-                let existed = existed?;
+            let applied: Vec<Result<Replaced>> = helmd_kube::concurrently(
+                group
+                    .iter()
+                    .map(|r| self.apply_one(r, &opts, settings))
+                    .collect(),
+            )
+            .await;
+            for (r, outcome) in group.iter().zip(applied) {
+                let (message, is_new) = match outcome? {
+                    Replaced::Created => ("created", true),
+                    Replaced::Replaced if settings.force_replace => ("replaced", false),
+                    Replaced::Replaced => ("updated", false),
+                    Replaced::Recreated => ("deleted and created again", false),
+                };
                 done += 1;
-                self.events.object(
-                    Stage::Applying,
-                    if existed { "updated" } else { "created" },
-                    r,
-                    None,
-                    (done, target.len()),
-                );
-                if !existed {
+                self.events
+                    .object(Stage::Applying, message, r, None, (done, target.len()));
+                if is_new {
                     created.push(r.clone());
                 }
             }
@@ -261,11 +294,24 @@ impl Context {
         Ok(created)
     }
 
-    /// Applies one object; whether it existed before.
-    async fn apply_one(&self, r: &Resource, opts: &ApplyOptions) -> Result<bool> {
+    /// Applies (or replaces) one object; whether it was created, updated in place or
+    /// re-created.
+    async fn apply_one(
+        &self,
+        r: &Resource,
+        opts: &ApplyOptions,
+        settings: &Settings,
+    ) -> Result<Replaced> {
+        if settings.force_replace {
+            return Ok(self.kube.replace(r, opts, settings.timeout).await?);
+        }
         let existed = self.kube.get(r).await?.is_some();
         self.kube.apply(r, opts).await?;
-        Ok(existed)
+        Ok(if existed {
+            Replaced::Replaced
+        } else {
+            Replaced::Created
+        })
     }
 
     /// Waits for `resources` when the settings ask for it.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use helmd_kube::{ApplyOptions, Owner};
+use helmd_kube::Owner;
 use helmd_release::{Info, Status, hook_event};
 use helmd_render::{Chart, Values};
 
@@ -160,12 +160,7 @@ impl Install {
             )
             .await?;
         if self.dry_run == DryRun::Server {
-            let opts = ApplyOptions {
-                owner: Some(owner),
-                force_conflicts: self.settings.force_conflicts,
-                dry_run: true,
-            };
-            ctx.kube.apply_all(&resources, &opts).await?;
+            ctx.dry_run(&resources, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Outcome {
                 release,
@@ -218,8 +213,7 @@ impl Install {
                 .stage(Stage::RunningPreHooks, "running pre-install hooks");
             hooks.run(release, hook_event::PRE_INSTALL).await?;
         }
-        ctx.update(&[], resources, owner, self.settings.force_conflicts)
-            .await?;
+        ctx.update(&[], resources, owner, &self.settings).await?;
         ctx.wait(resources, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

@@ -187,9 +187,7 @@ impl Rollback {
                 .stage(Stage::RunningPreHooks, "running pre-rollback hooks");
             hooks.run(release, hook_event::PRE_ROLLBACK).await?;
         }
-        *created = ctx
-            .update(current, target, owner, self.settings.force_conflicts)
-            .await?;
+        *created = ctx.update(current, target, owner, &self.settings).await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use helmd_kube::{ApplyOptions, Owner, Resource};
+use helmd_kube::{Owner, Resource};
 use helmd_release::{Info, Status, hook_event};
 use helmd_render::manifest::INSTALL_ORDER;
 use helmd_render::{Chart, Values};
@@ -189,12 +189,7 @@ impl Upgrade {
             )
             .await?;
         if self.dry_run == DryRun::Server {
-            let opts = ApplyOptions {
-                owner: Some(owner),
-                force_conflicts: self.settings.force_conflicts,
-                dry_run: true,
-            };
-            ctx.kube.apply_all(&target, &opts).await?;
+            ctx.dry_run(&target, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
             return Ok(Outcome {
                 release,
@@ -257,9 +252,7 @@ impl Upgrade {
                 .stage(Stage::RunningPreHooks, "running pre-upgrade hooks");
             hooks.run(release, hook_event::PRE_UPGRADE).await?;
         }
-        *created = ctx
-            .update(current, target, owner, self.settings.force_conflicts)
-            .await?;
+        *created = ctx.update(current, target, owner, &self.settings).await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

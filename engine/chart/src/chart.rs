@@ -198,6 +198,43 @@ pub fn load_chart_files(all: BTreeMap<String, Vec<u8>>) -> Result<Chart> {
     load_files(all, &mut crate::ArchiveLimits::default(), 0)
 }
 
+/// Loads a chart from its files within `limits`, as if they had been read from one
+/// archive: the file count, each file's size and the total are checked first, and
+/// nested subchart archives share what is left (a chart whose `charts/` was filled
+/// in memory stays within the limits its packaged form would have).
+pub fn load_chart_files_within(
+    all: BTreeMap<String, Vec<u8>>,
+    limits: crate::ArchiveLimits,
+) -> Result<Chart> {
+    if all.len() > limits.max_files {
+        return Err(Error::Archive(format!(
+            "chart archive has more than {} files",
+            limits.max_files
+        )));
+    }
+    let mut total: u64 = 0;
+    for (name, data) in &all {
+        let size = data.len() as u64;
+        if size > limits.max_file_bytes {
+            return Err(Error::Archive(format!(
+                "decompressed chart file {name:?} is larger than the maximum file size {}",
+                limits.max_file_bytes
+            )));
+        }
+        total = total.saturating_add(size);
+    }
+    if total > limits.max_decompressed_bytes {
+        return Err(Error::Archive(format!(
+            "decompressed chart is larger than the maximum size {}",
+            limits.max_decompressed_bytes
+        )));
+    }
+    let mut budget = limits;
+    budget.max_decompressed_bytes -= total;
+    budget.max_files -= all.len();
+    load_files(all, &mut budget, 0)
+}
+
 /// Reads one (possibly nested) archive within what is left of `budget`.
 fn load_archive(data: &[u8], budget: &mut crate::ArchiveLimits, depth: usize) -> Result<Chart> {
     let files = crate::read_chart_archive(data, *budget)?;

@@ -19,22 +19,25 @@ pub fn process_dependencies(chart: &mut Chart, vals: &Table) -> Result<()> {
 }
 
 /// Helm's `CheckDependencies`: every dependency in Chart.yaml has a chart in `charts/`.
+/// The error carries the missing names, in Chart.yaml order.
 pub fn check_dependencies(chart: &Chart) -> Result<()> {
-    let Some(reqs) = &chart.metadata.dependencies else {
-        return Ok(());
-    };
-    let missing: Vec<&str> = reqs
-        .iter()
-        .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
-        .map(|r| r.name.as_str())
-        .collect();
+    let missing = missing_dependencies(chart);
     if missing.is_empty() {
         return Ok(());
     }
-    Err(Error::Chart(format!(
-        "chart dependencies are missing; run dependency update/build first: found in Chart.yaml, but missing in charts/ directory: {}",
-        missing.join(", ")
-    )))
+    Err(Error::MissingDependencies(missing))
+}
+
+/// The names of the dependencies Chart.yaml declares that no chart in `charts/` has
+/// (aliases play no part, as in Helm's check), in declaration order.
+pub fn missing_dependencies(chart: &Chart) -> Vec<String> {
+    let Some(reqs) = &chart.metadata.dependencies else {
+        return Vec::new();
+    };
+    reqs.iter()
+        .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 /// Masterminds' constraint check as Helm's `IsCompatibleRange` does it (bad input: false).

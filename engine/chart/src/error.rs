@@ -18,6 +18,13 @@ pub enum Error {
     /// Chart.yaml is missing or malformed.
     #[error("{0}")]
     Chart(String),
+    /// Dependencies declared in Chart.yaml have no chart in `charts/` (their names);
+    /// the message is the one `helm install`, `upgrade` and `template` print.
+    #[error(
+        "an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+        .0.join(", ")
+    )]
+    MissingDependencies(Vec<String>),
     /// A values document is malformed (`failed to parse values file N: ...`).
     #[error("{0}")]
     Values(String),

@@ -20,10 +20,11 @@ mod values;
 
 pub use archive::{ArchiveLimits, archive_top_dir, read_chart_archive};
 pub use chart::{
-    Chart, Crd, DirBudget, load_chart_archive, load_chart_dir, load_chart_files, read_chart_dir,
+    Chart, Crd, DirBudget, load_chart_archive, load_chart_dir, load_chart_files,
+    load_chart_files_within, read_chart_dir,
 };
 pub use coalesce::{Table, coalesce_values, merge_tables};
-pub use deps::{check_dependencies, process_dependencies};
+pub use deps::{check_dependencies, missing_dependencies, process_dependencies};
 pub use error::{Error, Result};
 pub use ignore::IgnoreRules;
 pub use kube_version::check_kube_version;

@@ -128,3 +128,65 @@ fn a_symbolic_link_loop_in_a_chart_directory_is_an_error_not_a_crash() {
         err.chars().take(300).collect::<String>()
     );
 }
+
+#[test]
+fn files_loaded_within_limits_count_like_one_archive() {
+    let sub = archive(
+        "sub",
+        &[
+            ("Chart.yaml", chart_yaml("sub")),
+            ("big.txt", vec![b'a'; 300_000]),
+        ],
+    );
+    let files = |sub: &[u8]| {
+        BTreeMap::from([
+            (
+                "Chart.yaml".to_owned(),
+                b"apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n"
+                    .to_vec(),
+            ),
+            ("charts/sub-0.1.0.tgz".to_owned(), sub.to_vec()),
+        ])
+    };
+    let limits = |bytes: u64, file: u64| ArchiveLimits {
+        max_decompressed_bytes: bytes,
+        max_files: 100,
+        max_file_bytes: file,
+    };
+    let chart = helmd_chart::load_chart_files_within(files(&sub), limits(1_000_000, 500_000))
+        .expect("within limits");
+    assert_eq!(chart.dependencies[0].name(), "sub");
+    assert!(helmd_chart::missing_dependencies(&chart).is_empty());
+    // The subchart's expanded files count against what the outer files left.
+    let err = helmd_chart::load_chart_files_within(files(&sub), limits(300_000, 500_000))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("larger than the maximum size"), "{err}");
+    let err = helmd_chart::load_chart_files_within(files(&sub), limits(1_000_000, 100))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        err,
+        "decompressed chart file \"charts/sub-0.1.0.tgz\" is larger than the maximum file size 100"
+    );
+}
+
+#[test]
+fn missing_dependencies_are_named_in_helms_words() {
+    let files = BTreeMap::from([(
+        "Chart.yaml".to_owned(),
+        b"apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n- name: a\n  version: 1.0.0\n- name: b\n  version: 1.0.0\n  alias: c\n"
+            .to_vec(),
+    )]);
+    let chart = load_chart_files(files).expect("load");
+    assert_eq!(helmd_chart::missing_dependencies(&chart), ["a", "b"]);
+    let err = helmd_chart::check_dependencies(&chart).expect_err("missing");
+    assert_eq!(
+        err.to_string(),
+        "an error occurred while checking for chart dependencies. You may need to run 'helm \
+         dependency build' to fetch missing dependencies: found in Chart.yaml, but missing in \
+         charts/ directory: a, b"
+    );
+}

@@ -91,14 +91,6 @@ impl Kube {
             .map_err(|e| Error::from_api(e, &r.template, &r.describe()))
     }
 
-    /// Applies every object in order; the first failure stops.
-    pub async fn apply_all(&self, resources: &[Resource], opts: &ApplyOptions) -> Result<()> {
-        for r in resources {
-            self.apply(r, opts).await?;
-        }
-        Ok(())
-    }
-
     /// Creates one object as written (hooks, CRDs); `Ok(false)` when it exists already.
     pub async fn create(&self, r: &Resource) -> Result<bool> {
         match r

@@ -1,6 +1,6 @@
 //! The only crate that talks to a cluster: discovery and `.Capabilities`, the
-//! objects of a manifest resolved to served kinds, server-side apply with Helm's
-//! ownership metadata, deletion, readiness and waiting, hooks and pod logs, and
+//! objects of a manifest resolved to served kinds, server-side apply (or replace) with
+//! Helm's ownership metadata, deletion, readiness and waiting, hooks and pod logs, and
 //! the reads of templates' `lookup`.
 //!
 //! Everything goes through the ordinary `kube` client, so it works unchanged on
@@ -18,6 +18,7 @@ mod namespace;
 mod ownership;
 mod protocol;
 mod ready;
+mod replace;
 mod resource;
 mod unstructured;
 mod wait;
@@ -33,6 +34,7 @@ pub use ownership::{
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
 };
 pub use ready::{Health, Readiness, hook_readiness, readiness};
+pub use replace::Replaced;
 pub use resource::{Doc, Resource, ResourceKey};
 
 /// The most requests one step sends at once (objects of one kind are applied,

@@ -20,6 +20,7 @@ use crate::convert::release;
 use crate::error::{Error, Result};
 
 /// A chart archive and the request field it came from (for error details).
+#[derive(Clone)]
 pub struct Archive {
     /// The `.tgz` bytes.
     pub bytes: Bytes,

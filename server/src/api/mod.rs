@@ -2,6 +2,7 @@
 //! Handlers stay thin: validate, convert, call storage or the engine, convert back.
 
 mod chart;
+mod chart_dependencies;
 mod chart_lint;
 mod chart_render;
 mod engine_work;

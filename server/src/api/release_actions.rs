@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::EventStream;
 use super::chart::ChartApi;
+use super::chart_dependencies;
 use super::chart_render::{self, Archive};
 use super::engine_work;
 use crate::app::AppState;
@@ -78,13 +79,6 @@ fn statuses(history: &[helmd_release::Release]) -> Vec<(i64, Status)> {
         .collect()
 }
 
-fn unsupported(on: bool, field: &'static str, what: &'static str) -> Result<()> {
-    if on {
-        return Err(Error::Unsupported { field, what });
-    }
-    Ok(())
-}
-
 impl Actions {
     /// Actions over `state`.
     pub fn new(state: Arc<AppState>) -> Self {
@@ -131,25 +125,46 @@ impl Actions {
         })
     }
 
-    /// The chart of a request, fetched and loaded (schemas dropped when asked).
+    /// The chart of a request, fetched and loaded (schemas dropped when asked). Declared
+    /// dependencies missing from `charts/` are fetched with `dependency_update`, else
+    /// refused (FAILED_PRECONDITION, CHART_DEPENDENCIES_MISSING) as Helm refuses them.
     async fn chart(
         &self,
         metadata: &tonic::metadata::MetadataMap,
         chart: Option<&ChartReference>,
         skip_schema: bool,
+        dependency_update: bool,
     ) -> Result<helmd_render::Chart> {
         let deadline = self.state.sources.fetch_deadline(metadata);
+        let started = std::time::Instant::now();
         let archive: Archive = ChartApi::new(self.state.clone())
             .archive(deadline, chart)
             .await?;
-        engine_work::run(&self.state, move |_| {
-            let mut chart = chart_render::load(&archive)?;
-            if skip_schema {
-                chart_render::strip_schemas(&mut chart);
-            }
-            Ok(chart)
+        let loading = archive.clone();
+        let (mut chart, lacking) = engine_work::run(&self.state, move |_| {
+            let chart = chart_render::load(&loading)?;
+            let lacking = if dependency_update {
+                chart_dependencies::lacking(&loading, &chart)?
+            } else {
+                None
+            };
+            Ok((chart, lacking))
         })
-        .await
+        .await?;
+        if let Some(lacking) = lacking {
+            let deadline = deadline.less(started.elapsed());
+            let fetched = chart_dependencies::fetch(&self.state, deadline, &lacking).await?;
+            chart = engine_work::run(&self.state, move |_| {
+                chart_dependencies::load_with(&archive, fetched)
+            })
+            .await?;
+        }
+        helmd_chart::check_dependencies(&chart)
+            .map_err(|e| Error::ChartDependencies(e.to_string()))?;
+        if skip_schema {
+            chart_render::strip_schemas(&mut chart);
+        }
+        Ok(chart)
     }
 
     async fn history(&self, namespace: &str, name: &str) -> Result<Vec<(i64, Status)>> {
@@ -184,12 +199,7 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
-        unsupported(
-            req.dependency_update,
-            "dependency_update",
-            "fetching missing dependencies",
-        )?;
-        let settings = conv::settings(
+        let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
             req.wait(),
@@ -198,12 +208,19 @@ impl Actions {
             req.force_conflicts,
             &req.description,
         )?;
+        settings.force_replace =
+            conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         let labels: std::collections::BTreeMap<String, String> =
             req.labels.clone().into_iter().collect();
         helmd_release::validate_custom_labels(&labels)?;
         helmd_action::install_step(&self.history(&namespace, &name).await?, req.replace)?;
         let chart = self
-            .chart(metadata, req.chart.as_ref(), req.skip_schema_validation)
+            .chart(
+                metadata,
+                req.chart.as_ref(),
+                req.skip_schema_validation,
+                req.dependency_update,
+            )
             .await?;
         let values = chart_render::user_values(req.values.clone())?;
         let dry_run = conv::dry_run(req.dry_run());
@@ -248,14 +265,8 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
-        unsupported(
-            req.dependency_update,
-            "dependency_update",
-            "fetching missing dependencies",
-        )?;
-        unsupported(req.force_replace, "force_replace", "replacing objects")?;
         let max_history = conv::max_history(req.max_history)?;
-        let settings = conv::settings(
+        let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
             req.wait(),
@@ -264,12 +275,19 @@ impl Actions {
             req.force_conflicts,
             &req.description,
         )?;
+        settings.force_replace =
+            conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         let history = self.history(&namespace, &name).await?;
         if !(history.is_empty() && req.install) {
             helmd_action::upgrade_base(&name, &history)?;
         }
         let chart = self
-            .chart(metadata, req.chart.as_ref(), req.skip_schema_validation)
+            .chart(
+                metadata,
+                req.chart.as_ref(),
+                req.skip_schema_validation,
+                req.dependency_update,
+            )
             .await?;
         let values = chart_render::user_values(req.values.clone())?;
         let dry_run = conv::dry_run(req.dry_run());
@@ -314,12 +332,11 @@ impl Actions {
     pub async fn rollback(&self, req: RollbackReleaseRequest) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
-        unsupported(req.force_replace, "force_replace", "replacing objects")?;
         if req.revision < 0 {
             return Err(Error::invalid("revision", "must not be negative"));
         }
         let max_history = conv::max_history(req.max_history)?;
-        let settings = conv::settings(
+        let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
             req.wait(),
@@ -328,6 +345,8 @@ impl Actions {
             req.force_conflicts,
             &req.description,
         )?;
+        settings.force_replace =
+            conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         let history = self.history(&namespace, &name).await?;
         helmd_action::rollback_target(&history, i64::from(req.revision))?;
         let dry_run = req.dry_run() != DryRun::Unspecified;

@@ -121,8 +121,34 @@ pub fn settings(
         wait_for_jobs,
         disable_hooks,
         force_conflicts,
+        force_replace: false,
         description: description.to_owned(),
     })
+}
+
+/// `force_replace`, refused with `force_conflicts` or an explicit server-side apply
+/// (Helm's words: its `--force-replace` excludes both).
+pub fn force_replace(
+    force_replace: bool,
+    force_conflicts: bool,
+    method: pb::ApplyMethod,
+) -> Result<bool> {
+    if !force_replace {
+        return Ok(false);
+    }
+    if force_conflicts {
+        return Err(Error::invalid(
+            "force_replace",
+            "cannot use force conflicts and force replace together",
+        ));
+    }
+    if method == pb::ApplyMethod::ServerSide {
+        return Err(Error::invalid(
+            "force_replace",
+            "cannot use server-side apply and force replace together",
+        ));
+    }
+    Ok(true)
 }
 
 fn stage(s: Stage) -> pb::OperationStage {
@@ -254,5 +280,28 @@ pub fn finished(result: Result<Option<Outcome>>) -> pb::OperationFinished {
             result: Some(R::Error(rpc_status(&tonic::Status::from(e)))),
             kept_resources: vec![],
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_replace_excludes_force_conflicts_and_explicit_server_side_apply() {
+        let check = |replace, conflicts, method| force_replace(replace, conflicts, method);
+        assert!(!check(false, true, pb::ApplyMethod::ServerSide).expect("off"));
+        assert!(check(true, false, pb::ApplyMethod::Unspecified).expect("on"));
+        for (conflicts, method, words) in [
+            (true, pb::ApplyMethod::Unspecified, "force conflicts"),
+            (false, pb::ApplyMethod::ServerSide, "server-side apply"),
+        ] {
+            let err = check(true, conflicts, method).expect_err("refused");
+            assert!(
+                err.to_string()
+                    .contains(&format!("cannot use {words} and force replace together")),
+                "{err}"
+            );
+        }
     }
 }

@@ -32,6 +32,11 @@ pub(crate) struct Setup {
 /// helmd on the cluster with `--release-storage driver` (`sql` on a fresh Postgres
 /// database, or `secrets`), and a fresh namespace.
 pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
+    setup_with(driver, prefix, &[]).await
+}
+
+/// Like [`setup`], helmd started with `extra` arguments too.
+pub(crate) async fn setup_with(driver: &str, prefix: &str, extra: &[String]) -> Setup {
     let cluster = Cluster::shared().await.expect("cluster");
     let namespace = cluster.create_namespace(prefix).await.expect("namespace");
     let url = fresh_database(&shared_postgres().expect("postgres"))
@@ -40,12 +45,15 @@ pub(crate) async fn setup(driver: &str, prefix: &str) -> Setup {
     let kubeconfig = cluster.kubeconfig_path().display().to_string();
     let helmd = Helmd::start(HelmdOptions {
         database_url: Some(url.clone()),
-        args: vec![
-            "--kubeconfig".into(),
+        args: [
+            "--kubeconfig".to_owned(),
             kubeconfig,
-            "--release-storage".into(),
-            driver.into(),
-        ],
+            "--release-storage".to_owned(),
+            driver.to_owned(),
+        ]
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect(),
         ..HelmdOptions::default()
     })
     .await

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use helmd_render::{ArchiveLimits, load_chart_archive, load_chart_dir};
 use helmd_source::chart_meta::Dependency;
-use helmd_source::dependency::{ChartLock, lock_digest};
+use helmd_source::dependency::{ChartLock, check_lock, lock_digest};
 use helmd_source::{ChartRequest, ChartSource, Constraint, Transport, Version};
 
 use crate::Connection;
@@ -84,6 +84,23 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `install`/`upgrade --dependency-update` on a chart directory, as Helm's CLI does it:
+/// when a dependency Chart.yaml declares is missing from `charts/`, `dependency
+/// update` runs first (with the configured repositories and no registry flags).
+pub async fn update_if_missing(conn: &Connection, paths: &LocalPaths, dir: &Path) -> Result<()> {
+    let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
+    if helmd_chart::missing_dependencies(&chart).is_empty() {
+        return Ok(());
+    }
+    let manager = Manager {
+        dir: clean(dir),
+        source: paths.source()?,
+        repos: RepoFile::load(&paths.config_file())?,
+        default: RegistryArgs::default().transport(conn)?,
+    };
+    manager.update(&read_requirements(dir)?).await
+}
+
 fn read_requirements(dir: &Path) -> Result<Requirements> {
     let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
     let legacy = chart.metadata.api_version == "v1";
@@ -96,7 +113,11 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
     // white space folded) is what Helm hashes.
     let deps = match &chart.metadata.dependencies {
         None => None,
-        Some(deps) => Some(deps.iter().map(hashed).collect::<Result<Vec<_>>>()?),
+        Some(deps) => Some(
+            deps.iter()
+                .map(helmd_source::dependency::requirement)
+                .collect::<helmd_source::Result<Vec<_>>>()?,
+        ),
     };
     let lock = match std::fs::read_to_string(dir.join(lock_file)) {
         Ok(text) => Some(ChartLock::parse(&text)?),
@@ -104,28 +125,6 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
         Err(e) => return Err(anyhow!(e).context(format!("reading {lock_file}"))),
     };
     Ok(Requirements { legacy, deps, lock })
-}
-
-/// A loaded dependency as the fields Helm's lock digest covers.
-fn hashed(dep: &helmd_chart::Dependency) -> Result<Dependency> {
-    let import_values = dep
-        .import_values
-        .iter()
-        .map(|v| {
-            let json = helmd_yaml::to_json(v)?;
-            Ok(serde_json::from_str(&json)?)
-        })
-        .collect::<Result<Vec<serde_json::Value>>>()?;
-    Ok(Dependency {
-        name: dep.name.clone(),
-        version: dep.version.clone(),
-        repository: dep.repository.clone(),
-        condition: dep.condition.clone(),
-        tags: dep.tags.clone(),
-        enabled: dep.enabled,
-        import_values,
-        alias: dep.alias.clone(),
-    })
 }
 
 impl Manager {
@@ -252,20 +251,10 @@ impl Manager {
 
     /// `helm dependency build` with a lock.
     async fn build(&self, req: &Requirements, lock: &ChartLock) -> Result<()> {
-        let mut deps = req.deps.clone().unwrap_or_default();
+        let written = req.deps.clone().unwrap_or_default();
+        let mut deps = written.clone();
         self.resolve_repo_names(&mut deps)?;
-        if lock_digest(&deps, &lock.dependencies) != lock.digest {
-            if req.legacy {
-                bail!(
-                    "the lock file (requirements.lock) is out of sync with the dependencies file \
-                     (requirements.yaml). Please update the dependencies with 'helm dependency update'"
-                );
-            }
-            bail!(
-                "the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml). \
-                 Please update the dependencies with 'helm dependency update'"
-            );
-        }
+        check_lock(&written, &deps, lock, req.legacy)?;
         let mut locked = lock.dependencies.clone();
         self.download_all(&mut locked).await
     }

@@ -3,6 +3,7 @@
 //! release printed as Helm prints it. Exit 0 only when the release ended as asked.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -14,6 +15,7 @@ use helmd_client::proto::{
 };
 
 use crate::Connection;
+use crate::local::LocalPaths;
 use crate::release_run::{Finished, chart_reference, follow, print_release, timeout};
 use crate::values::ValuesArgs;
 
@@ -63,6 +65,14 @@ pub struct ChangeArgs {
     /// Take fields other managers own.
     #[arg(long)]
     force_conflicts: bool,
+    /// Replace objects that exist (a PUT of the whole object) instead of applying them;
+    /// `--force` is Helm's deprecated name.
+    #[arg(long, alias = "force", conflicts_with = "force_conflicts")]
+    force_replace: bool,
+    /// Fetch dependencies missing from the chart first: for a chart directory here,
+    /// like `helm dependency update`; for an archive or a reference, on the server.
+    #[arg(long)]
+    dependency_update: bool,
     /// Undo a failed change (`--atomic` is the old name).
     #[arg(long, alias = "atomic")]
     rollback_on_failure: bool,
@@ -168,9 +178,28 @@ pub fn finish(finished: Finished, dry_run: bool, success: impl FnOnce()) -> Exit
     }
 }
 
+/// `--dependency-update`: a chart directory is updated here (Helm's CLI does it
+/// before packaging); for anything else the server is asked to. Whether to ask it.
+async fn dependencies(conn: &Connection, paths: &LocalPaths, c: &ChangeArgs) -> Result<bool> {
+    if !c.dependency_update {
+        return Ok(false);
+    }
+    let dir = Path::new(&c.chart);
+    if dir.is_dir() {
+        crate::dependency_update::update_if_missing(conn, paths, dir).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Runs `helmctl install`.
-pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> {
+pub async fn install(
+    conn: &Connection,
+    paths: &LocalPaths,
+    args: &InstallArgs,
+) -> Result<ExitCode> {
     let c = &args.change;
+    let server_updates = dependencies(conn, paths, c).await?;
     let request = InstallReleaseRequest {
         namespace: c.namespace.clone(),
         name: c.name.clone(),
@@ -193,6 +222,8 @@ pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> 
         hide_secret: c.hide_secret,
         enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
+        force_replace: c.force_replace,
+        dependency_update: server_updates,
         ..InstallReleaseRequest::default()
     };
     let is_dry_run = request.dry_run != DryRun::Unspecified as i32;
@@ -206,8 +237,13 @@ pub async fn install(conn: &Connection, args: &InstallArgs) -> Result<ExitCode> 
 }
 
 /// Runs `helmctl upgrade`.
-pub async fn upgrade(conn: &Connection, args: &UpgradeArgs) -> Result<ExitCode> {
+pub async fn upgrade(
+    conn: &Connection,
+    paths: &LocalPaths,
+    args: &UpgradeArgs,
+) -> Result<ExitCode> {
     let c = &args.change;
+    let server_updates = dependencies(conn, paths, c).await?;
     let previous_values = if args.reset_values {
         PreviousValues::Reset
     } else if args.reuse_values {
@@ -242,6 +278,8 @@ pub async fn upgrade(conn: &Connection, args: &UpgradeArgs) -> Result<ExitCode> 
         hide_secret: c.hide_secret,
         enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
+        force_replace: c.force_replace,
+        dependency_update: server_updates,
         ..UpgradeReleaseRequest::default()
     };
     let is_dry_run = request.dry_run != DryRun::Unspecified as i32;

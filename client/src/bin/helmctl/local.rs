@@ -165,7 +165,7 @@ impl RepoFile {
 }
 
 /// Helm's registry and repository flags.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RegistryArgs {
     /// Username for the registry or repository.
     #[arg(long)]

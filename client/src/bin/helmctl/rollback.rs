@@ -46,6 +46,10 @@ pub struct RollbackArgs {
     /// Take fields other managers own.
     #[arg(long)]
     force_conflicts: bool,
+    /// Replace objects that exist (a PUT of the whole object) instead of applying them;
+    /// `--force` is Helm's deprecated name.
+    #[arg(long, alias = "force", conflicts_with = "force_conflicts")]
+    force_replace: bool,
 }
 
 /// Options of `helmctl uninstall`.
@@ -109,6 +113,7 @@ pub async fn rollback(conn: &Connection, args: &RollbackArgs) -> Result<ExitCode
         cleanup_on_fail: args.cleanup_on_fail,
         disable_hooks: args.no_hooks,
         force_conflicts: args.force_conflicts,
+        force_replace: args.force_replace,
         ..RollbackReleaseRequest::default()
     };
     let client = Client::connect(&conn.config()?).await?;

@@ -454,9 +454,17 @@ type InstallReleaseRequest struct {
 	// (`--render-subchart-notes`).
 	RenderSubchartNotes bool `protobuf:"varint,37,opt,name=render_subchart_notes,json=renderSubchartNotes,proto3" json:"render_subchart_notes,omitempty"`
 	// Optional. Fetch dependencies declared in Chart.yaml that the chart
-	// archive lacks before installing (`--dependency-update`); otherwise
-	// missing dependencies are FAILED_PRECONDITION with reason
-	// CHART_DEPENDENCIES_MISSING.
+	// archive lacks from `charts/` before installing (`--dependency-update`);
+	// otherwise missing dependencies are FAILED_PRECONDITION with reason
+	// CHART_DEPENDENCIES_MISSING. The chart's Chart.lock is honoured (its
+	// digest must match Chart.yaml, as `helm dependency build` checks; without
+	// a lock each constraint resolves to the newest matching version).
+	// Repositories are URLs (fetched without credentials unless a registered
+	// repository has that URL, or for `oci://` an enclosing URL), or `@name` /
+	// `alias:name` of a registered repository. Fetches obey the server's source
+	// limits and the request's deadline. A missing `file://` dependency cannot
+	// be fetched by the server: FAILED_PRECONDITION, CHART_DEPENDENCIES_MISSING.
+	// The fetched chart is used for this request only.
 	DependencyUpdate bool `protobuf:"varint,38,opt,name=dependency_update,json=dependencyUpdate,proto3" json:"dependency_update,omitempty"`
 	// Optional. How objects are applied; unset means server-side apply.
 	ApplyMethod ApplyMethod `protobuf:"varint,40,opt,name=apply_method,json=applyMethod,proto3,enum=helmd.v1.ApplyMethod" json:"apply_method,omitempty"`
@@ -464,6 +472,11 @@ type InstallReleaseRequest struct {
 	// manager owns (`--force-conflicts`); otherwise such a conflict is
 	// FAILED_PRECONDITION with reason RESOURCE_CONFLICT.
 	ForceConflicts bool `protobuf:"varint,41,opt,name=force_conflicts,json=forceConflicts,proto3" json:"force_conflicts,omitempty"`
+	// Optional. Objects that exist already (adopted with `take_ownership`) are
+	// replaced instead of applied (Helm 4's `--force-replace`), as
+	// UpgradeReleaseRequest.force_replace describes. INVALID_ARGUMENT with
+	// `force_conflicts` or `apply_method` SERVER_SIDE.
+	ForceReplace bool `protobuf:"varint,42,opt,name=force_replace,json=forceReplace,proto3" json:"force_replace,omitempty"`
 	// Optional. An idempotency key, at most 128 characters (a UUID is
 	// recommended). If the same caller already started an operation with this
 	// request_id, nothing new starts: the call streams that operation's events
@@ -673,6 +686,13 @@ func (x *InstallReleaseRequest) GetForceConflicts() bool {
 	return false
 }
 
+func (x *InstallReleaseRequest) GetForceReplace() bool {
+	if x != nil {
+		return x.ForceReplace
+	}
+	return false
+}
+
 func (x *InstallReleaseRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
@@ -747,8 +767,15 @@ type UpgradeReleaseRequest struct {
 	// Optional. Adopt existing objects that the release renders even if they
 	// carry no or other Helm ownership metadata (`--take-ownership`).
 	TakeOwnership bool `protobuf:"varint,32,opt,name=take_ownership,json=takeOwnership,proto3" json:"take_ownership,omitempty"`
-	// Optional. Replace objects (delete and re-create) instead of updating
-	// them when needed (Helm 4's `--force-replace`, formerly `--force`).
+	// Optional. Replace objects that exist instead of applying them (Helm 4's
+	// `--force-replace`, formerly `--force`): the whole object is sent with a
+	// PUT, so fields another field manager set are overwritten (no conflict) or
+	// dropped when the chart does not set them; ownership metadata is stamped
+	// and ownership checks apply as usual. An object whose change the API server
+	// refuses because a field is immutable is deleted and created again (Helm 3
+	// and 4 fail there). New objects are created by server-side apply.
+	// INVALID_ARGUMENT with `force_conflicts` or `apply_method` SERVER_SIDE, as
+	// Helm's flags exclude each other.
 	ForceReplace bool `protobuf:"varint,33,opt,name=force_replace,json=forceReplace,proto3" json:"force_replace,omitempty"`
 	// Optional. Do not validate the values against the chart's
 	// values.schema.json (`--skip-schema-validation`).
@@ -763,7 +790,8 @@ type UpgradeReleaseRequest struct {
 	// (`--render-subchart-notes`).
 	RenderSubchartNotes bool `protobuf:"varint,37,opt,name=render_subchart_notes,json=renderSubchartNotes,proto3" json:"render_subchart_notes,omitempty"`
 	// Optional. Fetch dependencies declared in Chart.yaml that the chart
-	// archive lacks before upgrading (`--dependency-update`).
+	// archive lacks before upgrading (`--dependency-update`), as
+	// InstallReleaseRequest.dependency_update describes.
 	DependencyUpdate bool `protobuf:"varint,38,opt,name=dependency_update,json=dependencyUpdate,proto3" json:"dependency_update,omitempty"`
 	// Optional. How objects are applied; unset means the method the current
 	// revision used (Helm's `--server-side=auto`).
@@ -1053,8 +1081,8 @@ type RollbackReleaseRequest struct {
 	CleanupOnFail bool `protobuf:"varint,24,opt,name=cleanup_on_fail,json=cleanupOnFail,proto3" json:"cleanup_on_fail,omitempty"`
 	// Optional. Do not run the chart's rollback hooks (`--no-hooks`).
 	DisableHooks bool `protobuf:"varint,30,opt,name=disable_hooks,json=disableHooks,proto3" json:"disable_hooks,omitempty"`
-	// Optional. Replace objects (delete and re-create) instead of updating
-	// them when needed (Helm 4's `--force-replace`).
+	// Optional. Replace objects that exist instead of applying them (Helm 4's
+	// `--force-replace`), as UpgradeReleaseRequest.force_replace describes.
 	ForceReplace bool `protobuf:"varint,33,opt,name=force_replace,json=forceReplace,proto3" json:"force_replace,omitempty"`
 	// Optional. How objects are applied; unset means the method the current
 	// revision used (Helm's `--server-side=auto`).
@@ -2323,7 +2351,7 @@ var File_helmd_v1_release_service_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\xea\b\n" +
+	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\x8f\t\n" +
 	"\x15InstallReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -2351,7 +2379,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x15render_subchart_notes\x18% \x01(\bR\x13renderSubchartNotes\x12+\n" +
 	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
-	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12\x1d\n" +
+	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12#\n" +
+	"\rforce_replace\x18* \x01(\bR\fforceReplace\x12\x1d\n" +
 	"\n" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
