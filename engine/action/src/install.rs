@@ -156,7 +156,7 @@ impl Install {
                 &resources,
                 &owner,
                 self.take_ownership,
-                "Unable to continue with install",
+                "unable to continue with install",
             )
             .await?;
         if self.dry_run == DryRun::Server {

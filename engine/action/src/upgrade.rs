@@ -185,7 +185,7 @@ impl Upgrade {
                 &new_objects,
                 &owner,
                 self.take_ownership,
-                "Unable to continue with update",
+                "unable to continue with update",
             )
             .await?;
         if self.dry_run == DryRun::Server {

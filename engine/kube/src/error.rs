@@ -64,7 +64,7 @@ pub enum Error {
         "{prefix}: {kind} {name:?} in namespace {namespace:?} exists and cannot be imported into the current release: invalid ownership metadata; {problems}"
     )]
     NotOwned {
-        /// Helm's words for the step (`Unable to continue with install`).
+        /// Helm's words for the step (`unable to continue with install`).
         prefix: String,
         /// The object's kind.
         kind: String,

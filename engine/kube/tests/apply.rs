@@ -51,7 +51,7 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
             std::slice::from_ref(&r),
             &owner,
             false,
-            "Unable to continue with install",
+            "unable to continue with install",
         )
         .await;
     let Err(e @ Error::NotOwned { .. }) = refused else {
@@ -61,7 +61,7 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
     ensure!(
         e.to_string()
             == format!(
-                "Unable to continue with install: ConfigMap \"settings\" in namespace \"{ns}\" exists and \
+                "unable to continue with install: ConfigMap \"settings\" in namespace \"{ns}\" exists and \
                  cannot be imported into the current release: invalid ownership metadata; \
                  label validation error: missing key \"app.kubernetes.io/managed-by\": must be set to \"Helm\"; \
                  annotation validation error: missing key \"meta.helm.sh/release-name\": must be set to \"web\"; \
@@ -75,7 +75,7 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
             std::slice::from_ref(&r),
             &owner,
             true,
-            "Unable to continue with install",
+            "unable to continue with install",
         )
         .await?;
     ensure!(exists == [true]);
@@ -86,7 +86,7 @@ async fn an_unmanaged_object_is_refused_in_helm_s_words_unless_ownership_is_take
     ctx.kube.apply(&r, &opts).await?;
     ensure!(
         ctx.kube
-            .check_ownership(&[r], &owner, false, "Unable to continue with update")
+            .check_ownership(&[r], &owner, false, "unable to continue with update")
             .await?
             == [true]
     );

@@ -356,3 +356,63 @@ async fn hide_secret_hides_a_dry_runs_secrets_as_helm_does_and_needs_a_dry_run()
     let (_, out, _) = s.helm(&["list", "--all", "-o", "json"]);
     assert!(matches!(out.trim(), "" | "[]"), "no record: {out}");
 }
+
+#[tokio::test]
+async fn an_object_of_another_release_is_refused_in_helms_words() {
+    let s = setup("secrets", "other-release").await;
+    let chart = |name: &str| {
+        pack(
+            name,
+            &[
+                (
+                    "Chart.yaml",
+                    format!("apiVersion: v2\nname: {name}\nversion: 1.0.0\n").as_str(),
+                ),
+                (
+                    "templates/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata: {owner: \"{{ .Release.Name }}\"}\n",
+                ),
+            ],
+        )
+    };
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "one".into(),
+            chart: uploaded(chart("one")),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    released(result);
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "two".into(),
+            chart: uploaded(chart("two")),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    let (code, reason, message) = failed(result);
+    assert_eq!(
+        (code, reason.as_str()),
+        (Code::FailedPrecondition, "RESOURCE_NOT_OWNED"),
+        "{message}"
+    );
+    // Helm refuses the same install with the same words.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("two.tgz");
+    std::fs::write(&path, chart("two")).expect("write chart");
+    let (ok, _, err) = s.helm(&["install", "two", &path.display().to_string()]);
+    assert!(!ok);
+    assert!(
+        err.contains(&message),
+        "helm said {err:?}, helmd said {message:?}"
+    );
+    assert!(message.contains("current value is \"one\""), "{message}");
+    let (_, out, _) = s.helm(&["list", "-o", "json"]);
+    assert!(!out.contains("\"two\""), "no record of two: {out}");
+}

@@ -583,7 +583,7 @@ async fn an_object_of_nobody_is_not_taken_over_unless_asked() {
         (Code::FailedPrecondition, "RESOURCE_NOT_OWNED")
     );
     assert!(
-        message.starts_with("Unable to continue with install: ConfigMap \"web-main\" in namespace"),
+        message.starts_with("unable to continue with install: ConfigMap \"web-main\" in namespace"),
         "{message}"
     );
     // Nothing was recorded: the name is free for the retry that takes ownership.
