@@ -21,6 +21,9 @@ const MAX_WATCHES: usize = 16;
 const WATCH_SECONDS: u32 = 290;
 /// The pause before opening a watch again after it failed or ended.
 const REOPEN_AFTER: Duration = Duration::from_secs(1);
+/// The least time between two wake-ups, so a busy namespace (many changes to
+/// other objects of a watched kind) cannot make a wait re-read without pause.
+const MIN_GAP: Duration = Duration::from_millis(100);
 
 /// Watches that wake a waiter; they stop when this is dropped.
 pub(crate) struct Changes {
@@ -72,9 +75,11 @@ impl Changes {
     }
 
     /// Returns once a watched object changed (or had changed since the last
-    /// call), or after `delay`.
+    /// call), but not before [`MIN_GAP`]; or after `delay`.
     pub(crate) async fn next(&self, delay: Duration) {
-        let _ = tokio::time::timeout(delay, self.notify.notified()).await;
+        let gap = MIN_GAP.min(delay);
+        tokio::time::sleep(gap).await;
+        let _ = tokio::time::timeout(delay - gap, self.notify.notified()).await;
     }
 }
 
