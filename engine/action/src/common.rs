@@ -106,6 +106,47 @@ pub struct Outcome {
     pub kept: Vec<ObjectRef>,
 }
 
+/// What an action already knows of which objects exist before it applies them
+/// (from its ownership check and the current revision), so it need not read
+/// them again to tell created objects from updated ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Known {
+    existing: std::collections::HashSet<helmd_kube::ResourceKey>,
+    /// Every object not in `existing` is known to be absent.
+    complete: bool,
+}
+
+impl Known {
+    /// `existing` exist; about others nothing is known unless `complete`.
+    pub(crate) fn new(
+        existing: impl IntoIterator<Item = helmd_kube::ResourceKey>,
+        complete: bool,
+    ) -> Known {
+        Known {
+            existing: existing.into_iter().collect(),
+            complete,
+        }
+    }
+
+    /// The objects of `resources` whose flag in `exists` is set (an ownership check's answer).
+    pub(crate) fn checked(resources: &[Resource], exists: &[bool]) -> Vec<helmd_kube::ResourceKey> {
+        resources
+            .iter()
+            .zip(exists)
+            .filter(|(_, e)| **e)
+            .map(|(r, _)| r.key())
+            .collect()
+    }
+
+    fn exists(&self, r: &Resource) -> Option<bool> {
+        if self.existing.contains(&r.key()) {
+            Some(true)
+        } else {
+            self.complete.then_some(false)
+        }
+    }
+}
+
 /// Now, for record times.
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
@@ -226,6 +267,7 @@ impl Context {
         target: &[Resource],
         owner: &Owner,
         settings: &Settings,
+        known: &Known,
     ) -> Result<Vec<Resource>> {
         self.events.stage(
             Stage::Applying,
@@ -238,7 +280,7 @@ impl Context {
             let applied: Vec<Result<Replaced>> = helmd_kube::concurrently(
                 group
                     .iter()
-                    .map(|r| self.apply_one(r, &opts, settings))
+                    .map(|r| self.apply_one(r, &opts, settings, known))
                     .collect(),
             )
             .await;
@@ -301,11 +343,15 @@ impl Context {
         r: &Resource,
         opts: &ApplyOptions,
         settings: &Settings,
+        known: &Known,
     ) -> Result<Replaced> {
         if settings.force_replace {
             return Ok(self.kube.replace(r, opts, settings.timeout).await?);
         }
-        let existed = self.kube.get(r).await?.is_some();
+        let existed = match known.exists(r) {
+            Some(existed) => existed,
+            None => self.kube.get(r).await?.is_some(),
+        };
         self.kube.apply(r, opts).await?;
         Ok(if existed {
             Replaced::Replaced

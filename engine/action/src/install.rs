@@ -12,7 +12,7 @@ use helmd_render::{Chart, Values};
 
 use crate::Release;
 use crate::chart_record::chart_record;
-use crate::common::{Context, DryRun, Outcome, Settings, now, set_status, status_of};
+use crate::common::{Context, DryRun, Known, Outcome, Settings, now, set_status, status_of};
 use crate::decide::install_step;
 use crate::error::{Error, Result};
 use crate::events::Stage;
@@ -151,7 +151,8 @@ impl Install {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
         };
-        ctx.kube
+        let exists = ctx
+            .kube
             .check_ownership(
                 &resources,
                 &owner,
@@ -159,6 +160,7 @@ impl Install {
                 "unable to continue with install",
             )
             .await?;
+        let known = Known::new(Known::checked(&resources, &exists), true);
         if self.dry_run == DryRun::Server {
             ctx.dry_run(&resources, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
@@ -175,7 +177,10 @@ impl Install {
         ctx.events
             .stage(Stage::RecordingRelease, "recording the pending release");
         ctx.store.create(&release).await?;
-        match self.perform(ctx, &mut release, &resources, &owner).await {
+        match self
+            .perform(ctx, &mut release, &resources, &owner, &known)
+            .await
+        {
             Ok(()) => {
                 let description = if self.settings.description.is_empty() {
                     "Install complete".to_owned()
@@ -201,6 +206,7 @@ impl Install {
         release: &mut Release,
         resources: &[helmd_kube::Resource],
         owner: &Owner,
+        known: &Known,
     ) -> Result<()> {
         let hooks = HookRunner {
             kube: &ctx.kube,
@@ -213,7 +219,8 @@ impl Install {
                 .stage(Stage::RunningPreHooks, "running pre-install hooks");
             hooks.run(release, hook_event::PRE_INSTALL).await?;
         }
-        ctx.update(&[], resources, owner, &self.settings).await?;
+        ctx.update(&[], resources, owner, &self.settings, known)
+            .await?;
         ctx.wait(resources, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

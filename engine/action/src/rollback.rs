@@ -8,7 +8,7 @@ use helmd_release::{Info, Status, hook_event};
 use helmd_render::manifest::INSTALL_ORDER;
 
 use crate::Release;
-use crate::common::{Context, Outcome, Settings, now, set_status, status_of, supersede};
+use crate::common::{Context, Known, Outcome, Settings, now, set_status, status_of, supersede};
 use crate::decide::rollback_target;
 use crate::error::{Error, Result};
 use crate::events::Stage;
@@ -187,7 +187,11 @@ impl Rollback {
                 .stage(Stage::RunningPreHooks, "running pre-rollback hooks");
             hooks.run(release, hook_event::PRE_ROLLBACK).await?;
         }
-        *created = ctx.update(current, target, owner, &self.settings).await?;
+        // Objects of the current revision exist; others are read.
+        let known = Known::new(current.iter().map(Resource::key), false);
+        *created = ctx
+            .update(current, target, owner, &self.settings, &known)
+            .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

@@ -13,7 +13,9 @@ use helmd_render::{Chart, Values};
 
 use crate::Release;
 use crate::chart_record::chart_record;
-use crate::common::{Context, DryRun, Outcome, Settings, now, set_status, status_of, supersede};
+use crate::common::{
+    Context, DryRun, Known, Outcome, Settings, now, set_status, status_of, supersede,
+};
 use crate::decide::{PreviousValues, upgrade_base, upgrade_values};
 use crate::error::{Error, Result};
 use crate::events::Stage;
@@ -252,7 +254,11 @@ impl Upgrade {
                 .stage(Stage::RunningPreHooks, "running pre-upgrade hooks");
             hooks.run(release, hook_event::PRE_UPGRADE).await?;
         }
-        *created = ctx.update(current, target, owner, &self.settings).await?;
+        // Objects of the current revision exist; others are read.
+        let known = Known::new(current.iter().map(Resource::key), false);
+        *created = ctx
+            .update(current, target, owner, &self.settings, &known)
+            .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events

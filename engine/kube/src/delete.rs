@@ -34,11 +34,9 @@ pub struct DeleteOptions {
     pub dry_run: bool,
 }
 
-/// What happened to one object.
+/// What happened to one object asked to go.
 enum Outcome {
     Deleted,
-    Kept,
-    NotOwned,
     Missing,
 }
 
@@ -56,24 +54,37 @@ pub struct DeleteReport {
 }
 
 impl Kube {
-    /// Deletes `resources` kind by kind in the given order (objects of one kind at
-    /// once, at most [`crate::CONCURRENCY`] requests in flight), reading each
-    /// first: kept and foreign objects are reported, never deleted.
+    /// Reads every one of `resources` first (any order, at most
+    /// [`crate::CONCURRENCY`] at once) — kept and foreign objects are reported,
+    /// never deleted — then deletes the rest kind by kind in the given order,
+    /// the objects of one kind at once, as Helm 4.3 verifies ownership of all
+    /// before it deletes any.
     pub async fn delete(
         &self,
         resources: &[Resource],
         opts: &DeleteOptions,
     ) -> Result<DeleteReport> {
         let mut report = DeleteReport::default();
-        for group in crate::by_kind(resources) {
-            let outcomes: Vec<Result<Outcome>> =
-                crate::concurrently(group.iter().map(|r| self.delete_checked(r, opts)).collect())
+        let live = crate::concurrently(resources.iter().map(|r| self.get(r)).collect()).await;
+        let mut doomed = Vec::new();
+        for (r, live) in resources.iter().zip(live) {
+            let list = match live? {
+                None => &mut report.missing,
+                Some(live) if keeps(&live) || keeps(&r.object) => &mut report.kept,
+                Some(live) if opts.owner.as_ref().is_some_and(|o| !o.owns(&live)) => {
+                    &mut report.not_owned
+                }
+                Some(_) => &mut doomed,
+            };
+            list.push(r.clone());
+        }
+        for group in crate::by_kind(&doomed) {
+            let outcomes =
+                crate::concurrently(group.iter().map(|r| self.delete_owned(r, opts)).collect())
                     .await;
             for (r, outcome) in group.iter().zip(outcomes) {
                 let list = match outcome? {
                     Outcome::Deleted => &mut report.deleted,
-                    Outcome::Kept => &mut report.kept,
-                    Outcome::NotOwned => &mut report.not_owned,
                     Outcome::Missing => &mut report.missing,
                 };
                 list.push(r.clone());
@@ -82,18 +93,8 @@ impl Kube {
         Ok(report)
     }
 
-    async fn delete_checked(&self, r: &Resource, opts: &DeleteOptions) -> Result<Outcome> {
-        let Some(live) = self.get(r).await? else {
-            return Ok(Outcome::Missing);
-        };
-        if keeps(&live) || keeps(&r.object) {
-            return Ok(Outcome::Kept);
-        }
-        if let Some(owner) = &opts.owner
-            && !owner.owns(&live)
-        {
-            return Ok(Outcome::NotOwned);
-        }
+    /// Deletes an object already checked.
+    async fn delete_owned(&self, r: &Resource, opts: &DeleteOptions) -> Result<Outcome> {
         let params = DeleteParams {
             propagation_policy: Some(match opts.propagation {
                 Propagation::Background => PropagationPolicy::Background,

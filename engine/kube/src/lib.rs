@@ -38,8 +38,9 @@ pub use replace::Replaced;
 pub use resource::{Doc, Resource, ResourceKey};
 
 /// The most requests one step sends at once (objects of one kind are applied,
-/// read and deleted together, like Helm's batches per kind).
-pub const CONCURRENCY: usize = 8;
+/// read and deleted together, like Helm's batches per kind, which Helm leaves
+/// unbounded).
+pub const CONCURRENCY: usize = 16;
 
 /// Runs `futures` with at most [`CONCURRENCY`] in flight; results in order.
 /// (Built from a `Vec` rather than a mapped stream, so callers' futures stay `Send`.)
