@@ -411,6 +411,8 @@ fn date_in_zone(layout: &str, date: &Value, zone: &str) -> String {
 /// Go's `time.ParseInLocation(layout, value, time.Local)`.
 fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     let p = parse(layout, value)?;
+    // whole seconds here: a timestamp before 1970 keeps its fraction apart
+    // (`as_second` of -0.5 s would be 0, Go's second is -1)
     let dt = DateTime::new(
         p.year as i16,
         p.month as i8,
@@ -418,7 +420,7 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
         p.hour as i8,
         p.minute as i8,
         p.second as i8,
-        p.nanos as i32,
+        0,
     )
     .map_err(|e| e.to_string())?;
     let local = Zone::Local;
