@@ -45,10 +45,9 @@ pub(crate) fn register(f: &mut FuncMap) {
     random::register(f);
 }
 
-/// A TOML datetime as Go's BurntSushi/toml decodes it (a `time.Time`).
-pub(crate) fn toml_datetime(text: &str) -> Option<Value> {
-    dates::toml_datetime(text)
-}
+pub(crate) use strings::go_is_letter;
+
+pub(crate) use dates::toml_time;
 
 /// The string of a `string` parameter (the executor checked the type).
 pub(crate) fn str_arg(v: &Value) -> &str {
