@@ -3,9 +3,10 @@
 //! or `repo/chart` (fetched like `helmctl pull`, through the same cache). The default
 //! output is the manifest stream `helm template` prints (`# Source:` headers, Helm's
 //! kind order, hooks last); `--output json` prints the rendered files as
-//! `{template path: text}`.
+//! `{template path: text}` — with `--show-only`, `--no-hooks` or `--skip-tests`
+//! only the files the manifest stream would print documents of.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -73,7 +74,9 @@ pub struct TemplateArgs {
 enum TemplateOutput {
     /// The manifest stream `helm template` prints.
     Yaml,
-    /// `{template path: rendered text}`, the Helm oracle's shape.
+    /// `{template path: rendered text}`, the Helm oracle's shape; with `--show-only`,
+    /// `--no-hooks` or `--skip-tests`, only the files the manifest stream prints a
+    /// document of (each file's whole text).
     Json,
 }
 
@@ -136,7 +139,13 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         Vec::new()
     };
     let rendered: BTreeMap<String, String> = render_chart_values(&chart, user, &options)?;
-    if args.output == TemplateOutput::Json {
+    let shown = TemplateOptions {
+        show_only: args.show_only.clone(),
+        no_hooks: args.no_hooks,
+        skip_tests: args.skip_tests,
+    };
+    let filtered = !shown.show_only.is_empty() || shown.no_hooks || shown.skip_tests;
+    if args.output == TemplateOutput::Json && !filtered {
         println!("{}", serde_json::to_string_pretty(&rendered)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -151,13 +160,27 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         }
         Err(err) => return Err(err.into()),
     };
-    let shown = TemplateOptions {
-        show_only: args.show_only.clone(),
-        no_hooks: args.no_hooks,
-        skip_tests: args.skip_tests,
-    };
-    print!("{}", template_output(&release, &shown)?);
+    let printed = template_output(&release, &shown)?;
+    if args.output == TemplateOutput::Json {
+        // the files the manifest stream would print documents of
+        let sources = source_paths(&printed);
+        let kept: BTreeMap<&String, &String> = rendered
+            .iter()
+            .filter(|(path, _)| sources.contains(path.as_str()))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&kept)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{printed}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The template paths named by the `# Source:` lines of a manifest stream.
+fn source_paths(stream: &str) -> BTreeSet<&str> {
+    stream
+        .lines()
+        .filter_map(|line| line.strip_prefix("# Source: "))
+        .collect()
 }
 
 /// The CRD files of the chart and its subcharts (Helm's `CRDObjects`) as
