@@ -31,4 +31,5 @@ mod source_limits;
 mod template;
 mod template_manifest;
 mod template_names;
+mod template_values;
 mod tidy;
