@@ -281,7 +281,7 @@ fn version_status(version: &str, constraint: &str) -> &'static str {
     if version == constraint {
         return "ok";
     }
-    let (Ok(constraint), Some(version)) = (Constraint::parse(constraint), Version::parse(version))
+    let (Ok(constraint), Some(version)) = (helm_constraint(constraint), Version::parse(version))
     else {
         return "invalid version";
     };
@@ -324,4 +324,19 @@ fn not_declared(dir: &Path, names: &[&str]) -> String {
         }
     }
     out
+}
+
+/// Masterminds' `NewConstraint` as Helm's dependency code calls it: unlike
+/// [`Constraint::parse`], which reads a blank constraint as any version, a
+/// blank one is refused; the error names the first bad `||` part as
+/// Masterminds does (`improper constraint: ""`).
+pub fn helm_constraint(text: &str) -> std::result::Result<Constraint, String> {
+    // Go's %q; Rust's debug quoting agrees for what constraints hold
+    let improper = |part: &str| format!("improper constraint: {part:?}");
+    for part in text.split("||") {
+        if part.trim().is_empty() || Constraint::parse(part).is_err() {
+            return Err(improper(part));
+        }
+    }
+    Constraint::parse(text).map_err(|_| improper(text))
 }
