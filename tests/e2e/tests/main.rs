@@ -1,6 +1,7 @@
 //! The end-to-end test binary: the real `helmd` process over real gRPC, real Postgres,
 //! third-party clients, and repository-wide tidy checks.
 
+mod chart_arguments;
 mod chart_render;
 mod chart_service;
 mod chart_validate;

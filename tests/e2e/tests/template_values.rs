@@ -4,9 +4,8 @@
 //! when the reader leaves an odd byte), and binary `--set-file` content keeps its bytes.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::fixtures::write_files;
+use crate::fixtures::{HelmOutcome, helm_and_helmctl, write_files};
 
 const CHART: &[(&str, &str)] = &[
     ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
@@ -16,58 +15,11 @@ const CHART: &[(&str, &str)] = &[
     ),
 ];
 
-/// Exit success, stdout and the error text (without the tool's prefix) of one run.
-type Outcome = (bool, String, String);
-
-fn run(mut cmd: Command, stdin: Option<&[u8]>) -> Outcome {
-    use std::io::Write;
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.unwrap_or_default()).expect("stdin");
-    drop(input);
-    let out = child.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let error = stderr
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("Error: ")
-                .or(l.strip_prefix("helmctl: error: "))
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        error,
-    )
-}
-
-/// `template x CHART ARGS…` by Helm v4 and by helmctl, from `dir`.
-fn both(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (Outcome, Outcome) {
-    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
-    let mut h = Command::new(helm);
-    h.current_dir(dir)
-        .args(["template", "x", "c"])
-        .args(args)
-        .env("HELM_CONFIG_HOME", dir.join("helm/config"))
-        .env("HELM_CACHE_HOME", dir.join("helm/cache"))
-        .env("HELM_DATA_HOME", dir.join("helm/data"));
-    let helmctl = helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl");
-    let mut ours = Command::new(helmctl);
-    ours.current_dir(dir)
-        .args(["template", "x", "c"])
-        .args(args)
-        .env_remove("HELMD_SERVER")
-        .env_remove("HELMD_CA_FILE")
-        .env(
-            "HELMCTL_REPOSITORY_CONFIG",
-            dir.join("home/repositories.json"),
-        )
-        .env("HELMCTL_REPOSITORY_CACHE", dir.join("home/cache"));
-    (run(h, stdin), run(ours, stdin))
+/// `template x c ARGS…` by Helm v4 and by helmctl, from `dir`.
+fn both(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (HelmOutcome, HelmOutcome) {
+    let mut all = vec!["template", "x", "c"];
+    all.extend_from_slice(args);
+    helm_and_helmctl(dir, &all, stdin)
 }
 
 fn utf16(text: &str, little_endian: bool) -> Vec<u8> {

@@ -82,10 +82,11 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &DependencyArgs) -
 
 /// Loads the chart (a directory or a packaged chart) as Helm's `loader.Load` does.
 fn load(path: &Path) -> Result<Chart> {
+    let shown = crate::locate::clean(path).display().to_string();
     if path.is_dir() {
         return load_chart_dir(path).map_err(anyhow::Error::msg);
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::locate::read_archive(path, &shown)?;
     load_chart_archive(&bytes, ArchiveLimits::default()).map_err(anyhow::Error::msg)
 }
 

@@ -7,7 +7,6 @@
 //! only the files the manifest stream would print documents of.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -22,6 +21,7 @@ use helmd_render::{
 
 use crate::Connection;
 use crate::local::{LocalPaths, RegistryArgs};
+use crate::locate::{Local, locate, read_archive};
 use crate::values::ValuesArgs;
 
 /// Options of `helmctl template`, with Helm's flag names.
@@ -90,26 +90,26 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
     if let Err(reason) = helmd_render::validate_release_name(name) {
         bail!("release name check failed: release name {name:?}: {reason}");
     }
-    let local = Path::new(chart_arg);
-    // Like Helm: a path that exists is a local chart; otherwise a reference.
-    let chart = if local.is_dir() {
-        load_chart_dir(local)?
-    } else if local.exists() || !(chart_arg.starts_with("oci://") || chart_arg.contains('/')) {
-        let archive =
-            std::fs::read(local).with_context(|| format!("reading {}", local.display()))?;
-        load_chart_archive(&archive, ArchiveLimits::default())
-            .with_context(|| format!("loading {}", local.display()))?
-    } else {
-        let pulled = crate::pull::fetch(
-            conn,
-            paths,
-            &args.registry,
-            chart_arg,
-            args.version.as_deref(),
-        )
-        .await?;
-        load_chart_archive(&pulled.archive, ArchiveLimits::default())
-            .with_context(|| format!("loading {}", pulled.origin))?
+    // Like Helm: a path that exists is a local chart (absolute); otherwise a reference.
+    let chart = match locate(chart_arg)? {
+        Some(Local::Dir(dir)) => load_chart_dir(&dir)?,
+        Some(Local::File(file)) => {
+            let archive = read_archive(&file, &file.display().to_string())?;
+            load_chart_archive(&archive, ArchiveLimits::default())
+                .with_context(|| format!("loading {}", file.display()))?
+        }
+        None => {
+            let pulled = crate::pull::fetch(
+                conn,
+                paths,
+                &args.registry,
+                chart_arg,
+                args.version.as_deref(),
+            )
+            .await?;
+            load_chart_archive(&pulled.archive, ArchiveLimits::default())
+                .with_context(|| format!("loading {}", pulled.origin))?
+        }
     };
     let user = args.values.user_values()?;
     let options = RenderOptions {
