@@ -315,7 +315,7 @@ fn load_files(
 
 /// Helm's walk evaluates every symbolic link first (an ignored one too): a link to
 /// nothing fails with its words, naming the first part of the target that is missing.
-fn dangling_symlink(p: &Path) -> Option<String> {
+pub fn dangling_symlink(p: &Path) -> Option<String> {
     let meta = std::fs::symlink_metadata(p).ok()?;
     if !meta.file_type().is_symlink() {
         return None;

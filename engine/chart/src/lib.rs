@@ -20,7 +20,8 @@ mod values;
 
 pub use archive::{ArchiveLimits, archive_top_dir, read_chart_archive};
 pub use chart::{
-    Chart, Crd, DirBudget, load_chart_archive, load_chart_dir, load_chart_files, read_chart_dir,
+    Chart, Crd, DirBudget, dangling_symlink, load_chart_archive, load_chart_dir, load_chart_files,
+    read_chart_dir,
 };
 pub use coalesce::{Table, coalesce_values, merge_tables};
 pub use deps::{check_dependencies, process_dependencies};

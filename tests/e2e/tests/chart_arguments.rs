@@ -1,4 +1,4 @@
-//! Chart arguments that are no chart, for `template`, `show` and `dependency list`:
+//! Chart arguments that are no chart, for `template`, `show`, `dependency list` and `lint`:
 //! helmctl fails with the words of the real Helm v4.3.2 CLI (a path that does not
 //! exist, a name that is no `repo/chart`, a YAML or other file given as a packaged
 //! chart, a chart directory holding a dangling symbolic link).
@@ -50,6 +50,9 @@ fn arguments_that_are_no_chart_fail_with_helms_words() {
         vec!["dependency", "list", "./missing"],
         vec!["dependency", "list", "./values.yaml"],
         vec!["dependency", "list", "notes.txt"],
+        vec!["lint", "linked"],
+        vec!["lint", "values.yaml"],
+        vec!["lint", "./missing"],
     ];
     for args in &runs {
         let (helm, ours) = helm_and_helmctl(root, args, None);
