@@ -4,7 +4,7 @@
 //! sorts files.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use helmd_yaml::Value;
 
@@ -350,6 +350,33 @@ fn load_files(
     Ok(chart)
 }
 
+/// Helm's walk evaluates every symbolic link first (an ignored one too): a link to
+/// nothing fails with its words, naming the first part of the target that is missing.
+pub fn dangling_symlink(p: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if !meta.file_type().is_symlink() {
+        return None;
+    }
+    match std::fs::metadata(p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return None,
+    }
+    let target = std::fs::read_link(p).ok()?;
+    let resolved = p.parent().unwrap_or(Path::new("")).join(target);
+    let mut missing = PathBuf::new();
+    for part in resolved.components() {
+        missing.push(part);
+        if std::fs::symlink_metadata(&missing).is_err() {
+            break;
+        }
+    }
+    Some(format!(
+        "error evaluating symlink {}: lstat {}: no such file or directory",
+        p.display(),
+        missing.display()
+    ))
+}
+
 /// Collects every file under `dir` not ignored by `rules`, by path relative to `root`.
 fn walk(
     root: &Path,
@@ -375,6 +402,9 @@ fn walk(
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
+        if let Some(message) = dangling_symlink(&p) {
+            return Err(Error::Chart(message));
+        }
         let rel = p
             .strip_prefix(root)
             .unwrap_or(&p)

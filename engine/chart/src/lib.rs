@@ -20,7 +20,7 @@ mod values;
 
 pub use archive::{ArchiveLimits, archive_top_dir, read_chart_archive};
 pub use chart::{
-    Chart, Crd, DirBudget, load_chart_archive, load_chart_dir, load_chart_files,
+    Chart, Crd, DirBudget, dangling_symlink, load_chart_archive, load_chart_dir, load_chart_files,
     load_chart_files_within, read_chart_dir,
 };
 pub use coalesce::{Table, coalesce_values, merge_tables};

@@ -17,6 +17,7 @@ pub fn values_error(e: &helmd_yaml::Error) -> String {
 
 /// Splits text into YAML documents as Kubernetes' YAML reader does: at lines
 /// starting with `---`, which may only be followed by spaces or a comment.
+/// Each document then starts its own stream (its byte-order mark is skipped).
 fn split_documents(text: &str) -> std::result::Result<Vec<String>, String> {
     let mut docs = Vec::new();
     let mut buf = String::new();
@@ -36,6 +37,10 @@ fn split_documents(text: &str) -> std::result::Result<Vec<String>, String> {
         buf.push_str(line);
     }
     if !buf.is_empty() {
+        // the reader ends every line with a newline, the last one too
+        if !buf.ends_with('\n') {
+            buf.push('\n');
+        }
         docs.push(buf);
     }
     Ok(docs)

@@ -121,6 +121,7 @@ fn length(v: &Value) -> FuncResult {
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.len(),
         Value::Object(o) if let Some(entries) = o.map_entries() => entries.len(),
+        Value::Object(o) if let Some(items) = o.slice_items() => items.len(),
         other => return Err(format!("len of type {}", other.type_name()).into()),
     };
     Ok(Value::int(n as i64))
@@ -192,6 +193,13 @@ fn index(item: &Value, indexes: &[Value]) -> FuncResult {
                     );
                 }
             },
+            Value::Object(o) if let Some(items) = o.slice_items() => {
+                let x = index_arg(i, items.len())?;
+                items
+                    .get(x)
+                    .cloned()
+                    .ok_or_else(|| FuncError::from(format!("index out of range: {x}")))?
+            }
             other => return Err(format!("can't index item of type {}", other.type_name()).into()),
         };
     }
@@ -205,6 +213,10 @@ fn slice(item: &Value, indexes: &[Value]) -> FuncResult {
     if indexes.len() > 3 {
         return Err(format!("too many slice indexes: {}", indexes.len()).into());
     }
+    let host_items = match item {
+        Value::Object(o) => o.slice_items(),
+        _ => None,
+    };
     let len = match item {
         Value::String(s) => {
             if indexes.len() == 3 {
@@ -213,6 +225,7 @@ fn slice(item: &Value, indexes: &[Value]) -> FuncResult {
             s.len()
         }
         Value::List(l) => l.items.len(),
+        Value::Object(_) if let Some(items) = &host_items => items.len(),
         Value::Bytes(b) => b.len(),
         other => return Err(format!("can't slice item of type {}", other.type_name()).into()),
     };
@@ -235,6 +248,10 @@ fn slice(item: &Value, indexes: &[Value]) -> FuncResult {
         },
         Value::List(l) => Value::typed_list(l.elem.clone(), l.items[idx[0]..idx[1]].to_vec()),
         Value::Bytes(b) => Value::Bytes(Arc::from(&b[idx[0]..idx[1]])),
+        Value::Object(o) => match host_items {
+            Some(items) => o.reslice(items[idx[0]..idx[1]].to_vec()),
+            None => Value::Nil,
+        },
         _ => Value::Nil,
     })
 }

@@ -363,6 +363,14 @@ impl<'a> State<'a> {
                     .map(|(k, item)| (Ev::Val(Value::String(k)), Ev::Val(item)));
                 self.iterate(b, items, mark, out)?
             }
+            Value::Object(o) if let Some(host_items) = o.slice_items() => {
+                // a host slice type: typed items (not interfaces)
+                let items = host_items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| (Ev::Val(Value::int(i as i64)), Ev::Val(item)));
+                self.iterate(b, items, mark, out)?
+            }
             Value::Bytes(bytes) => {
                 let items = bytes.iter().enumerate().map(|(i, x)| {
                     (

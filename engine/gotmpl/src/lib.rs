@@ -24,6 +24,7 @@ pub use builtins::{html_escape, js_escape, query_escape};
 pub use error::{Error, ExecError, FuncError, Result};
 pub use funcs::{ArgType, Arity, CallContext, FuncDef, FuncMap, FuncResult, Function};
 pub use lex::go_quote;
+pub use quote::go_quote_rune;
 pub use template::{
     CancelHook, DEFAULT_MAX_MEMORY, HostContext, Limits, MissingKey, Options, Templates,
 };

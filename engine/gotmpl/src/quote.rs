@@ -34,6 +34,14 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
+/// Go's `%q` of a rune (strconv.QuoteRune): `'a'`, `'\n'`, `'\x00'`.
+pub fn go_quote_rune(c: char) -> String {
+    let mut out = String::from("'");
+    push_quoted_char(&mut out, c, '\'');
+    out.push('\'');
+    out
+}
+
 /// Appends `c` escaped as strconv.Quote does inside `quote` delimiters.
 pub fn push_quoted_char(out: &mut String, c: char, quote: char) {
     if let Some(b) = helmd_yaml::gostr::raw_byte(c) {

@@ -136,6 +136,10 @@ impl Object for Files {
     fn map_elem_zero(&self) -> Value {
         Value::Bytes(Arc::from(&[][..]))
     }
+    /// encoding/json's `map[string][]byte`: contents base64-encoded (`{}` when empty).
+    fn to_data(&self) -> Value {
+        Value::map(self.map_entries().unwrap_or_default().into_iter().collect())
+    }
     fn format(&self, _plus: bool) -> String {
         let parts: Vec<String> = self
             .0

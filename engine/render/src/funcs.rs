@@ -74,7 +74,7 @@ fn register_helm(funcs: &mut FuncMap) {
         Ok(Value::from(crate::toml::to_toml(&a[0])))
     });
     funcs.insert_typed("fromToml", Arity::Exact(1), &[ArgType::String], |_, a| {
-        Ok(crate::toml::from_toml(str_arg(&a[0])))
+        crate::toml::from_toml(str_arg(&a[0])).map_err(FuncError::Message)
     });
     funcs.insert("toYamlPretty", Arity::Exact(1), |_, a| {
         match helmd_yaml::to_yaml_pretty(&a[0]) {

@@ -259,8 +259,21 @@ impl Object for VersionSet {
     fn format(&self, _plus: bool) -> String {
         format_v(&self.as_list(), false)
     }
+    fn truth(&self) -> bool {
+        !self.0.is_empty()
+    }
     fn to_data(&self) -> Value {
         self.as_list()
+    }
+    fn slice_items(&self) -> Option<Vec<Value>> {
+        Some(self.0.iter().map(|s| Value::str(s)).collect())
+    }
+    fn reslice(&self, items: Vec<Value>) -> Value {
+        let versions = items
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        Value::Object(Arc::new(VersionSet(versions)))
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -306,11 +319,15 @@ impl Object for BuildInfo {
         format!("{{{}}}", parts.join(" "))
     }
     fn to_data(&self) -> Value {
-        let mut m = BTreeMap::new();
-        m.insert(Str::from("version"), Value::str("v4.2"));
-        m.insert(Str::from("go_version"), Value::str("go1.26.6"));
-        m.insert(Str::from("kube_client_version"), Value::str("v1.36"));
-        Value::map(m)
+        Value::map(self.json_fields().unwrap_or_default().into_iter().collect())
+    }
+    /// encoding/json's order: declaration order, empty `omitempty` fields left out.
+    fn json_fields(&self) -> Option<Vec<(Str, Value)>> {
+        Some(vec![
+            (Str::from("version"), Value::str("v4.2")),
+            (Str::from("go_version"), Value::str("go1.26.6")),
+            (Str::from("kube_client_version"), Value::str("v1.36")),
+        ])
     }
     fn as_any(&self) -> &dyn Any {
         self

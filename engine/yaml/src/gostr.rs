@@ -113,6 +113,41 @@ pub fn replace_raw(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// go-yaml's UTF-16 reader (after the byte-order mark): the text, or the
+/// problem it reports for the first bad code unit.
+pub fn decode_utf16_like_go_yaml(b: &[u8], little_endian: bool) -> Result<String, &'static str> {
+    let unit = |i: usize| -> Option<u32> {
+        let pair = b.get(i..i + 2)?;
+        let (lo, hi) = if little_endian {
+            (pair[0], pair[1])
+        } else {
+            (pair[1], pair[0])
+        };
+        Some(u32::from(lo) | (u32::from(hi) << 8))
+    };
+    let mut out = String::with_capacity(b.len() / 2);
+    let mut i = 0;
+    while i < b.len() {
+        let value = unit(i).ok_or("incomplete UTF-16 character")?;
+        if value & 0xFC00 == 0xDC00 {
+            return Err("unexpected low surrogate area");
+        }
+        let c = if value & 0xFC00 == 0xD800 {
+            let low = unit(i + 2).ok_or("incomplete UTF-16 surrogate pair")?;
+            if low & 0xFC00 != 0xDC00 {
+                return Err("expected low surrogate area");
+            }
+            i += 4;
+            0x10000 + ((value & 0x3FF) << 10) + (low & 0x3FF)
+        } else {
+            i += 2;
+            value
+        };
+        out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    Ok(out)
+}
+
 /// go-yaml's reader check of its input (it decodes UTF-8 before scanning):
 /// the problem it reports for the first bad sequence, if any.
 pub fn go_yaml_utf8_problem(b: &[u8]) -> Option<&'static str> {

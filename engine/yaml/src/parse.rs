@@ -86,6 +86,26 @@ fn tab_error(p: tabs::TabProblem) -> Error {
     }
 }
 
+/// go-yaml's reader at the start of a stream: a UTF-8 byte-order mark is
+/// skipped, a UTF-16 one (LE `FF FE`, BE `FE FF`) switches to decoding UTF-16.
+fn stream_text(text: &str) -> Result<std::borrow::Cow<'_, str>> {
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        return Ok(rest.into());
+    }
+    if !crate::gostr::has_raw(text) {
+        return Ok(text.into());
+    }
+    let bytes = crate::gostr::go_bytes(text);
+    let little = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => true,
+        Some([0xFE, 0xFF]) => false,
+        _ => return Ok(text.into()),
+    };
+    crate::gostr::decode_utf16_like_go_yaml(&bytes[2..], little)
+        .map(Into::into)
+        .map_err(|problem| Error::Yaml(problem.into()))
+}
+
 /// Collections being built.
 enum Open {
     Seq(usize, Vec<usize>),
@@ -93,6 +113,8 @@ enum Open {
 }
 
 fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc>> {
+    let decoded = stream_text(text)?;
+    let text: &str = &decoded;
     if crate::gostr::has_raw(text)
         && let Some(problem) = crate::gostr::go_yaml_utf8_problem(&crate::gostr::go_bytes(text))
     {

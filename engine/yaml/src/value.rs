@@ -340,6 +340,17 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn map_entries(&self) -> Option<Vec<(Str, Value)>> {
         None
     }
+    /// For a host value of a Go slice type (`[]string` with methods): its
+    /// items, for `range`, `len`, `index`, `slice` and the functions that take
+    /// any slice; `None` for other types.
+    fn slice_items(&self) -> Option<Vec<Value>> {
+        None
+    }
+    /// A value of this slice type holding `items` (what `slice` of it
+    /// returns); a `[]interface {}` unless the type says otherwise.
+    fn reslice(&self, items: Vec<Value>) -> Value {
+        Value::list(items)
+    }
     /// The zero value of the map's element type (`index` of a missing key).
     fn map_elem_zero(&self) -> Value {
         Value::Nil

@@ -329,3 +329,63 @@ pub async fn create_repository(c: &helmd_client::Client, repository: Repository)
         .await
         .expect("create repository");
 }
+
+/// Exit success, stdout and the error text (without the tool's `Error: ` or
+/// `helmctl: error: ` prefix) of one CLI run.
+pub type HelmOutcome = (bool, String, String);
+
+fn run_cli(mut cmd: std::process::Command, stdin: Option<&[u8]>) -> HelmOutcome {
+    use std::io::Write;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.unwrap_or_default()).expect("stdin");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error = stderr
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("Error: ")
+                .or(l.strip_prefix("helmctl: error: "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        error,
+    )
+}
+
+/// The same command line run by the real Helm v4 CLI and by local helmctl, both from
+/// `dir` with homes of their own under it.
+pub fn helm_and_helmctl(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> (HelmOutcome, HelmOutcome) {
+    use std::process::Command;
+    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
+    let mut h = Command::new(helm);
+    h.current_dir(dir)
+        .args(args)
+        .env("HELM_CONFIG_HOME", dir.join("helm/config"))
+        .env("HELM_CACHE_HOME", dir.join("helm/cache"))
+        .env("HELM_DATA_HOME", dir.join("helm/data"));
+    let helmctl = helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl");
+    let mut ours = Command::new(helmctl);
+    ours.current_dir(dir)
+        .args(args)
+        .env_remove("HELMD_SERVER")
+        .env_remove("HELMD_CA_FILE")
+        .env(
+            "HELMCTL_REPOSITORY_CONFIG",
+            dir.join("home/repositories.json"),
+        )
+        .env("HELMCTL_REPOSITORY_CACHE", dir.join("home/cache"));
+    (run_cli(h, stdin), run_cli(ours, stdin))
+}

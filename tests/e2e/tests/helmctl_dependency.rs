@@ -387,6 +387,9 @@ async fn out_of_sync_locks_and_unknown_versions_fail_with_helms_errors() {
         "- name: vend\n  version: 2.0.0\n".to_owned(),
         "- name: absent\n  version: 1.0.0\n".to_owned(),
         "- name: local\n  version: '*'\n  repository: file://../nowhere\n".to_owned(),
+        // no version: Masterminds refuses the blank constraint, vendored charts too
+        "- name: local\n  repository: file://../local\n".to_owned(),
+        "- name: vend\n".to_owned(),
     ];
     for (i, deps) in cases.iter().enumerate() {
         let text = format!("apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n{deps}");
@@ -412,7 +415,9 @@ fn dependency_list_reports_each_status_helm_reports() {
                 - name: gone\n  version: 1.0.0\n  repository: https://charts.example.com\n\
                 - name: multi\n  version: '*'\n  repository: https://charts.example.com\n\
                 - name: bad\n  version: zz\n  repository: https://charts.example.com\n\
-                - name: old\n  version: ^2\n";
+                - name: old\n  version: ^2\n\
+                - name: nover\n  repository: https://charts.example.com\n\
+                - name: blank\n";
     let helmctl = Helmctl::new();
     let mut listed = Vec::new();
     for name in ["ours", "theirs"] {
@@ -442,6 +447,15 @@ fn dependency_list_reports_each_status_helm_reports() {
             &charts.join("old/Chart.yaml"),
             "apiVersion: v2\nname: old\nversion: 1.0.0\n",
         );
+        // Masterminds refuses a blank constraint: no version is "invalid version"
+        write(
+            &charts.join("nover-1.0.0.tgz"),
+            chart_archive("nover", "1.0.0"),
+        );
+        write(
+            &charts.join("blank/Chart.yaml"),
+            "apiVersion: v2\nname: blank\nversion: 1.0.0\n",
+        );
         listed.push(dir);
     }
     let ours = helmctl.list(&listed[0]);
@@ -457,7 +471,9 @@ fn dependency_list_reports_each_status_helm_reports() {
             "missing",
             "too many matches",
             "invalid version",
-            "wrong version"
+            "wrong version",
+            "invalid version",
+            "invalid version"
         ]
     );
 }

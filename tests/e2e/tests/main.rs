@@ -1,6 +1,7 @@
 //! The end-to-end test binary: the real `helmd` process over real gRPC, real Postgres,
 //! third-party clients, and repository-wide tidy checks.
 
+mod chart_arguments;
 mod chart_render;
 mod chart_service;
 mod chart_validate;
@@ -35,4 +36,5 @@ mod source_limits;
 mod template;
 mod template_manifest;
 mod template_names;
+mod template_values;
 mod tidy;

@@ -228,3 +228,89 @@ fn template_enable_dns_resolves_names_like_helm() {
         );
     }
 }
+
+const HOOKED: &[(&str, &str)] = &[
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: hooked\nversion: 0.1.0\n",
+    ),
+    (
+        "templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+    ),
+    (
+        "templates/job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pre\n  annotations:\n    \"helm.sh/hook\": pre-install\n",
+    ),
+    (
+        "templates/tests/check.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: check\n  annotations:\n    \"helm.sh/hook\": test\n",
+    ),
+    ("templates/empty.yaml", "{{- /* nothing */ -}}\n"),
+    ("templates/NOTES.txt", "installed\n"),
+];
+
+/// `-o json` under `--show-only`, `--no-hooks` and `--skip-tests`: exactly the files
+/// whose documents the manifest stream prints with the same flags.
+#[test]
+fn json_output_keeps_only_the_files_the_filters_show() {
+    let dir = tempfile::tempdir().expect("dir");
+    let chart = dir.path().join("hooked");
+    write(&chart, HOOKED);
+    let chart = chart.to_str().expect("utf-8").to_owned();
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &[],
+            &[
+                "NOTES.txt",
+                "cm.yaml",
+                "empty.yaml",
+                "job.yaml",
+                "tests/check.yaml",
+            ],
+        ),
+        (&["--show-only", "templates/cm.yaml"], &["cm.yaml"]),
+        (&["--no-hooks"], &["cm.yaml"]),
+        (
+            &["--skip-tests", "--show-only", "templates/*.yaml"],
+            &["cm.yaml", "job.yaml"],
+        ),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["template", "x", chart.as_str()];
+        args.extend_from_slice(flags);
+        let (ok, stream, stderr) = helmctl(&args);
+        assert!(ok, "{stderr}");
+        args.extend_from_slice(&["-o", "json"]);
+        let (ok, json, stderr) = helmctl(&args);
+        assert!(ok, "{stderr}");
+        let files: BTreeMap<String, String> = serde_json::from_str(&json).expect("json");
+        let names: Vec<&str> = files
+            .keys()
+            .map(|k| k.strip_prefix("hooked/templates/").expect("template path"))
+            .collect();
+        assert_eq!(names, expected, "{flags:?}");
+        if !flags.is_empty() {
+            for key in files.keys() {
+                assert!(
+                    stream.contains(&format!("# Source: {key}\n")),
+                    "{key}: {stream}"
+                );
+            }
+        }
+    }
+    let (ok, _, stderr) = helmctl(&[
+        "template",
+        "x",
+        &chart,
+        "-s",
+        "templates/none.yaml",
+        "-o",
+        "json",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("could not find template templates/none.yaml in chart"),
+        "{stderr}"
+    );
+}

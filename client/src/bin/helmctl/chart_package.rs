@@ -11,8 +11,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use helmd_render::{load_chart_dir, read_chart_dir};
+use helmd_source::Version;
 use helmd_source::chart_meta::Dependency;
-use helmd_source::{Constraint, Version};
 
 /// The gzip extra field Helm's packager writes.
 const HELM_GZIP_EXTRA: &[u8] = b"+aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=";
@@ -21,7 +21,7 @@ const HELM_GZIP_EXTRA: &[u8] = b"+aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=";
 /// (file name, chart version, archive bytes).
 pub fn package_dependency(dir: &Path, dep: &Dependency) -> Result<(String, String, Vec<u8>)> {
     let chart = load_chart_dir(dir).map_err(anyhow::Error::msg)?;
-    let constraint = Constraint::parse(&dep.version).map_err(|e| {
+    let constraint = crate::dependency::helm_constraint(&dep.version).map_err(|e| {
         anyhow!(
             "dependency {} has an invalid version/constraint format: {e}",
             dep.name

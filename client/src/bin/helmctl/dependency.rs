@@ -82,10 +82,11 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &DependencyArgs) -
 
 /// Loads the chart (a directory or a packaged chart) as Helm's `loader.Load` does.
 fn load(path: &Path) -> Result<Chart> {
+    let shown = crate::locate::clean(path).display().to_string();
     if path.is_dir() {
         return load_chart_dir(path).map_err(anyhow::Error::msg);
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::locate::read_archive(path, &shown)?;
     load_chart_archive(&bytes, ArchiveLimits::default()).map_err(anyhow::Error::msg)
 }
 
@@ -281,7 +282,7 @@ fn version_status(version: &str, constraint: &str) -> &'static str {
     if version == constraint {
         return "ok";
     }
-    let (Ok(constraint), Some(version)) = (Constraint::parse(constraint), Version::parse(version))
+    let (Ok(constraint), Some(version)) = (helm_constraint(constraint), Version::parse(version))
     else {
         return "invalid version";
     };
@@ -324,4 +325,19 @@ fn not_declared(dir: &Path, names: &[&str]) -> String {
         }
     }
     out
+}
+
+/// Masterminds' `NewConstraint` as Helm's dependency code calls it: unlike
+/// [`Constraint::parse`], which reads a blank constraint as any version, a
+/// blank one is refused; the error names the first bad `||` part as
+/// Masterminds does (`improper constraint: ""`).
+pub fn helm_constraint(text: &str) -> std::result::Result<Constraint, String> {
+    // Go's %q; Rust's debug quoting agrees for what constraints hold
+    let improper = |part: &str| format!("improper constraint: {part:?}");
+    for part in text.split("||") {
+        if part.trim().is_empty() || Constraint::parse(part).is_err() {
+            return Err(improper(part));
+        }
+    }
+    Constraint::parse(text).map_err(|_| improper(text))
 }

@@ -17,6 +17,7 @@ use helmd_source::dependency::{ChartLock, check_lock, lock_digest};
 use helmd_source::{ChartRequest, ChartSource, Constraint, Transport, Version};
 
 use crate::Connection;
+use crate::dependency::helm_constraint;
 use crate::dependency_files::{clean, lock_text, request_uri, same_url};
 use crate::local::{LocalPaths, RegistryArgs, RepoFile};
 
@@ -271,18 +272,18 @@ impl Manager {
                 version: version.to_owned(),
                 ..Dependency::default()
             };
+            // Helm's resolver checks the constraint first, for vendored charts too
+            let constraint = helm_constraint(&dep.version).map_err(|e| {
+                anyhow!(
+                    "dependency {:?} has an invalid version/constraint format: {e}",
+                    dep.name
+                )
+            })?;
             if dep.repository.is_empty() {
                 self.local_path(&format!("charts/{}", dep.name))?;
                 locked.push(pin(&dep.version));
                 continue;
             }
-            let constraint = Constraint::parse(&dep.version).map_err(|_| {
-                anyhow!(
-                    "dependency {:?} has an invalid version/constraint format: improper constraint: {:?}",
-                    dep.name,
-                    dep.version
-                )
-            })?;
             let found = if let Some(path) = dep.repository.strip_prefix("file://") {
                 let chart = load_chart_dir(&self.local_path(path)?).map_err(anyhow::Error::msg)?;
                 Version::parse(&chart.metadata.version)
@@ -384,7 +385,7 @@ impl Manager {
         let path = charts.join(&dep.name);
         let chart = load_chart_dir(&path)
             .map_err(|e| anyhow!("unable to load chart '{}': {e}", path.display()))?;
-        let constraint = Constraint::parse(&dep.version).map_err(|e| {
+        let constraint = helm_constraint(&dep.version).map_err(|e| {
             anyhow!(
                 "dependency {} has an invalid version/constraint format: {e}",
                 dep.name

@@ -103,7 +103,10 @@ fn read(path: &str) -> Result<ChartFiles> {
         return Ok(files);
     }
     if !p.is_dir() {
-        return Ok(ChartFiles::default());
+        return Ok(ChartFiles {
+            not_a_directory: p.exists(),
+            ..ChartFiles::default()
+        });
     }
     Ok(ChartFiles::from_dir(p)?)
 }

@@ -11,6 +11,7 @@ mod install;
 mod lint;
 mod list;
 mod local;
+mod locate;
 mod pull;
 mod push;
 mod release_run;
@@ -219,8 +220,24 @@ async fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("helmctl: error: {err:#}");
+            eprintln!("helmctl: error: {}", error_text(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined by `: `, leaving out a cause the text already
+/// ends with (an error that prints its own source).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }

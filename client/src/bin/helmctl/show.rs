@@ -3,10 +3,9 @@
 //! chart directory, a `.tgz`, `oci://…` or `repo/chart`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use helmd_render::{
     ArchiveLimits, ShowPart, load_chart_files, read_chart_archive, read_chart_dir, show_chart,
@@ -14,6 +13,7 @@ use helmd_render::{
 
 use crate::Connection;
 use crate::local::{LocalPaths, RegistryArgs};
+use crate::locate::{Local, locate, read_archive};
 
 /// `helmctl show …`.
 #[derive(Debug, Args)]
@@ -67,14 +67,10 @@ async fn load(
     paths: &LocalPaths,
     target: &ShowTarget,
 ) -> Result<BTreeMap<String, Vec<u8>>> {
-    let path = Path::new(&target.chart);
-    if path.is_dir() {
-        return Ok(read_chart_dir(path)?);
-    }
-    let archive = if path.is_file() {
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
-    } else {
-        crate::pull::fetch(
+    let archive = match locate(&target.chart)? {
+        Some(Local::Dir(dir)) => return Ok(read_chart_dir(&dir)?),
+        Some(Local::File(file)) => read_archive(&file, &file.display().to_string())?,
+        None => crate::pull::fetch(
             conn,
             paths,
             &target.registry,
@@ -83,7 +79,7 @@ async fn load(
         )
         .await?
         .archive
-        .to_vec()
+        .to_vec(),
     };
     Ok(read_chart_archive(&archive, ArchiveLimits::default())?)
 }

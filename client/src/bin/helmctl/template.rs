@@ -3,10 +3,10 @@
 //! or `repo/chart` (fetched like `helmctl pull`, through the same cache). The default
 //! output is the manifest stream `helm template` prints (`# Source:` headers, Helm's
 //! kind order, hooks last); `--output json` prints the rendered files as
-//! `{template path: text}`.
+//! `{template path: text}` — with `--show-only`, `--no-hooks` or `--skip-tests`
+//! only the files the manifest stream would print documents of.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -21,6 +21,7 @@ use helmd_render::{
 
 use crate::Connection;
 use crate::local::{LocalPaths, RegistryArgs};
+use crate::locate::{Local, locate, read_archive};
 use crate::values::ValuesArgs;
 
 /// Options of `helmctl template`, with Helm's flag names.
@@ -76,7 +77,9 @@ pub struct TemplateArgs {
 enum TemplateOutput {
     /// The manifest stream `helm template` prints.
     Yaml,
-    /// `{template path: rendered text}`, the Helm oracle's shape.
+    /// `{template path: rendered text}`, the Helm oracle's shape; with `--show-only`,
+    /// `--no-hooks` or `--skip-tests`, only the files the manifest stream prints a
+    /// document of (each file's whole text).
     Json,
 }
 
@@ -90,26 +93,26 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
     if let Err(reason) = helmd_render::validate_release_name(name) {
         bail!("release name check failed: release name {name:?}: {reason}");
     }
-    let local = Path::new(chart_arg);
-    // Like Helm: a path that exists is a local chart; otherwise a reference.
-    let chart = if local.is_dir() {
-        load_chart_dir(local)?
-    } else if local.exists() || !(chart_arg.starts_with("oci://") || chart_arg.contains('/')) {
-        let archive =
-            std::fs::read(local).with_context(|| format!("reading {}", local.display()))?;
-        load_chart_archive(&archive, ArchiveLimits::default())
-            .with_context(|| format!("loading {}", local.display()))?
-    } else {
-        let pulled = crate::pull::fetch(
-            conn,
-            paths,
-            &args.registry,
-            chart_arg,
-            args.version.as_deref(),
-        )
-        .await?;
-        load_chart_archive(&pulled.archive, ArchiveLimits::default())
-            .with_context(|| format!("loading {}", pulled.origin))?
+    // Like Helm: a path that exists is a local chart (absolute); otherwise a reference.
+    let chart = match locate(chart_arg)? {
+        Some(Local::Dir(dir)) => load_chart_dir(&dir)?,
+        Some(Local::File(file)) => {
+            let archive = read_archive(&file, &file.display().to_string())?;
+            load_chart_archive(&archive, ArchiveLimits::default())
+                .with_context(|| format!("loading {}", file.display()))?
+        }
+        None => {
+            let pulled = crate::pull::fetch(
+                conn,
+                paths,
+                &args.registry,
+                chart_arg,
+                args.version.as_deref(),
+            )
+            .await?;
+            load_chart_archive(&pulled.archive, ArchiveLimits::default())
+                .with_context(|| format!("loading {}", pulled.origin))?
+        }
     };
     let user = args.values.user_values()?;
     let options = RenderOptions {
@@ -140,7 +143,13 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         Vec::new()
     };
     let rendered: BTreeMap<String, String> = render_chart_values(&chart, user, &options)?;
-    if args.output == TemplateOutput::Json {
+    let shown = TemplateOptions {
+        show_only: args.show_only.clone(),
+        no_hooks: args.no_hooks,
+        skip_tests: args.skip_tests,
+    };
+    let filtered = !shown.show_only.is_empty() || shown.no_hooks || shown.skip_tests;
+    if args.output == TemplateOutput::Json && !filtered {
         println!("{}", serde_json::to_string_pretty(&rendered)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -156,13 +165,27 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         }
         Err(err) => return Err(err.into()),
     };
-    let shown = TemplateOptions {
-        show_only: args.show_only.clone(),
-        no_hooks: args.no_hooks,
-        skip_tests: args.skip_tests,
-    };
-    print!("{}", template_output(&release, &shown)?);
+    let printed = template_output(&release, &shown)?;
+    if args.output == TemplateOutput::Json {
+        // the files the manifest stream would print documents of
+        let sources = source_paths(&printed);
+        let kept: BTreeMap<&String, &String> = rendered
+            .iter()
+            .filter(|(path, _)| sources.contains(path.as_str()))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&kept)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{printed}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The template paths named by the `# Source:` lines of a manifest stream.
+fn source_paths(stream: &str) -> BTreeSet<&str> {
+    stream
+        .lines()
+        .filter_map(|line| line.strip_prefix("# Source: "))
+        .collect()
 }
 
 /// The CRD files of the chart and its subcharts (Helm's `CRDObjects`) as

@@ -93,15 +93,17 @@ impl ValuesArgs {
 
 /// Reads a `--set-file` path (`-` is stdin), with Go's error texts.
 fn read_like_go(path: &str) -> std::result::Result<String, String> {
+    // Go strings are bytes: what is not UTF-8 stays as raw bytes (helmd_yaml::gostr),
+    // for the YAML reader to refuse or `--set-file` to keep.
     if path.trim() == "-" {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         return std::io::stdin()
-            .read_to_string(&mut text)
-            .map(|_| text)
+            .read_to_end(&mut bytes)
+            .map(|_| helmd_yaml::gostr::from_go_bytes(&bytes).into_owned())
             .map_err(|e| format!("read /dev/stdin: {e}"));
     }
     match std::fs::read(path) {
-        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(bytes) => Ok(helmd_yaml::gostr::from_go_bytes(&bytes).into_owned()),
         Err(e) => Err(match e.kind() {
             std::io::ErrorKind::NotFound => format!("open {path}: no such file or directory"),
             std::io::ErrorKind::PermissionDenied => format!("open {path}: permission denied"),

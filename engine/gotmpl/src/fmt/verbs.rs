@@ -354,6 +354,15 @@ fn fmt_integer(
 }
 
 fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value) {
+    if !f.is_finite()
+        && matches!(
+            verb,
+            'v' | 'g' | 'G' | 'e' | 'E' | 'f' | 'F' | 'x' | 'X' | 'b'
+        )
+    {
+        fmt_non_finite(out, f, spec);
+        return;
+    }
     let (fmt_char, default_prec): (char, i32) = match verb {
         'v' | 'g' => ('g', -1),
         'G' => ('G', -1),
@@ -375,34 +384,6 @@ fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value)
         out.push_str(&s);
         return;
     }
-    if f.is_infinite() || f.is_nan() {
-        if f.is_nan() && !spec.plus && !spec.space {
-            pad(
-                out,
-                "NaN",
-                Spec {
-                    zero: false,
-                    ..spec
-                },
-            );
-            return;
-        }
-        if s.starts_with('+') && !spec.plus {
-            s.remove(0);
-            if spec.space {
-                s.insert(0, ' ');
-            }
-        }
-        pad(
-            out,
-            &s,
-            Spec {
-                zero: false,
-                ..spec
-            },
-        );
-        return;
-    }
     if spec.sharp {
         s = sharp_float(
             &s,
@@ -422,6 +403,32 @@ fn fmt_float_verb(out: &mut String, f: f64, verb: char, spec: Spec, arg: &Value)
         }
     }
     pad_number(out, &s, spec);
+}
+
+/// Go's fmt for an infinity or NaN, whatever the float verb: `+Inf` keeps its
+/// sign (a space in its place with the space flag), NaN gets one only when asked
+/// for, and zero padding is never used.
+fn fmt_non_finite(out: &mut String, f: f64, spec: Spec) {
+    let sign = if f.is_sign_negative() && f.is_infinite() {
+        "-"
+    } else if spec.plus {
+        "+"
+    } else if spec.space {
+        " "
+    } else if f.is_nan() {
+        ""
+    } else {
+        "+"
+    };
+    let body = if f.is_nan() { "NaN" } else { "Inf" };
+    pad(
+        out,
+        &format!("{sign}{body}"),
+        Spec {
+            zero: false,
+            ..spec
+        },
+    );
 }
 
 /// Go's `#` flag on floats: always a decimal point; %g keeps trailing zeros.

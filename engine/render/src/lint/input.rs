@@ -16,6 +16,12 @@ pub struct ChartFiles {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Every directory, empty ones included.
     pub dirs: BTreeSet<String>,
+    /// Symbolic links to nothing (path, Helm's loader error naming it), in walk
+    /// order: loading the chart fails on the first one `.helmignore` leaves in.
+    pub dangling: Vec<(String, String)>,
+    /// The linted path is a file, not a directory (`stat PATH/Chart.yaml: not a
+    /// directory`).
+    pub not_a_directory: bool,
 }
 
 /// Directories nest at most this deep under a linted chart.
@@ -51,7 +57,11 @@ impl ChartFiles {
                 cur = parent;
             }
         }
-        ChartFiles { files, dirs }
+        ChartFiles {
+            files,
+            dirs,
+            ..ChartFiles::default()
+        }
     }
 
     /// Whether `path` exists as a file or a directory.
@@ -78,6 +88,12 @@ impl ChartFiles {
                 .iter()
                 .filter_map(|d| d.strip_prefix(&p).map(str::to_string))
                 .collect(),
+            dangling: self
+                .dangling
+                .iter()
+                .filter_map(|(k, m)| k.strip_prefix(&p).map(|k| (k.to_string(), m.clone())))
+                .collect(),
+            not_a_directory: false,
         }
     }
 
@@ -99,6 +115,9 @@ impl ChartFiles {
             }
             false
         };
+        if let Some((_, message)) = self.dangling.iter().find(|(k, _)| !ignored_dir(k)) {
+            return Err(message.clone());
+        }
         let kept = self
             .files
             .iter()
@@ -159,7 +178,9 @@ fn walk(
             .unwrap_or(&p)
             .to_string_lossy()
             .replace('\\', "/");
-        if p.is_dir() {
+        if let Some(message) = helmd_chart::dangling_symlink(&absolute(&p)) {
+            out.dangling.push((rel, message));
+        } else if p.is_dir() {
             out.dirs.insert(rel);
             walk(root, &p, out, budget, depth + 1)?;
         } else if p.is_file() {
@@ -167,4 +188,9 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// The path made absolute and cleaned, as Helm's lint names a chart's files.
+fn absolute(p: &Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(super::go_abs(&p.to_string_lossy()))
 }

@@ -170,7 +170,7 @@ pub fn lint_named(
 }
 
 /// Go's `filepath.Abs`: the path joined to the working directory, cleaned.
-fn go_abs(path: &str) -> String {
+pub(super) fn go_abs(path: &str) -> String {
     if path.starts_with('/') {
         return go_clean(path);
     }
@@ -266,8 +266,13 @@ fn lint_with(
             chart: String::new(),
             findings: Vec::new(),
             error: Some(format!(
-                "unable to check Chart.yaml file in chart: stat {}/Chart.yaml: no such file or directory",
-                path.trim_end_matches('/')
+                "unable to check Chart.yaml file in chart: stat {}/Chart.yaml: {}",
+                go_clean(path),
+                if files.not_a_directory {
+                    "not a directory"
+                } else {
+                    "no such file or directory"
+                }
             )),
         };
     }

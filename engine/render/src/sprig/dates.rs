@@ -411,6 +411,8 @@ fn date_in_zone(layout: &str, date: &Value, zone: &str) -> String {
 /// Go's `time.ParseInLocation(layout, value, time.Local)`.
 fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     let p = parse(layout, value)?;
+    // whole seconds here: a timestamp before 1970 keeps its fraction apart
+    // (`as_second` of -0.5 s would be 0, Go's second is -1)
     let dt = DateTime::new(
         p.year as i16,
         p.month as i8,
@@ -418,7 +420,7 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
         p.hour as i8,
         p.minute as i8,
         p.second as i8,
-        p.nanos as i32,
+        0,
     )
     .map_err(|e| e.to_string())?;
     let local = Zone::Local;
@@ -471,30 +473,12 @@ fn to_date(layout: &str, value: &str) -> Result<GoTime, String> {
     })
 }
 
-/// A TOML datetime (offset or local date-time, local date, local time) as a time.
-pub(crate) fn toml_datetime(text: &str) -> Option<Value> {
-    let t = text.replacen(' ', "T", 1);
-    let layout = if t.contains('T') {
-        if t.ends_with('Z') || t[t.find('T')?..].contains(['+', '-']) {
-            "2006-01-02T15:04:05Z07:00"
-        } else {
-            "2006-01-02T15:04:05"
-        }
-    } else if t.contains(':') {
-        "15:04:05"
-    } else {
-        "2006-01-02"
-    };
-    let local_zone = match layout {
-        "2006-01-02T15:04:05" => Some("datetime-local"),
-        "2006-01-02" => Some("date-local"),
-        "15:04:05" => Some("time-local"),
-        _ => None,
-    };
-    let parsed = to_date(layout, &t).ok()?;
-    Some(time_value(match local_zone {
-        // BurntSushi/toml: local forms live in a fixed zone named after the
-        // form, at the offset Local has now
+/// Go's `time.ParseInLocation(layout, value, loc)` as BurntSushi/toml calls
+/// it: `loc` is `time.Local` for `zone` None, else `FixedZone(zone, offset
+/// of Local now)` (its local date-times, dates and times).
+pub(crate) fn toml_time(layout: &str, value: &str, zone: Option<&str>) -> Option<Value> {
+    let parsed = to_date(layout, value).ok()?;
+    Some(time_value(match zone {
         Some(name) => {
             let (off, _) = Zone::Local.info(Timestamp::now());
             let civil_secs = parsed.secs + Zone::Local.info(parsed.ts()).0;

@@ -120,6 +120,10 @@ fn slice(a: &[Value]) -> FuncResult {
     if lo < 0 || hi < lo || hi > n {
         return Err("reflect.Value.Slice: slice index out of bounds".into());
     }
+    if let Value::Object(o) = &a[0] {
+        // a host slice type (common.VersionSet) keeps its type
+        return Ok(o.reslice(l[lo as usize..hi as usize].to_vec()));
+    }
     let elem = match &a[0] {
         Value::List(list) => list.elem.clone(),
         _ => ElemType::Other("uint8".into()),

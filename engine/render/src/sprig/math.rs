@@ -221,12 +221,24 @@ fn float_op(op: Op, a: f64, b: f64) -> f64 {
     }
 }
 
+/// shopspring's `NewFromFloat` panics for infinities and NaN (Sprig's
+/// float functions fail with its text).
+fn finite(f: f64) -> Result<f64, FuncError> {
+    if f.is_finite() {
+        return Ok(f);
+    }
+    Err(FuncError::Message(format!(
+        "Cannot create a Decimal from {}",
+        helmd_yaml::number::format_float(f, 'g', -1)
+    )))
+}
+
 /// Sprig's `execDecimalOp`.
 fn decimal_op(first: &Value, rest: &[Value], op: Op) -> FuncResult {
-    let mut acc_f = to_f64(first);
+    let mut acc_f = finite(to_f64(first))?;
     let mut acc = Dec::from_f64(acc_f);
     for v in rest {
-        let x = to_f64(v);
+        let x = finite(to_f64(v))?;
         if matches!(op, Op::Div) && x == 0.0 {
             return Err(FuncError::Message("decimal division by 0".into()));
         }

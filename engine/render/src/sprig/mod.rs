@@ -45,10 +45,9 @@ pub(crate) fn register(f: &mut FuncMap) {
     random::register(f);
 }
 
-/// A TOML datetime as Go's BurntSushi/toml decodes it (a `time.Time`).
-pub(crate) fn toml_datetime(text: &str) -> Option<Value> {
-    dates::toml_datetime(text)
-}
+pub(crate) use strings::go_is_letter;
+
+pub(crate) use dates::toml_time;
 
 /// The string of a `string` parameter (the executor checked the type).
 pub(crate) fn str_arg(v: &Value) -> &str {
@@ -77,7 +76,7 @@ pub(crate) fn strval(v: &Value) -> String {
 /// Sprig's `empty`: zero values, empty containers and nil are empty; structs never.
 pub(crate) fn is_empty(v: &Value) -> bool {
     match v {
-        Value::Object(_) => false,
+        Value::Object(o) => o.slice_items().is_some_and(|items| items.is_empty()),
         other => !other.truth(),
     }
 }
@@ -91,6 +90,7 @@ pub(crate) fn slice_items(v: &Value) -> Option<Vec<Value>> {
                 .map(|x| Value::Uint(u64::from(*x), helmd_yaml::UintKind::Uint8))
                 .collect(),
         ),
+        Value::Object(o) => o.slice_items(),
         _ => None,
     }
 }
@@ -114,6 +114,9 @@ pub(crate) fn strslice(v: &Value) -> Vec<String> {
             .iter()
             .map(strval)
             .collect(),
+        Value::Object(o) if let Some(items) = o.slice_items() => {
+            items.iter().filter(|x| !x.is_nil()).map(strval).collect()
+        }
         Value::Nil => Vec::new(),
         other => vec![strval(other)],
     }

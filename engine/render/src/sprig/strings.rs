@@ -569,6 +569,7 @@ pub(crate) fn register(f: &mut FuncMap) {
     f.insert("sortAlpha", Arity::Exact(1), |_, a| {
         let mut items = match &a[0] {
             Value::List(_) | Value::Bytes(_) => strslice(&a[0]),
+            Value::Object(o) if o.kind() == "slice" => strslice(&a[0]),
             other => vec![if other.is_nil() {
                 "<nil>".to_string()
             } else {

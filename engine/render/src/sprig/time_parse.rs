@@ -50,7 +50,7 @@ fn lookup<'a>(v: &'a str, names: &[&str], short: bool) -> Option<(usize, &'a str
     None
 }
 
-fn parse_offset(v: &str, std: Std) -> Option<(i64, &str)> {
+fn parse_offset(v: &str, std: Std) -> Option<Offset<'_>> {
     let sign = match v.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,
@@ -79,7 +79,29 @@ fn parse_offset(v: &str, std: Std) -> Option<(i64, &str)> {
             (s, rest) = take_num(rest, 2, 2)?;
         }
     }
-    Some((sign * (h * 3600 + m * 60 + s), rest))
+    // Go allows offsets of 24 hours, 60 minutes or 60 seconds, no more
+    let range = if s > 60 {
+        Some("time zone offset second")
+    } else if m > 60 {
+        Some("time zone offset minute")
+    } else if h > 24 {
+        Some("time zone offset hour")
+    } else {
+        None
+    };
+    Some(Offset {
+        seconds: sign * (h * 3600 + m * 60 + s),
+        rest,
+        range,
+    })
+}
+
+/// A numeric zone offset read from a value.
+struct Offset<'a> {
+    seconds: i64,
+    rest: &'a str,
+    /// The part out of Go's range, if any.
+    range: Option<&'static str>,
 }
 
 /// Go's `time.Parse` for the layout elements above.
@@ -166,7 +188,8 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                 v = r;
             }
             Std::Hour => {
-                let (h, r) = take_num(v, 2, 2).ok_or_else(bad)?;
+                // Go reads one digit too (`7:04` for `15:04`)
+                let (h, r) = take_num(v, 1, 2).ok_or_else(bad)?;
                 if h >= 24 {
                     return Err(range("hour"));
                 }
@@ -225,10 +248,13 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
             }
             Std::Frac(_, n, trim) => {
                 let b = v.as_bytes();
+                let has_fraction =
+                    b.len() >= 2 && matches!(b[0], b'.' | b',') && b[1].is_ascii_digit();
+                if trim && !has_fraction {
+                    // optional (`.999`): omitted unless a digit follows the point
+                    continue;
+                }
                 if b.is_empty() || !matches!(b[0], b'.' | b',') {
-                    if trim {
-                        continue;
-                    }
                     return Err(bad());
                 }
                 let digits = v[1..].bytes().take_while(u8::is_ascii_digit).count();
@@ -266,9 +292,12 @@ pub(crate) fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                     v = &v[1..];
                     continue;
                 }
-                let (off, r) = parse_offset(v, zone).ok_or_else(bad)?;
-                p.offset = Some(off);
-                v = r;
+                let off = parse_offset(v, zone).ok_or_else(bad)?;
+                if let Some(what) = off.range {
+                    return Err(range(what));
+                }
+                p.offset = Some(off.seconds);
+                v = off.rest;
             }
         }
     }

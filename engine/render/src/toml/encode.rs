@@ -77,7 +77,8 @@ fn key_path(path: &[Str]) -> String {
         .join(".")
 }
 
-fn quoted(s: &str) -> String {
+/// A TOML basic string (also how BurntSushi quotes key parts).
+pub(super) fn quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -214,53 +215,5 @@ fn table_body(out: &mut Out, key: &[Str], v: &Value) {
             }
         }
         _ => {}
-    }
-}
-
-/// Helm's `fromToml`: a TOML document as a map (integers `int64`, floats
-/// `float64`, datetimes `time.Time`); a parse error becomes `{Error: text}`
-/// (the text is the `toml` crate's, not BurntSushi's).
-pub(crate) fn from_toml(text: &str) -> Value {
-    match text.parse::<toml::Table>() {
-        Ok(t) => table(&t),
-        Err(e) => {
-            let msg = e.to_string();
-            let first = msg.lines().last().unwrap_or_default().trim().to_string();
-            let mut m = std::collections::BTreeMap::new();
-            m.insert(Str::from("Error"), Value::from(format!("toml: {first}")));
-            Value::map(m)
-        }
-    }
-}
-
-fn table(t: &toml::Table) -> Value {
-    Value::map(
-        t.iter()
-            .map(|(k, v)| (Str::from(k.as_str()), toml_value(v)))
-            .collect(),
-    )
-}
-
-fn toml_value(v: &toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::str(s),
-        toml::Value::Integer(i) => Value::Int(*i, helmd_yaml::IntKind::Int64),
-        toml::Value::Float(f) => Value::Float(*f),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => {
-            let text = d.to_string();
-            crate::sprig::toml_datetime(&text).unwrap_or_else(|| Value::from(text))
-        }
-        // arrays of tables decode as []map[string]interface {}
-        toml::Value::Array(items)
-            if !items.is_empty() && items.iter().all(toml::Value::is_table) =>
-        {
-            Value::typed_list(
-                helmd_yaml::ElemType::Other(Str::from("map[string]interface {}")),
-                items.iter().map(toml_value).collect(),
-            )
-        }
-        toml::Value::Array(items) => Value::list(items.iter().map(toml_value).collect()),
-        toml::Value::Table(t) => table(t),
     }
 }
