@@ -10,6 +10,9 @@ use crate::cluster::Kube;
 use crate::error::{Error, Result};
 use crate::resource::Doc;
 
+/// The longest a new namespace's `default` ServiceAccount is waited for.
+const SERVICE_ACCOUNT_WAIT: Duration = Duration::from_secs(10);
+
 impl Kube {
     /// Whether the namespace exists.
     pub async fn namespace_exists(&self, name: &str) -> Result<bool> {
@@ -38,12 +41,16 @@ impl Kube {
             Err(e) => return Err(Error::from_api(e, "", &describe)),
         }
         let accounts: Api<ServiceAccount> = Api::namespaced(self.client().clone(), name);
-        let deadline = tokio::time::Instant::now() + timeout;
+        // The controller usually makes it within milliseconds: read again soon,
+        // backing off; a cluster without that controller costs ten seconds at most.
+        let deadline = tokio::time::Instant::now() + timeout.min(SERVICE_ACCOUNT_WAIT);
+        let mut delay = Duration::from_millis(5);
         loop {
             match accounts.get_opt("default").await {
                 Ok(Some(_)) => return Ok(()),
                 Ok(None) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_millis(100));
                 }
                 // The service-account controller is slow or absent: go on, as Helm does.
                 Ok(None) => return Ok(()),
