@@ -125,6 +125,10 @@ impl Object for Files {
             _ => Value::from(self.text(&path)),
         }))
     }
+    /// A Go map: true when it has entries (an empty `.Files.Glob` is false).
+    fn truth(&self) -> bool {
+        !self.0.is_empty()
+    }
     fn map_entries(&self) -> Option<Vec<(Str, Value)>> {
         Some(
             self.0

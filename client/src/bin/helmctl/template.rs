@@ -142,7 +142,15 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
     } else {
         Vec::new()
     };
-    let rendered: BTreeMap<String, String> = render_chart_values(&chart, user, &options)?;
+    // Helm adds its hint to every error of the render itself (after the release
+    // is made), not to the checks of values and dependencies before it.
+    let rendered: BTreeMap<String, String> = match render_chart_values(&chart, user, &options) {
+        Ok(rendered) => rendered,
+        Err(err @ (RenderError::Parse(_) | RenderError::Execute(_))) => {
+            bail!("{err}\n\nUse --debug flag to render out invalid YAML")
+        }
+        Err(err) => return Err(err.into()),
+    };
     let shown = TemplateOptions {
         show_only: args.show_only.clone(),
         no_hooks: args.no_hooks,

@@ -76,7 +76,11 @@ pub(crate) fn strval(v: &Value) -> String {
 /// Sprig's `empty`: zero values, empty containers and nil are empty; structs never.
 pub(crate) fn is_empty(v: &Value) -> bool {
     match v {
-        Value::Object(o) => o.slice_items().is_some_and(|items| items.is_empty()),
+        // Go slices and maps (an empty `.Files.Glob`) are empty without items.
+        Value::Object(o) => match o.slice_items() {
+            Some(items) => items.is_empty(),
+            None => o.map_entries().is_some_and(|entries| entries.is_empty()),
+        },
         other => !other.truth(),
     }
 }
