@@ -8,7 +8,17 @@ use helmd_client::proto::{DryRun, InstallReleaseRequest, UninstallReleaseRequest
 use tonic::Code;
 
 use crate::chart_validate::pack;
-use crate::releases::{failed, install, released, setup, uploaded};
+use crate::releases::{Setup, failed, install, released, setup, uploaded};
+
+/// An install of `chart` as `name` in the test's namespace, other fields default.
+fn request(s: &Setup, name: &str, chart: Vec<u8>) -> InstallReleaseRequest {
+    InstallReleaseRequest {
+        namespace: s.namespace.clone(),
+        name: name.into(),
+        chart: uploaded(chart),
+        ..InstallReleaseRequest::default()
+    }
+}
 
 /// A chart with a CRD in `crds/`, a vendored subchart with its own template and
 /// NOTES, two weighted hooks, a Secret and NOTES.txt. `group` keeps the CRD apart
@@ -103,11 +113,8 @@ async fn the_stored_manifest_hooks_and_notes_equal_helms_for_crds_subcharts_and_
     let (_, result) = install(
         &s,
         InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "rel".into(),
-            chart: uploaded(chart),
             render_subchart_notes: true,
-            ..InstallReleaseRequest::default()
+            ..request(&s, "rel", chart)
         },
     )
     .await;
@@ -239,16 +246,7 @@ async fn a_record_too_large_for_a_secret_is_refused_and_nothing_is_written() {
             ),
         ],
     );
-    let (_, result) = install(
-        &s,
-        InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "big".into(),
-            chart: uploaded(chart),
-            ..InstallReleaseRequest::default()
-        },
-    )
-    .await;
+    let (_, result) = install(&s, request(&s, "big", chart)).await;
     let (code, reason, message) = failed(result);
     assert_eq!(
         (code, reason.as_str()),
@@ -282,16 +280,7 @@ async fn an_object_the_server_rejects_fails_the_install_naming_it() {
             ),
         ],
     );
-    let (_, result) = install(
-        &s,
-        InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "bad".into(),
-            chart: uploaded(chart),
-            ..InstallReleaseRequest::default()
-        },
-    )
-    .await;
+    let (_, result) = install(&s, request(&s, "bad", chart)).await;
     let (code, reason, message) = failed(result);
     assert_eq!(
         (code, reason.as_str()),
@@ -316,12 +305,9 @@ async fn hide_secret_hides_a_dry_runs_secrets_as_helm_does_and_needs_a_dry_run()
     let (_, result) = install(
         &s,
         InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "rel".into(),
-            chart: uploaded(chart.clone()),
             dry_run: DryRun::Client as i32,
             hide_secret: true,
-            ..InstallReleaseRequest::default()
+            ..request(&s, "rel", chart.clone())
         },
     )
     .await;
@@ -343,11 +329,8 @@ async fn hide_secret_hides_a_dry_runs_secrets_as_helm_does_and_needs_a_dry_run()
         .client
         .releases()
         .install_release(InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "rel".into(),
-            chart: uploaded(chart),
             hide_secret: true,
-            ..InstallReleaseRequest::default()
+            ..request(&s, "rel", chart)
         })
         .await
         .expect_err("refused");
@@ -375,27 +358,9 @@ async fn an_object_of_another_release_is_refused_in_helms_words() {
             ],
         )
     };
-    let (_, result) = install(
-        &s,
-        InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "one".into(),
-            chart: uploaded(chart("one")),
-            ..InstallReleaseRequest::default()
-        },
-    )
-    .await;
+    let (_, result) = install(&s, request(&s, "one", chart("one"))).await;
     released(result);
-    let (_, result) = install(
-        &s,
-        InstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "two".into(),
-            chart: uploaded(chart("two")),
-            ..InstallReleaseRequest::default()
-        },
-    )
-    .await;
+    let (_, result) = install(&s, request(&s, "two", chart("two"))).await;
     let (code, reason, message) = failed(result);
     assert_eq!(
         (code, reason.as_str()),
