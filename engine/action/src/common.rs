@@ -63,6 +63,17 @@ pub enum Wait {
     Legacy,
 }
 
+/// `--hide-secret` needs a dry run (Helm's rule and words).
+pub fn check_hide_secret(hide_secret: bool, dry_run: DryRun) -> Result<()> {
+    if hide_secret && dry_run == DryRun::None {
+        return Err(Error::InvalidRequest {
+            field: "hide_secret".into(),
+            message: "hiding Kubernetes secrets requires a dry-run mode".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Settings install, upgrade and rollback share.
 #[derive(Debug, Clone)]
 pub struct Settings {

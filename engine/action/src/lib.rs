@@ -19,7 +19,7 @@ mod uninstall;
 mod upgrade;
 
 pub use chart_record::chart_record;
-pub use common::{Context, DryRun, Outcome, Settings, Wait};
+pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
 pub use decide::{PreviousValues, install_step, rollback_target, upgrade_base, upgrade_values};
 pub use duration::parse_go_duration;
 pub use error::{Error, Result};

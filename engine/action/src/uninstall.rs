@@ -112,12 +112,12 @@ impl Uninstall {
         let docs = docs_of_manifest(&release.manifest, UNINSTALL_ORDER)?;
         // Kinds the cluster no longer serves cannot be deleted: they are skipped
         // (after discovery ran again, in case a kind is only newer than it).
-        if ctx.kube.build(&docs, &self.namespace).is_err() {
-            ctx.kube.refresh().await?;
-        }
         let mut resources = Vec::new();
-        for doc in &docs {
-            match ctx.kube.build(std::slice::from_ref(doc), &self.namespace) {
+        for (doc, built) in docs
+            .iter()
+            .zip(ctx.kube.build_each(&docs, &self.namespace).await?)
+        {
+            match built {
                 Ok(mut r) => resources.append(&mut r),
                 Err(e) => {
                     tracing::warn!(template = %doc.template, error = %e, "uninstall skips an object")

@@ -14,7 +14,8 @@ use helmd_render::{Chart, Values};
 use crate::Release;
 use crate::chart_record::chart_record;
 use crate::common::{
-    Context, DryRun, Known, Outcome, Settings, now, set_status, status_of, supersede,
+    Context, DryRun, Known, Outcome, Settings, check_hide_secret, now, set_status, status_of,
+    supersede,
 };
 use crate::decide::{PreviousValues, upgrade_base, upgrade_values};
 use crate::error::{Error, Result};
@@ -73,12 +74,7 @@ pub struct Upgrade {
 impl Upgrade {
     /// Runs the upgrade (or the install, with `install` and no release).
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
-        if self.hide_secret && self.dry_run == DryRun::None {
-            return Err(Error::InvalidRequest {
-                field: "hide_secret".into(),
-                message: "hiding Kubernetes secrets requires a dry-run mode".into(),
-            });
-        }
+        check_hide_secret(self.hide_secret, self.dry_run)?;
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
             name: self.name.clone(),
             reason,

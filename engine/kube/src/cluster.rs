@@ -118,6 +118,23 @@ impl Kube {
         }
     }
 
+    /// Each document built on its own, so one of a kind the cluster does not serve
+    /// does not stop the others (uninstall, status); discovery runs again once
+    /// first when some kind is not found.
+    pub async fn build_each(
+        &self,
+        docs: &[Doc],
+        namespace: &str,
+    ) -> Result<Vec<Result<Vec<Resource>>>> {
+        if matches!(self.build(docs, namespace), Err(Error::TypeNotFound { .. })) {
+            self.refresh().await?;
+        }
+        Ok(docs
+            .iter()
+            .map(|doc| self.build(std::slice::from_ref(doc), namespace))
+            .collect())
+    }
+
     /// Helm's `GetVersionSet`: every `group/version` and `group/version/Kind` served.
     pub fn api_versions(&self) -> Vec<String> {
         let served = self.served();

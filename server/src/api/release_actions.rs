@@ -198,7 +198,7 @@ impl Actions {
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
-        conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
@@ -264,7 +264,7 @@ impl Actions {
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
-        conv::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         let max_history = conv::max_history(req.max_history)?;
         let mut settings = conv::settings(
             "timeout",
@@ -463,20 +463,13 @@ impl Actions {
                 true,
             )
         }));
-        // Kinds newer than what was discovered: discovery runs again once.
         let all: Vec<helmd_kube::Doc> = docs.iter().map(|(d, _)| d.clone()).collect();
-        if kube.build(&all, &namespace).is_err() {
-            kube.refresh().await?;
-        }
-        let built: Vec<(helmd_kube::Result<Vec<helmd_kube::Resource>>, bool, String)> = docs
+        let built: Vec<(helmd_kube::Result<Vec<helmd_kube::Resource>>, bool, String)> = kube
+            .build_each(&all, &namespace)
+            .await?
             .into_iter()
-            .map(|(doc, is_hook)| {
-                (
-                    kube.build(std::slice::from_ref(&doc), &namespace),
-                    is_hook,
-                    doc.template,
-                )
-            })
+            .zip(docs)
+            .map(|(built, (doc, is_hook))| (built, is_hook, doc.template))
             .collect();
         // Every object's state, read together.
         let objects: Vec<helmd_kube::Resource> = built

@@ -55,17 +55,6 @@ pub fn dry_run(d: pb::DryRun) -> DryRun {
     }
 }
 
-/// `hide_secret` needs a dry run (Helm's rule and words).
-pub fn check_hide_secret(hide_secret: bool, dry_run: DryRun) -> Result<()> {
-    if hide_secret && dry_run == DryRun::None {
-        return Err(Error::invalid(
-            "hide_secret",
-            "hiding Kubernetes secrets requires a dry-run mode",
-        ));
-    }
-    Ok(())
-}
-
 /// The previous-values rule.
 pub fn previous_values(p: pb::PreviousValues) -> PreviousValues {
     match p {

@@ -223,8 +223,7 @@ async fn render_chart_validate_prints_what_the_helm_4_cli_prints_on_the_same_clu
     let dir = tempfile::tempdir().expect("tempdir");
     let tgz = dir.path().join("checked-1.0.0.tgz");
     std::fs::write(&tgz, &archive).expect("write chart");
-    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
-    let out = std::process::Command::new(helm)
+    let out = crate::fixtures::helm_cli("helm4", dir.path())
         .args(["template", "checked"])
         .arg(&tgz)
         .args([
@@ -234,9 +233,6 @@ async fn render_chart_validate_prints_what_the_helm_4_cli_prints_on_the_same_clu
             "--kubeconfig",
             &kubeconfig,
         ])
-        .env("HELM_CONFIG_HOME", dir.path().join("config"))
-        .env("HELM_CACHE_HOME", dir.path().join("cache"))
-        .env("HELM_DATA_HOME", dir.path().join("data"))
         .output()
         .expect("run helm");
     assert!(

@@ -89,6 +89,17 @@ pub struct HttpRepo {
 /// An HTTP repository (basic auth `helmd` / [`REPO_PASSWORD`]) holding `charts`
 /// (name, version); `corrupt` names a version whose index digest is wrong.
 pub async fn http_repo(charts: &[(&str, &str)], corrupt: Option<&str>) -> HttpRepo {
+    http_repo_of(charts, chart_archive, corrupt, true).await
+}
+
+/// An HTTP repository holding `charts` (name, version), each archive made by
+/// `archive`; with `auth`, basic auth `helmd` / [`REPO_PASSWORD`].
+pub async fn http_repo_of(
+    charts: &[(&str, &str)],
+    archive: impl Fn(&str, &str) -> Vec<u8>,
+    corrupt: Option<&str>,
+    auth: bool,
+) -> HttpRepo {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut index = String::from("apiVersion: v1\nentries:\n");
     let mut names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
@@ -96,7 +107,7 @@ pub async fn http_repo(charts: &[(&str, &str)], corrupt: Option<&str>) -> HttpRe
     for name in names {
         index.push_str(&format!("  {name}:\n"));
         for (_, version) in charts.iter().filter(|(n, _)| *n == name) {
-            let archive = chart_archive(name, version);
+            let archive = archive(name, version);
             let file = format!("{name}-{version}.tgz");
             std::fs::write(dir.path().join(&file), &archive).expect("write archive");
             let mut digest = hex::encode(sha2::Sha256::digest(&archive));
@@ -114,7 +125,7 @@ pub async fn http_repo(charts: &[(&str, &str)], corrupt: Option<&str>) -> HttpRe
     let server = HttpRepoServer::start(
         dir.path(),
         HttpRepoOptions {
-            basic_auth: Some(("helmd".into(), REPO_PASSWORD.into())),
+            basic_auth: auth.then(|| ("helmd".into(), REPO_PASSWORD.into())),
             tls: None,
         },
     )
@@ -361,6 +372,17 @@ fn run_cli(mut cmd: std::process::Command, stdin: Option<&[u8]>) -> HelmOutcome 
     )
 }
 
+/// The real Helm CLI `tool` (`helm4`, `helm3`) with a private home under `home`
+/// (its config, cache and data directories), so no test sees another's repositories.
+pub fn helm_cli(tool: &str, home: &std::path::Path) -> std::process::Command {
+    let bin = helmd_test_support::binaries::go_tool(tool).expect("helm CLI");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_DATA_HOME", home.join("data"));
+    cmd
+}
+
 /// The same command line run by the real Helm v4 CLI and by local helmctl, both from
 /// `dir` with homes of their own under it.
 pub fn helm_and_helmctl(
@@ -369,13 +391,8 @@ pub fn helm_and_helmctl(
     stdin: Option<&[u8]>,
 ) -> (HelmOutcome, HelmOutcome) {
     use std::process::Command;
-    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm v4");
-    let mut h = Command::new(helm);
-    h.current_dir(dir)
-        .args(args)
-        .env("HELM_CONFIG_HOME", dir.join("helm/config"))
-        .env("HELM_CACHE_HOME", dir.join("helm/cache"))
-        .env("HELM_DATA_HOME", dir.join("helm/data"));
+    let mut h = helm_cli("helm4", &dir.join("helm"));
+    h.current_dir(dir).args(args);
     let helmctl = helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl");
     let mut ours = Command::new(helmctl);
     ours.current_dir(dir)

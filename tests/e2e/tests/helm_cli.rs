@@ -3,7 +3,6 @@
 //! 4 (v4.3.2) reads it back. Both are built from the Go module proxy.
 
 use std::path::Path;
-use std::process::Command;
 
 use helmd_test_cluster::Cluster;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
@@ -12,14 +11,10 @@ use crate::chart_validate::pack;
 
 /// Runs `tool` (`helm3`, `helm4`) with a private Helm home and `--kubeconfig`; returns stdout.
 fn helm(tool: &str, home: &Path, cluster: &Cluster, args: &[&str]) -> String {
-    let bin = helmd_test_support::binaries::go_tool(tool).expect("helm CLI");
-    let out = Command::new(bin)
+    let out = crate::fixtures::helm_cli(tool, home)
         .args(args)
         .arg("--kubeconfig")
         .arg(cluster.kubeconfig_path())
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_DATA_HOME", home.join("data"))
         .output()
         .expect("run helm");
     assert!(

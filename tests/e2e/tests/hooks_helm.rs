@@ -4,8 +4,6 @@
 //! kind, name, events, weight, delete and output-log policies, manifest text, order)
 //! and with the `helm template` text RenderChart prints.
 
-use std::process::Command;
-
 use helmd_client::proto::*;
 use helmd_test_cluster::Cluster;
 use helmd_test_support::{Helmd, HelmdOptions};
@@ -145,18 +143,14 @@ fn as_stored_after_install(mut h: HookView) -> HookView {
 /// Installs the chart with the real Helm v4 CLI (4.3.2) on the cluster; its JSON
 /// output is the stored release.
 fn helm_install(cluster: &Cluster, namespace: &str, chart: &std::path::Path) -> HelmInstall {
-    let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
     let home = tempfile::tempdir().expect("helm home");
-    let out = Command::new(bin)
+    let out = crate::fixtures::helm_cli("helm4", home.path())
         .arg("install")
         .arg("rel")
         .arg(chart)
         .args(["--namespace", namespace, "--timeout", "120s", "-o", "json"])
         .arg("--kubeconfig")
         .arg(cluster.kubeconfig_path())
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
         .output()
         .expect("run helm");
     assert!(

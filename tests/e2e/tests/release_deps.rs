@@ -15,9 +15,8 @@ use helmd_client::proto::{
 };
 use helmd_source::chart_meta::Dependency;
 use helmd_test_support::hostile::{HostilePeer, Reply};
-use helmd_test_support::http_repo::{HttpRepoOptions, HttpRepoServer};
+use helmd_test_support::http_repo::HttpRepoServer;
 use helmd_test_support::registry::RegistryServer;
-use sha2::Digest;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -70,33 +69,9 @@ fn parent(chart_yaml: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     pack("shop", files)
 }
 
-/// The test chart repository (basic auth) with `charts` (name, version) and digests.
-async fn chart_repo(charts: &[(&str, &str)], auth: bool) -> (HttpRepoServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut index = String::from("apiVersion: v1\nentries:\n");
-    let mut names: Vec<&str> = charts.iter().map(|(n, _)| *n).collect();
-    names.dedup();
-    for name in names {
-        index.push_str(&format!("  {name}:\n"));
-        for (_, version) in charts.iter().filter(|(n, _)| *n == name) {
-            let archive = sub_chart(name, version);
-            let file = format!("{name}-{version}.tgz");
-            std::fs::write(dir.path().join(&file), &archive).expect("write archive");
-            let digest = hex::encode(sha2::Sha256::digest(&archive));
-            index.push_str(&format!(
-                "  - name: {name}\n    version: {version}\n    digest: {digest}\n    urls: [{file}]\n"
-            ));
-        }
-    }
-    std::fs::write(dir.path().join("index.yaml"), index).expect("index");
-    let options = HttpRepoOptions {
-        basic_auth: auth.then(|| ("helmd".to_owned(), REPO_PASSWORD.to_owned())),
-        tls: None,
-    };
-    let server = HttpRepoServer::start(dir.path(), options)
-        .await
-        .expect("chart repository");
-    (server, dir)
+/// The test chart repository (basic auth when `auth`) with `charts` (name, version).
+async fn chart_repo(charts: &[(&str, &str)], auth: bool) -> fixtures::HttpRepo {
+    fixtures::http_repo_of(charts, sub_chart, None, auth).await
 }
 
 /// Everything a test needs: helmd with a credentials key on the cluster, the chart
@@ -122,7 +97,10 @@ async fn deps(prefix: &str) -> Deps {
         ],
     )
     .await;
-    let (repo, files) = chart_repo(
+    let fixtures::HttpRepo {
+        server: repo,
+        _dir: files,
+    } = chart_repo(
         &[("web", "1.0.0"), ("web", "1.2.0"), ("web", "2.0.0")],
         true,
     )
@@ -476,13 +454,13 @@ fn helmctl(server: &str, home: &Path, args: &[&str]) -> (bool, String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helmctl_updates_a_chart_directory_itself_and_asks_the_server_for_archives() {
     let d = deps("deps-cli").await;
-    let (open, _open_files) = chart_repo(&[("web", "1.0.0"), ("web", "1.2.0")], false).await;
+    let open = chart_repo(&[("web", "1.0.0"), ("web", "1.2.0")], false).await;
     let home = tempfile::tempdir().expect("tempdir");
     let dir = home.path().join("shop");
     let chart_yaml = format!(
         "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n\
          - name: web\n  version: ^1\n  repository: {}\n",
-        open.url()
+        open.server.url()
     );
     fixtures::write_files(
         &dir,
@@ -524,7 +502,7 @@ async fn helmctl_updates_a_chart_directory_itself_and_asks_the_server_for_archiv
             &format!(
                 "apiVersion: v2\nname: shop\nversion: 1.0.1\ndependencies:\n\
                  - name: web\n  version: 1.0.0\n  repository: {}\n",
-                open.url()
+                open.server.url()
             ),
             &[],
         ),

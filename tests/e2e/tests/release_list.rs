@@ -70,13 +70,10 @@ impl Peers {
     }
 
     fn helm_command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(binaries::go_tool("helm4").expect("helm 4"));
+        let mut cmd = crate::fixtures::helm_cli("helm4", self.home.path());
         cmd.args(args)
             .arg("--kubeconfig")
             .arg(self.cluster.kubeconfig_path())
-            .env("HELM_CONFIG_HOME", self.home.path().join("config"))
-            .env("HELM_CACHE_HOME", self.home.path().join("cache"))
-            .env("HELM_DATA_HOME", self.home.path().join("data"))
             .env_remove("HELM_NAMESPACE");
         match &self.store {
             Store::Secrets => cmd.env("HELM_DRIVER", "secret"),

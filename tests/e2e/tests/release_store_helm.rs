@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,14 +67,10 @@ impl Raw {
 
 /// Runs Helm 4 with a private home, the cluster and the driver; returns stdout.
 fn helm(home: &Path, cluster: &Cluster, driver: &Driver, args: &[&str]) -> String {
-    let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
-    let out = Command::new(bin)
+    let out = crate::fixtures::helm_cli("helm4", home)
         .args(args)
         .arg("--kubeconfig")
         .arg(cluster.kubeconfig_path())
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_DATA_HOME", home.join("data"))
         .envs(driver.env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("run helm");

@@ -3,8 +3,6 @@
 //! deleted), rollback, uninstall; Helm 4 sees and manages what helmd did and the
 //! other way round; failure paths with their codes and reasons.
 
-use std::process::Command;
-
 use helmd_client::Client;
 use helmd_client::proto::{
     ChartReference, InstallReleaseRequest, OperationEvent, ReleaseStatus, RollbackReleaseRequest,
@@ -95,17 +93,12 @@ impl Setup {
 
     /// Like [`Setup::helm`] in another namespace.
     pub fn helm_in(&self, namespace: &str, args: &[&str]) -> (bool, String, String) {
-        let bin = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
-        let home = self.home.path();
-        let out = Command::new(bin)
+        let out = crate::fixtures::helm_cli("helm4", self.home.path())
             .args(args)
             .arg("--kubeconfig")
             .arg(self.cluster.kubeconfig_path())
             .arg("--namespace")
             .arg(namespace)
-            .env("HELM_CONFIG_HOME", home.join("config"))
-            .env("HELM_CACHE_HOME", home.join("cache"))
-            .env("HELM_DATA_HOME", home.join("data"))
             .envs(self.helm_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .expect("run helm");

@@ -198,17 +198,13 @@ fn template_enable_dns_resolves_names_like_helm() {
         ],
     );
     let chart = chart.to_str().expect("utf-8");
-    let helm = helmd_test_support::binaries::go_tool("helm4").expect("helm CLI");
     for flags in [&["--enable-dns"][..], &[][..]] {
         let mut args = vec!["template", "web", chart];
         args.extend_from_slice(flags);
         let (ok, ours, stderr) = helmctl(&args);
         assert!(ok, "{stderr}");
-        let theirs = std::process::Command::new(&helm)
+        let theirs = crate::fixtures::helm_cli("helm4", dir.path())
             .args(&args)
-            .env("HELM_CONFIG_HOME", dir.path().join("config"))
-            .env("HELM_CACHE_HOME", dir.path().join("cache"))
-            .env("HELM_DATA_HOME", dir.path().join("data"))
             .output()
             .expect("run helm");
         assert!(

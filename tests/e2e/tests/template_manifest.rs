@@ -13,17 +13,13 @@ use crate::fixtures::{helmctl, write_files as write};
 /// What the real `helm template` prints for `case` plus `extra` flags; its error
 /// (the text after `Error: `) when it fails.
 fn helm_template(case: &TemplateCase, extra: &[&str]) -> Result<String, String> {
-    let bin = binaries::go_tool("helm4").expect("helm CLI");
     let home = tempfile::tempdir().expect("helm home");
-    let mut cmd = std::process::Command::new(bin);
+    let mut cmd = crate::fixtures::helm_cli("helm4", home.path());
     cmd.arg("template")
         .arg(&case.release_name)
         .arg(&case.chart_dir)
         .arg("--namespace")
-        .arg(&case.namespace)
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .env("HELM_DATA_HOME", home.path().join("data"));
+        .arg(&case.namespace);
     for (i, values) in case.values_yaml.iter().enumerate() {
         let file = home.path().join(format!("values-{i}.yaml"));
         std::fs::write(&file, values).expect("values file");

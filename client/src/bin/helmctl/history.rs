@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::Connection;
 use crate::helm_output::{Format, Table, ansic, go_json, json_to_yaml, rfc3339_nano};
-use crate::releases::{NamespaceArg, app_version, chart_name, client, status_name};
+use crate::releases::{NamespaceArg, app_version, chart_name, client, paged, status_name};
 
 /// Options of `helmctl history`, with Helm's flag names.
 #[derive(Debug, Args)]
@@ -100,34 +100,27 @@ pub async fn run(conn: &Connection, args: &HistoryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `max` newest revisions of the release (the server sends newest first), page by page.
+/// The `max` newest revisions of the release (the server sends newest first).
 async fn revisions(
     conn: &Connection,
     namespace: &str,
     name: &str,
     max: usize,
 ) -> Result<Vec<pb::Release>> {
-    let mut releases = client(conn).await?.releases();
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = releases
-            .get_release_history(GetReleaseHistoryRequest {
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-                page_size: i32::try_from(max.saturating_sub(all.len()).clamp(1, 1000))
-                    .unwrap_or(1000),
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|s| anyhow::anyhow!("{}", s.message()))?
-            .into_inner();
-        all.extend(page.releases);
-        if page.next_page_token.is_empty() || all.len() >= max {
-            all.truncate(max);
-            return Ok(all);
+    let releases = client(conn).await?.releases();
+    paged(max, |page_size, page_token| {
+        let mut releases = releases.clone();
+        let request = GetReleaseHistoryRequest {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            page_size,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let page = releases.get_release_history(request).await?.into_inner();
+            Ok((page.releases, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await
 }

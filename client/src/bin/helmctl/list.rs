@@ -12,10 +12,7 @@ use serde::Serialize;
 
 use crate::Connection;
 use crate::helm_output::{Format, Table, go_json, go_string, yaml};
-use crate::releases::{NamespaceArg, app_version, chart_name, client, status_name};
-
-/// The largest page helmctl asks for.
-const PAGE: usize = 1000;
+use crate::releases::{NamespaceArg, app_version, chart_name, client, paged, status_name};
 
 /// Options of `helmctl list`, with Helm's flag names.
 #[derive(Debug, Args)]
@@ -162,26 +159,20 @@ async fn fetch(
     request: ListReleasesRequest,
     wanted: usize,
 ) -> Result<Vec<pb::Release>> {
-    let mut releases = client(conn).await?.releases();
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = releases
-            .list_releases(ListReleasesRequest {
-                page_size: i32::try_from(wanted.saturating_sub(all.len()).clamp(1, PAGE))
-                    .unwrap_or(1),
-                page_token: token.clone(),
-                ..request.clone()
-            })
-            .await
-            .map_err(|s| anyhow::anyhow!("{}", s.message()))?
-            .into_inner();
-        all.extend(page.releases);
-        if page.next_page_token.is_empty() || all.len() >= wanted {
-            return Ok(all);
+    let releases = client(conn).await?.releases();
+    paged(wanted, |page_size, page_token| {
+        let mut releases = releases.clone();
+        let request = ListReleasesRequest {
+            page_size,
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let page = releases.list_releases(request).await?.into_inner();
+            Ok((page.releases, page.next_page_token))
         }
-        token = page.next_page_token;
-    }
+    })
+    .await
 }
 
 fn render(releases: &[&pb::Release], args: &ListArgs) -> Result<String> {

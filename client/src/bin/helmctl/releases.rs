@@ -30,6 +30,32 @@ pub async fn client(conn: &Connection) -> Result<Client> {
     Ok(Client::connect(&conn.config()?).await?)
 }
 
+/// Pages through a paged release RPC until `wanted` releases (at most that many)
+/// or its last page. `call` sends one page request (page size, page token) and
+/// answers the page's releases and next token.
+pub async fn paged<F, Fut>(wanted: usize, mut call: F) -> Result<Vec<pb::Release>>
+where
+    F: FnMut(i32, String) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<(Vec<pb::Release>, String), tonic::Status>>,
+{
+    /// The most a page may hold (the API's maximum).
+    const PAGE: usize = 1000;
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let size = i32::try_from(wanted.saturating_sub(all.len()).clamp(1, PAGE)).unwrap_or(1);
+        let (page, next) = call(size, token)
+            .await
+            .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+        all.extend(page);
+        if next.is_empty() || all.len() >= wanted {
+            all.truncate(wanted);
+            return Ok(all);
+        }
+        token = next;
+    }
+}
+
 /// One revision of a release (0: the latest), in the full view or the summary.
 pub async fn get_release(
     conn: &Connection,
