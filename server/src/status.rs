@@ -69,7 +69,17 @@ impl From<Error> for Status {
             Error::Unsupported { field, .. } => {
                 HashMap::from([("field".to_owned(), (*field).to_owned())])
             }
-            Error::Action(e) => action_metadata(e.root()),
+            Error::Action(e) => {
+                let mut metadata = action_metadata(e.root());
+                if let helmd_action::Error::LeftFailed {
+                    rollback_revision: Some(revision),
+                    ..
+                } = e
+                {
+                    metadata.insert("rollback_revision".to_owned(), revision.to_string());
+                }
+                metadata
+            }
             _ => HashMap::new(),
         };
         details.set_error_info(reason_name(reason), ERROR_DOMAIN, metadata);
@@ -95,7 +105,9 @@ impl From<Error> for Status {
                 if let helmd_action::Error::InvalidName { reason, .. } = e.root() {
                     details.set_bad_request(vec![violation("name", reason)]);
                 }
-                if let helmd_action::Error::InvalidRequest { field, message } = e.root() {
+                if let helmd_action::Error::InvalidRequest { field, message }
+                | helmd_action::Error::InvalidTarget { field, message, .. } = e.root()
+                {
                     details.set_bad_request(vec![violation(field, message)]);
                 }
             }
@@ -346,7 +358,8 @@ fn classify_action(err: &helmd_action::Error) -> (Code, ErrorReason) {
         A::Store(e) => classify_release(e),
         A::Kube { source, .. } => classify_kube(source),
         A::TestFailed { .. } => (Code::FailedPrecondition, ErrorReason::TestFailed),
-        A::RolledBack { cause, .. } => classify_action(cause),
+        A::InvalidTarget { .. } => (Code::InvalidArgument, ErrorReason::RollbackTargetInvalid),
+        A::RolledBack { cause, .. } | A::LeftFailed { cause, .. } => classify_action(cause),
     }
 }
 
@@ -382,7 +395,9 @@ fn action_metadata(err: &helmd_action::Error) -> HashMap<String, String> {
     use helmd_kube::Error as K;
     let pair = |k: &str, v: &str| (k.to_owned(), bound_text(v, MAX_DETAIL_BYTES).into_owned());
     match err {
-        A::RevisionNotFound(v) => HashMap::from([pair("revision", &v.to_string())]),
+        A::RevisionNotFound(v) | A::InvalidTarget { revision: v, .. } => {
+            HashMap::from([pair("revision", &v.to_string())])
+        }
         A::Pending { revision, status } => HashMap::from([
             pair("revision", &revision.to_string()),
             pair("status", status.as_str()),

@@ -92,6 +92,8 @@ pub struct Settings {
     pub force_replace: bool,
     /// The record's description instead of Helm's.
     pub description: String,
+    /// How often a failed attempt is tried again.
+    pub retry: crate::remedy::Retry,
 }
 
 impl Default for Settings {
@@ -104,6 +106,7 @@ impl Default for Settings {
             force_conflicts: false,
             force_replace: false,
             description: String::new(),
+            retry: crate::remedy::Retry::default(),
         }
     }
 }

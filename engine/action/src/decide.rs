@@ -83,8 +83,10 @@ pub fn upgrade_base(name: &str, history: &[(i64, Status)]) -> Result<UpgradeBase
     )))
 }
 
-/// Helm's rollback target: 0 means the revision before the latest; it must be in
-/// the history. A pending latest revision is refused.
+/// Helm's rollback target: 0 means the revision before the latest. The target
+/// must be in the history and must not be the latest revision (there is nothing
+/// to restore); either is [`Error::InvalidTarget`] on `revision`. A pending
+/// latest revision is refused.
 pub fn rollback_target(history: &[(i64, Status)], requested: i64) -> Result<(i64, i64)> {
     let Some((last, status)) = history.last() else {
         return Err(Error::NotFound);
@@ -96,10 +98,57 @@ pub fn rollback_target(history: &[(i64, Status)], requested: i64) -> Result<(i64
         });
     }
     let target = if requested == 0 { last - 1 } else { requested };
+    let invalid = |message: String| Error::InvalidTarget {
+        field: "revision".into(),
+        revision: target,
+        message,
+    };
     if target < 1 || !history.iter().any(|(v, _)| *v == target) {
-        return Err(Error::RevisionNotFound(target));
+        return Err(invalid(format!("release has no {target} version")));
+    }
+    if target == *last {
+        return Err(invalid(format!(
+            "revision {target} is the latest revision: there is nothing to roll back to"
+        )));
     }
     Ok((*last, target))
+}
+
+/// The revision a rollback after a failed `failed` revision restores: the newest
+/// deployed or superseded one before it (Helm's rollback-on-failure target).
+pub fn last_successful(history: &[(i64, Status)], failed: i64) -> Option<i64> {
+    history
+        .iter()
+        .rev()
+        .filter(|(v, _)| *v != failed)
+        .find(|(_, s)| matches!(s, Status::Deployed | Status::Superseded))
+        .map(|(v, _)| *v)
+}
+
+/// The history as a recovery leaves it: a pending latest revision counts as
+/// failed (`recover`). Whether it changed anything is the second value.
+pub fn recovered(history: &[(i64, Status)]) -> (Vec<(i64, Status)>, bool) {
+    let mut history = history.to_vec();
+    let changed = match history.last_mut() {
+        Some((_, status)) if status.is_pending() => {
+            *status = Status::Failed;
+            true
+        }
+        _ => false,
+    };
+    (history, changed)
+}
+
+/// The earlier revision a version-based upgrade rolls back to: the newest one,
+/// other than the latest, whose chart has `name` and `version`. `charts` holds
+/// each revision's chart name and version, oldest first.
+pub fn version_target(charts: &[(i64, String, String)], name: &str, version: &str) -> Option<i64> {
+    let (latest, ..) = charts.last()?;
+    charts
+        .iter()
+        .rev()
+        .find(|(v, n, ver)| v != latest && n == name && ver == version)
+        .map(|(v, ..)| *v)
 }
 
 /// How an upgrade treats the values of the revision it replaces.
@@ -219,15 +268,56 @@ mod tests {
         let h = [(1, Superseded), (2, Superseded), (3, Deployed)];
         assert_eq!(rollback_target(&h, 0).ok(), Some((3, 2)));
         assert_eq!(rollback_target(&h, 1).ok(), Some((3, 1)));
-        assert!(matches!(
-            rollback_target(&h, 7),
-            Err(Error::RevisionNotFound(7))
-        ));
-        assert!(matches!(
-            rollback_target(&[(1, Deployed)], 0),
-            Err(Error::RevisionNotFound(0))
-        ));
+        let invalid = |h: &[(i64, Status)], r| match rollback_target(h, r) {
+            Err(Error::InvalidTarget {
+                field,
+                revision,
+                message,
+            }) => {
+                assert_eq!(field, "revision");
+                (revision, message)
+            }
+            other => panic!("expected an invalid target, got {other:?}"),
+        };
+        assert_eq!(invalid(&h, 7), (7, "release has no 7 version".to_owned()));
+        assert_eq!(
+            invalid(&[(1, Deployed)], 0),
+            (0, "release has no 0 version".to_owned())
+        );
+        assert_eq!(invalid(&h, 3).0, 3, "the latest revision restores nothing");
         assert!(matches!(rollback_target(&[], 0), Err(Error::NotFound)));
+    }
+
+    #[test]
+    fn a_failed_revision_is_undone_by_the_newest_successful_one_before_it() {
+        let h = [(1, Superseded), (2, Deployed), (3, Failed), (4, Failed)];
+        assert_eq!(last_successful(&h, 4), Some(2));
+        assert_eq!(last_successful(&[(1, Failed)], 1), None);
+        assert_eq!(
+            last_successful(&[(1, Superseded), (2, Uninstalled), (3, Failed)], 3),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn recovery_marks_only_a_pending_latest_revision_failed() {
+        let (h, changed) = recovered(&[(1, Deployed), (2, PendingUpgrade)]);
+        assert!(changed);
+        assert_eq!(h, vec![(1, Deployed), (2, Failed)]);
+        let (h, changed) = recovered(&[(1, Deployed)]);
+        assert!(!changed);
+        assert_eq!(h, vec![(1, Deployed)]);
+        assert!(!recovered(&[]).1);
+    }
+
+    #[test]
+    fn a_version_based_upgrade_picks_the_newest_earlier_revision_of_that_version() {
+        let c = |v: i64, ver: &str| (v, "web".to_owned(), ver.to_owned());
+        let charts = [c(1, "1.0.0"), c(2, "2.0.0"), c(3, "1.0.0"), c(4, "3.0.0")];
+        assert_eq!(version_target(&charts, "web", "1.0.0"), Some(3));
+        assert_eq!(version_target(&charts, "web", "3.0.0"), None, "the latest");
+        assert_eq!(version_target(&charts, "api", "1.0.0"), None);
+        assert_eq!(version_target(&[], "web", "1.0.0"), None);
     }
 
     fn values(yaml: &str) -> Values {

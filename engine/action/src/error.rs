@@ -80,6 +80,29 @@ pub enum Error {
     /// The release store failed.
     #[error(transparent)]
     Store(#[from] helmd_release::Error),
+    /// The revision a rollback would restore cannot be restored (not in the
+    /// history, the latest one, or no longer valid on the cluster).
+    #[error("{message}")]
+    InvalidTarget {
+        /// The request field that chose it (`revision`, `chart`).
+        field: String,
+        /// The revision.
+        revision: i64,
+        /// Why, in words that name it.
+        message: String,
+    },
+    /// The action failed and the release was left failed on purpose (rollback
+    /// strategy manual), naming the revision a rollback would restore.
+    #[error("{message}")]
+    LeftFailed {
+        /// The failure and what a rollback would restore.
+        message: String,
+        /// The revision a rollback would restore, when there is one.
+        rollback_revision: Option<i64>,
+        /// What failed.
+        #[source]
+        cause: Box<Error>,
+    },
     /// The action failed and was undone as asked (rollback-on-failure).
     #[error("{message}")]
     RolledBack {
@@ -115,7 +138,7 @@ impl Error {
     /// The error underneath rollback-on-failure wrapping (for codes and reasons).
     pub fn root(&self) -> &Error {
         match self {
-            Error::RolledBack { cause, .. } => cause.root(),
+            Error::RolledBack { cause, .. } | Error::LeftFailed { cause, .. } => cause.root(),
             other => other,
         }
     }

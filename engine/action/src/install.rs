@@ -19,6 +19,7 @@ use crate::decide::install_step;
 use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
+use crate::remedy::Attempts;
 use crate::render::RenderInput;
 use crate::uninstall::Uninstall;
 
@@ -58,8 +59,30 @@ pub struct Install {
 }
 
 impl Install {
-    /// Runs the install.
+    /// Runs the install: attempts as the retry settings allow (each after the
+    /// first installs over the failed one, as `replace` does), then
+    /// rollback-on-failure.
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
+        let mut attempts = Attempts::new(self.settings.retry);
+        loop {
+            match self.attempt(ctx, attempts.first()).await? {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) => {
+                    if !attempts.again(ctx, "install", &e).await {
+                        return self.remediate(ctx, e).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One install attempt. `Err` when refused before anything was recorded;
+    /// `Ok(Err(_))` when the recorded revision failed (and is recorded so).
+    async fn attempt(
+        &self,
+        ctx: &Context,
+        first: bool,
+    ) -> Result<std::result::Result<Outcome, Error>> {
         check_hide_secret(self.hide_secret, self.dry_run)?;
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
             name: self.name.clone(),
@@ -75,7 +98,7 @@ impl Install {
             .iter()
             .map(|r| (r.version, status_of(r)))
             .collect();
-        let step = install_step(&history, self.replace)?;
+        let step = install_step(&history, self.replace || !first)?;
         let live = self.dry_run != DryRun::Client;
         if live && !ctx.kube.namespace_exists(&self.namespace).await? {
             if self.create_namespace && self.dry_run == DryRun::None {
@@ -136,10 +159,10 @@ impl Install {
         };
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
-            return Ok(Outcome {
+            return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
-            });
+            }));
         }
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
@@ -161,10 +184,10 @@ impl Install {
         if self.dry_run == DryRun::Server {
             ctx.dry_run(&resources, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
-            return Ok(Outcome {
+            return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
-            });
+            }));
         }
         if let Some(previous) = step.supersede {
             let mut last = ctx.store.get(&self.namespace, &self.name, previous).await?;
@@ -188,12 +211,20 @@ impl Install {
                 ctx.events
                     .stage(Stage::RecordingRelease, "recording the deployed release");
                 ctx.store.update(&release).await?;
-                Ok(Outcome {
+                Ok(Ok(Outcome {
                     release,
                     kept: Vec::new(),
-                })
+                }))
             }
-            Err(e) => self.fail(ctx, release, e).await,
+            Err(e) => {
+                set_status(
+                    &mut release,
+                    Status::Failed,
+                    format!("Release {:?} failed: {e}", self.name),
+                );
+                ctx.record_quietly(&release).await;
+                Ok(Err(e))
+            }
         }
     }
 
@@ -227,21 +258,15 @@ impl Install {
         Ok(())
     }
 
-    async fn fail(&self, ctx: &Context, mut release: Release, e: Error) -> Result<Outcome> {
-        set_status(
-            &mut release,
-            Status::Failed,
-            format!("Release {:?} failed: {e}", self.name),
-        );
+    /// After the last attempt failed: uninstall with rollback-on-failure.
+    async fn remediate(&self, ctx: &Context, e: Error) -> Result<Outcome> {
         if !self.rollback_on_failure {
-            ctx.record_quietly(&release).await;
             return Err(e);
         }
         ctx.events.stage(
             Stage::RecoveringFromFailure,
             "uninstalling the failed release (rollback-on-failure)",
         );
-        ctx.record_quietly(&release).await;
         let uninstall = Uninstall {
             name: self.name.clone(),
             namespace: self.namespace.clone(),

@@ -12,6 +12,7 @@ mod events;
 mod hooks;
 mod install;
 mod lookup;
+mod remedy;
 mod render;
 mod rollback;
 mod test;
@@ -20,13 +21,17 @@ mod upgrade;
 
 pub use chart_record::chart_record;
 pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
-pub use decide::{PreviousValues, install_step, rollback_target, upgrade_base, upgrade_values};
+pub use decide::{
+    PreviousValues, install_step, last_successful, recovered, rollback_target, upgrade_base,
+    upgrade_values, version_target,
+};
 pub use duration::parse_go_duration;
 pub use error::{Error, Result};
 pub use events::{Count, Event, Events, ObjectRef, Stage};
 pub use hooks::{HOOK_TIMEOUT_ANNOTATION, hooks_for};
 pub use install::Install;
 pub use lookup::{LOOKUP_TIMEOUT, LiveLookup};
+pub use remedy::{DEFAULT_BACKOFF, MAX_BACKOFF, MAX_RETRIES, Retry, Strategy, recover};
 pub use render::{Rendered, docs_of_manifest};
 pub use rollback::Rollback;
 pub use test::Test;

@@ -13,6 +13,7 @@ use crate::decide::rollback_target;
 use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
+use crate::remedy::Attempts;
 use crate::render::docs_of_manifest;
 use crate::upgrade::DEFAULT_MAX_HISTORY;
 
@@ -31,6 +32,8 @@ pub struct Rollback {
     pub max_history: i64,
     /// Delete objects this rollback created when it fails.
     pub cleanup_on_fail: bool,
+    /// The request field that chose the revision, named when it cannot be restored.
+    pub target_field: String,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
 }
@@ -44,14 +47,41 @@ impl Default for Rollback {
             dry_run: false,
             max_history: DEFAULT_MAX_HISTORY,
             cleanup_on_fail: false,
+            target_field: "revision".into(),
             settings: Settings::default(),
         }
     }
 }
 
 impl Rollback {
-    /// Runs the rollback.
-    pub async fn run(self, ctx: &Context) -> Result<Outcome> {
+    /// Runs the rollback: attempts as the retry settings allow.
+    pub async fn run(mut self, ctx: &Context) -> Result<Outcome> {
+        if self.revision == 0 {
+            // Fixed once: a retry must restore the same revision, not the one
+            // before the failed attempt.
+            let history = ctx.history(&self.namespace, &self.name).await?;
+            let statuses: Vec<(i64, Status)> =
+                history.iter().map(|r| (r.version, status_of(r))).collect();
+            if let Ok((_, target)) = rollback_target(&statuses, 0) {
+                self.revision = target;
+            }
+        }
+        let mut attempts = Attempts::new(self.settings.retry);
+        loop {
+            match self.attempt(ctx).await? {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) => {
+                    if !attempts.again(ctx, "rollback", &e).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One rollback attempt. `Err` when refused before anything was recorded;
+    /// `Ok(Err(_))` when the recorded revision failed.
+    async fn attempt(&self, ctx: &Context) -> Result<std::result::Result<Outcome, Error>> {
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
             name: self.name.clone(),
             reason,
@@ -65,7 +95,17 @@ impl Rollback {
         let history = ctx.history(&self.namespace, &self.name).await?;
         let statuses: Vec<(i64, Status)> =
             history.iter().map(|r| (r.version, status_of(r))).collect();
-        let (last, target_version) = rollback_target(&statuses, self.revision)?;
+        let (last, target_version) =
+            rollback_target(&statuses, self.revision).map_err(|e| match e {
+                Error::InvalidTarget {
+                    revision, message, ..
+                } => Error::InvalidTarget {
+                    field: self.target_field.clone(),
+                    revision,
+                    message,
+                },
+                other => other,
+            })?;
         let find = |v: i64| history.iter().find(|r| r.version == v).cloned();
         let (Some(current), Some(previous)) = (find(last), find(target_version)) else {
             return Err(Error::RevisionNotFound(target_version));
@@ -100,21 +140,34 @@ impl Rollback {
             apply_method: helmd_release::APPLY_METHOD_SSA.into(),
         };
         if self.dry_run {
-            return Ok(Outcome {
+            return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
-            });
+            }));
         }
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
         let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
         let current_resources = ctx.build(&current_docs, &self.namespace).await?;
-        let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER)?;
-        let target = ctx.build(&target_docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
         };
+        // The target must still be valid on the cluster before anything changes.
+        let invalid = |e: Error| match e {
+            e @ Error::InvalidTarget { .. } => e,
+            e => Error::InvalidTarget {
+                field: self.target_field.clone(),
+                revision: target_version,
+                message: format!("revision {target_version} cannot be restored: {e}"),
+            },
+        };
+        let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER).map_err(invalid)?;
+        let target = ctx
+            .build(&target_docs, &self.namespace)
+            .await
+            .map_err(invalid)?;
+        crate::remedy::check_target(ctx, &self.target_field, &previous, &target, &owner).await?;
         ctx.events
             .stage(Stage::RecordingRelease, "recording the pending revision");
         ctx.store.create_pruned(&release, self.max_history).await?;
@@ -142,10 +195,10 @@ impl Rollback {
                 ctx.events
                     .stage(Stage::RecordingRelease, "recording the deployed revision");
                 ctx.store.update(&release).await?;
-                Ok(Outcome {
+                Ok(Ok(Outcome {
                     release,
                     kept: Vec::new(),
-                })
+                }))
             }
             Err(e) => {
                 let mut current = current;
@@ -162,7 +215,7 @@ impl Rollback {
                 if self.cleanup_on_fail {
                     ctx.cleanup(&created, &owner).await;
                 }
-                Err(e)
+                Ok(Err(e))
             }
         }
     }

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
 use crate::install::Install;
+use crate::remedy::{Attempts, OnFailure, Strategy};
 use crate::render::{RenderInput, docs_of_manifest};
 use crate::rollback::Rollback;
 
@@ -55,6 +56,8 @@ pub struct Upgrade {
     pub dry_run: DryRun,
     /// Roll back to the last successful revision when the upgrade fails.
     pub rollback_on_failure: bool,
+    /// What a failure does, and whether an earlier chart version rolls back.
+    pub rollback_strategy: Strategy,
     /// Delete objects this upgrade created when it fails.
     pub cleanup_on_fail: bool,
     /// Skip `crds/` (with `install`).
@@ -72,7 +75,8 @@ pub struct Upgrade {
 }
 
 impl Upgrade {
-    /// Runs the upgrade (or the install, with `install` and no release).
+    /// Runs the upgrade (or the install, with `install` and no release): attempts
+    /// as the retry settings allow, then the rollback strategy.
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
         check_hide_secret(self.hide_secret, self.dry_run)?;
         helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
@@ -82,10 +86,102 @@ impl Upgrade {
         if self.chart.metadata.chart_type == "library" {
             return Err(Error::LibraryChart);
         }
+        self.rollback_strategy.check(self.rollback_on_failure)?;
         let history = ctx.history(&self.namespace, &self.name).await?;
         if history.is_empty() && self.install {
             return self.into_install().run(ctx).await;
         }
+        if let Some(rollback) = self.version_rollback(&history)? {
+            ctx.events.stage(
+                Stage::Validating,
+                format!(
+                    "chart {} {} is revision {}'s: rolling back to it (rollback strategy version)",
+                    self.chart.metadata.name, self.chart.metadata.version, rollback.revision
+                ),
+            );
+            return rollback.run(ctx).await;
+        }
+        let mut attempts = Attempts::new(self.settings.retry);
+        loop {
+            match self.attempt(ctx).await? {
+                Ok(outcome) => return Ok(outcome),
+                Err((failed, e)) => {
+                    if !attempts.again(ctx, "upgrade", &e).await {
+                        return self.remediate(ctx, failed, e).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// With the version-based strategy, the rollback an upgrade to the chart
+    /// version of an earlier revision becomes (its values must be the request's).
+    fn version_rollback(&self, history: &[Release]) -> Result<Option<Rollback>> {
+        if self.rollback_strategy != Strategy::Version {
+            return Ok(None);
+        }
+        let charts: Vec<(i64, String, String)> = history
+            .iter()
+            .map(|r| {
+                let m = r.chart.as_ref().and_then(|c| c.metadata.as_ref());
+                (
+                    r.version,
+                    m.map(|m| m.name.clone()).unwrap_or_default(),
+                    m.map(|m| m.version.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let Some(target) = crate::decide::version_target(
+            &charts,
+            &self.chart.metadata.name,
+            &self.chart.metadata.version,
+        ) else {
+            return Ok(None);
+        };
+        if !self.values.is_empty() {
+            let given = helmd_yaml::to_json(&helmd_yaml::Value::map(self.values.clone()));
+            let recorded = history
+                .iter()
+                .find(|r| r.version == target)
+                .map(|r| helmd_yaml::to_json(&r.config));
+            if !matches!((given, recorded), (Ok(g), Some(Ok(r))) if g == r) {
+                return Err(Error::InvalidRequest {
+                    field: "values".into(),
+                    message: format!(
+                        "the rollback strategy version restores revision {target} (chart {} {}) with its own values; the request's values differ from them",
+                        self.chart.metadata.name, self.chart.metadata.version
+                    ),
+                });
+            }
+        }
+        let description = if self.settings.description.is_empty() {
+            format!(
+                "Rollback to {target}: chart {} {} requested (rollback strategy version)",
+                self.chart.metadata.name, self.chart.metadata.version
+            )
+        } else {
+            self.settings.description.clone()
+        };
+        Ok(Some(Rollback {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            revision: target,
+            dry_run: self.dry_run != DryRun::None,
+            max_history: self.max_history,
+            cleanup_on_fail: self.cleanup_on_fail,
+            target_field: "chart".into(),
+            settings: Settings {
+                description,
+                ..self.settings.clone()
+            },
+        }))
+    }
+
+    /// One upgrade attempt. `Err` when refused before anything was recorded (never
+    /// retried); `Ok(Err((revision, error)))` when the recorded revision failed
+    /// (recorded failed, objects it created cleaned up when asked).
+    async fn attempt(&self, ctx: &Context) -> Result<std::result::Result<Outcome, (i64, Error)>> {
+        let history = ctx.history(&self.namespace, &self.name).await?;
         let statuses: Vec<(i64, Status)> =
             history.iter().map(|r| (r.version, status_of(r))).collect();
         let base = upgrade_base(&self.name, &statuses)?;
@@ -152,10 +248,10 @@ impl Upgrade {
         };
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
-            return Ok(Outcome {
+            return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
-            });
+            }));
         }
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
@@ -189,10 +285,10 @@ impl Upgrade {
         if self.dry_run == DryRun::Server {
             ctx.dry_run(&target, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
-            return Ok(Outcome {
+            return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
-            });
+            }));
         }
         ctx.events
             .stage(Stage::RecordingRelease, "recording the pending revision");
@@ -221,12 +317,23 @@ impl Upgrade {
                 ctx.events
                     .stage(Stage::RecordingRelease, "recording the deployed revision");
                 ctx.store.update(&release).await?;
-                Ok(Outcome {
+                Ok(Ok(Outcome {
                     release,
                     kept: Vec::new(),
-                })
+                }))
             }
-            Err(e) => self.fail(ctx, release, &created, &owner, e).await,
+            Err(e) => {
+                set_status(
+                    &mut release,
+                    Status::Failed,
+                    format!("Upgrade {:?} failed: {e}", self.name),
+                );
+                ctx.record_quietly(&release).await;
+                if self.cleanup_on_fail {
+                    ctx.cleanup(&created, &owner).await;
+                }
+                Ok(Err((release.version, e)))
+            }
         }
     }
 
@@ -264,36 +371,25 @@ impl Upgrade {
         Ok(())
     }
 
-    async fn fail(
-        &self,
-        ctx: &Context,
-        mut release: Release,
-        created: &[Resource],
-        owner: &Owner,
-        e: Error,
-    ) -> Result<Outcome> {
-        set_status(
-            &mut release,
-            Status::Failed,
-            format!("Upgrade {:?} failed: {e}", self.name),
-        );
-        ctx.record_quietly(&release).await;
-        if self.cleanup_on_fail {
-            ctx.cleanup(created, owner).await;
-        }
-        if !self.rollback_on_failure {
-            return Err(e);
+    /// After the last attempt failed: the rollback strategy.
+    async fn remediate(&self, ctx: &Context, failed: i64, e: Error) -> Result<Outcome> {
+        match self.rollback_strategy.on_failure(self.rollback_on_failure) {
+            OnFailure::Fail => return Err(e),
+            OnFailure::Report => {
+                return Err(
+                    crate::remedy::report(ctx, &self.namespace, &self.name, failed, e).await,
+                );
+            }
+            OnFailure::RollBack => {}
         }
         ctx.events.stage(
             Stage::RecoveringFromFailure,
             "rolling back to the last successful revision (rollback-on-failure)",
         );
         let history = ctx.history(&self.namespace, &self.name).await?;
-        let Some(good) = history
-            .iter()
-            .rev()
-            .find(|r| matches!(status_of(r), Status::Deployed | Status::Superseded))
-        else {
+        let statuses: Vec<(i64, Status)> =
+            history.iter().map(|r| (r.version, status_of(r))).collect();
+        let Some(good) = crate::decide::last_successful(&statuses, failed) else {
             return Err(Error::RolledBack {
                 message: format!(
                     "an error occurred while rolling back the release. original upgrade error: {e}: unable to find a previously successful release"
@@ -304,10 +400,14 @@ impl Upgrade {
         let rollback = Rollback {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
-            revision: good.version,
+            revision: good,
             max_history: self.max_history,
             cleanup_on_fail: self.cleanup_on_fail,
-            settings: self.settings.clone(),
+            settings: Settings {
+                retry: crate::remedy::Retry::default(),
+                description: String::new(),
+                ..self.settings.clone()
+            },
             ..Rollback::default()
         };
         match rollback.run(ctx).await {
@@ -336,7 +436,8 @@ impl Upgrade {
             labels: self.labels,
             create_namespace: self.create_namespace,
             dry_run: self.dry_run,
-            rollback_on_failure: self.rollback_on_failure,
+            rollback_on_failure: self.rollback_on_failure
+                || self.rollback_strategy == Strategy::Automatic,
             skip_crds: self.skip_crds,
             take_ownership: self.take_ownership,
             replace: false,

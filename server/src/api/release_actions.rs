@@ -173,6 +173,57 @@ impl Actions {
         ))
     }
 
+    /// The release's history as the request's checks see it: with `recover`, a
+    /// pending latest revision counts as failed (the operation marks it so first);
+    /// whether that is the case.
+    async fn history_for(
+        &self,
+        namespace: &str,
+        name: &str,
+        recover: bool,
+    ) -> Result<(Vec<(i64, Status)>, bool)> {
+        let history = self.history(namespace, name).await?;
+        Ok(if recover {
+            helmd_action::recovered(&history)
+        } else {
+            (history, false)
+        })
+    }
+
+    /// Marks the pending revision a stopped process left failed (`recover`), inside
+    /// the operation that holds the release, and records it in the audit log.
+    async fn recover(
+        &self,
+        ctx: &Context,
+        (namespace, name): &(String, String),
+        method: &str,
+        operation: &str,
+    ) -> Result<()> {
+        let Some((revision, status)) = helmd_action::recover(ctx, namespace, name).await? else {
+            return Ok(());
+        };
+        let row = crate::storage::AuditRow {
+            id: 0,
+            time_us: crate::storage::now_us(),
+            principal: "system:anonymous".into(),
+            groups: String::new(),
+            auth_method: String::new(),
+            action: format!("/helmd.v1.ReleaseService/{method}"),
+            namespace: namespace.clone(),
+            release_name: name.clone(),
+            operation_id: None,
+            code: 0,
+            message: format!(
+                "recovered revision {revision} left {status}: marked failed (operation {operation})"
+            ),
+            request_summary: format!("{{\"recover\":true,\"revision\":{revision}}}"),
+        };
+        if let Err(e) = self.state.db.insert_audit_event(&row).await {
+            tracing::warn!(error = %e, release = %name, "recording the recovery in the audit log failed");
+        }
+        Ok(())
+    }
+
     fn spec(
         kind: OperationKind,
         namespace: &str,
@@ -210,10 +261,14 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
         let labels: std::collections::BTreeMap<String, String> =
             req.labels.clone().into_iter().collect();
         helmd_release::validate_custom_labels(&labels)?;
-        helmd_action::install_step(&self.history(&namespace, &name).await?, req.replace)?;
+        let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
+        // A recovered pending install is failed: installed over as `replace` does.
+        let replace = req.replace || recovering;
+        helmd_action::install_step(&history, replace)?;
         let chart = self
             .chart(
                 metadata,
@@ -232,6 +287,7 @@ impl Actions {
             dry_run != helmd_action::DryRun::None,
         );
         let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let release = (namespace.clone(), name.clone());
         let install = Install {
             name,
             namespace,
@@ -243,15 +299,20 @@ impl Actions {
             rollback_on_failure: req.rollback_on_failure,
             skip_crds: req.skip_crds,
             take_ownership: req.take_ownership,
-            replace: req.replace,
+            replace,
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,
             enable_dns: req.enable_dns,
             settings,
         };
         let this = self.clone();
+        let operation = spec.id.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
             let ctx = this.context(tx, true).await?;
+            if recovering {
+                this.recover(&ctx, &release, "InstallRelease", &operation)
+                    .await?;
+            }
             Ok(Some(install.run(&ctx).await?))
         }))
     }
@@ -277,7 +338,10 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
-        let history = self.history(&namespace, &name).await?;
+        settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
+        let rollback_strategy = conv::rollback_strategy(req.rollback_strategy());
+        rollback_strategy.check(req.rollback_on_failure)?;
+        let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
         if !(history.is_empty() && req.install) {
             helmd_action::upgrade_base(&name, &history)?;
         }
@@ -299,6 +363,7 @@ impl Actions {
             dry_run != helmd_action::DryRun::None,
         );
         let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let release = (namespace.clone(), name.clone());
         let previous_values = conv::previous_values(req.previous_values());
         let upgrade = Upgrade {
             name,
@@ -313,6 +378,7 @@ impl Actions {
             create_namespace: req.create_namespace,
             dry_run,
             rollback_on_failure: req.rollback_on_failure,
+            rollback_strategy,
             cleanup_on_fail: req.cleanup_on_fail,
             skip_crds: req.skip_crds,
             take_ownership: req.take_ownership,
@@ -322,8 +388,13 @@ impl Actions {
             settings,
         };
         let this = self.clone();
+        let operation = spec.id.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
             let ctx = this.context(tx, true).await?;
+            if recovering {
+                this.recover(&ctx, &release, "UpgradeRelease", &operation)
+                    .await?;
+            }
             Ok(Some(upgrade.run(&ctx).await?))
         }))
     }
@@ -347,7 +418,8 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
-        let history = self.history(&namespace, &name).await?;
+        settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
+        let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
         helmd_action::rollback_target(&history, i64::from(req.revision))?;
         let dry_run = req.dry_run() != DryRun::Unspecified;
         let spec = Self::spec(
@@ -358,6 +430,7 @@ impl Actions {
             dry_run,
         );
         let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
+        let release = (namespace.clone(), name.clone());
         let rollback = Rollback {
             name,
             namespace,
@@ -366,10 +439,16 @@ impl Actions {
             max_history,
             cleanup_on_fail: req.cleanup_on_fail,
             settings,
+            ..Rollback::default()
         };
         let this = self.clone();
+        let operation = spec.id.clone();
         Ok(ops::start(spec, lock, move |tx| async move {
             let ctx = this.context(tx, false).await?;
+            if recovering {
+                this.recover(&ctx, &release, "RollbackRelease", &operation)
+                    .await?;
+            }
             Ok(Some(rollback.run(&ctx).await?))
         }))
     }

@@ -94,6 +94,47 @@ pub fn check_apply_method(m: pb::ApplyMethod) -> Result<()> {
     }
 }
 
+/// The retry settings: at most [`helmd_action::MAX_RETRIES`] retries, a back-off
+/// that is positive and at most [`helmd_action::MAX_BACKOFF`].
+pub fn retry(retries: u32, backoff: Option<&prost_types::Duration>) -> Result<helmd_action::Retry> {
+    if retries > helmd_action::MAX_RETRIES {
+        return Err(Error::invalid(
+            "retries",
+            format!("must be at most {}", helmd_action::MAX_RETRIES),
+        ));
+    }
+    let backoff = match backoff {
+        None => helmd_action::DEFAULT_BACKOFF,
+        Some(b) => {
+            if b.seconds < 0 || b.nanos < 0 || (b.seconds == 0 && b.nanos == 0) {
+                return Err(Error::invalid("retry_backoff", "must be positive"));
+            }
+            let d = Duration::new(
+                u64::try_from(b.seconds).unwrap_or(u64::MAX),
+                u32::try_from(b.nanos).unwrap_or(0),
+            );
+            if d > helmd_action::MAX_BACKOFF {
+                return Err(Error::invalid(
+                    "retry_backoff",
+                    format!("must be at most {:?}", helmd_action::MAX_BACKOFF),
+                ));
+            }
+            d
+        }
+    };
+    Ok(helmd_action::Retry { retries, backoff })
+}
+
+/// The rollback strategy.
+pub fn rollback_strategy(s: pb::RollbackStrategy) -> helmd_action::Strategy {
+    match s {
+        pb::RollbackStrategy::Unspecified => helmd_action::Strategy::Unspecified,
+        pb::RollbackStrategy::Automatic => helmd_action::Strategy::Automatic,
+        pb::RollbackStrategy::Manual => helmd_action::Strategy::Manual,
+        pb::RollbackStrategy::Version => helmd_action::Strategy::Version,
+    }
+}
+
 /// Settings shared by install, upgrade and rollback.
 pub fn settings(
     timeout_field: &str,
@@ -112,6 +153,7 @@ pub fn settings(
         force_conflicts,
         force_replace: false,
         description: description.to_owned(),
+        retry: helmd_action::Retry::default(),
     })
 }
 
@@ -275,6 +317,28 @@ pub fn finished(result: Result<Option<Outcome>>) -> pb::OperationFinished {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retries_and_their_back_off_are_bounded() {
+        let d = |seconds| prost_types::Duration { seconds, nanos: 0 };
+        assert_eq!(
+            retry(0, None).expect("default").backoff,
+            helmd_action::DEFAULT_BACKOFF
+        );
+        assert_eq!(
+            retry(3, Some(&d(1))).expect("ok").backoff,
+            Duration::from_secs(1)
+        );
+        for (retries, backoff, field) in [
+            (11, None, "retries"),
+            (1, Some(d(0)), "retry_backoff"),
+            (1, Some(d(301)), "retry_backoff"),
+            (1, Some(d(-1)), "retry_backoff"),
+        ] {
+            let err = retry(retries, backoff.as_ref()).expect_err("refused");
+            assert!(err.to_string().contains(field), "{err}");
+        }
+    }
 
     #[test]
     fn force_replace_excludes_force_conflicts_and_explicit_server_side_apply() {

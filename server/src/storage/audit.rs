@@ -59,6 +59,31 @@ const COLUMNS: &str = "id, time_us, principal, groups, auth_method, action, name
      operation_id, code, message, request_summary";
 
 impl Database {
+    /// Appends an audit event (its `id` is assigned by the database; the row's is
+    /// ignored). `operation_id` must name a stored operation or be `None`.
+    pub async fn insert_audit_event(&self, row: &AuditRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO helmd_audit_events (time_us, principal, groups, auth_method, action, \
+             namespace, release_name, operation_id, code, message, request_summary) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(row.time_us)
+        .bind(&row.principal)
+        .bind(&row.groups)
+        .bind(&row.auth_method)
+        .bind(&row.action)
+        .bind(&row.namespace)
+        .bind(&row.release_name)
+        .bind(row.operation_id.clone())
+        .bind(row.code)
+        .bind(&row.message)
+        .bind(&row.request_summary)
+        .execute(self.pool())
+        .await
+        .map_err(Error::from_db)?;
+        Ok(())
+    }
+
     /// Lists audit events newest first, at most `limit` of them.
     pub async fn list_audit_events(
         &self,

@@ -25,6 +25,8 @@ pub(crate) struct Setup {
     pub namespace: String,
     pub helm_env: Vec<(String, String)>,
     pub home: tempfile::TempDir,
+    /// helmd's database (to start another helmd on it).
+    pub database_url: String,
 }
 
 /// helmd on the cluster with `--release-storage driver` (`sql` on a fresh Postgres
@@ -77,6 +79,7 @@ pub(crate) async fn setup_with(driver: &str, prefix: &str, extra: &[String]) -> 
         namespace,
         helm_env,
         home: tempfile::tempdir().expect("tempdir"),
+        database_url: url,
     }
 }
 
@@ -693,7 +696,11 @@ async fn refused_requests_fail_the_call_and_write_nothing() {
         })
         .await
         .expect_err("no such revision");
-    crate::common::assert_error(&bad_revision, Code::NotFound, "REVISION_NOT_FOUND");
+    crate::common::assert_error(
+        &bad_revision,
+        Code::InvalidArgument,
+        "ROLLBACK_TARGET_INVALID",
+    );
 }
 
 #[tokio::test]

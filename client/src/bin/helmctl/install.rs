@@ -10,13 +10,13 @@ use anyhow::{Result, bail};
 use clap::Args;
 use helmd_client::Client;
 use helmd_client::proto::{
-    DryRun, InstallReleaseRequest, PreviousValues, ReleaseStatus, UpgradeReleaseRequest,
-    WaitStrategy,
+    DryRun, InstallReleaseRequest, PreviousValues, ReleaseStatus, RollbackStrategy,
+    UpgradeReleaseRequest, WaitStrategy,
 };
 
 use crate::Connection;
 use crate::local::LocalPaths;
-use crate::release_run::{Finished, chart_reference, follow, print_release, timeout};
+use crate::release_run::{Finished, RetryArgs, chart_reference, follow, print_release, timeout};
 use crate::values::ValuesArgs;
 
 /// Flags `install` and `upgrade` share, with Helm's names.
@@ -91,6 +91,8 @@ pub struct ChangeArgs {
     /// Custom labels of the release record (`k=v,k2=v2`).
     #[arg(long = "labels", value_delimiter = ',')]
     labels: Vec<String>,
+    #[command(flatten)]
+    retry: RetryArgs,
 }
 
 /// Options of `helmctl install`.
@@ -126,6 +128,21 @@ pub struct UpgradeArgs {
     /// Delete objects this upgrade created when it fails.
     #[arg(long)]
     cleanup_on_fail: bool,
+    /// What a failure does: automatic (roll back), manual (stay failed, name the
+    /// revision a rollback would restore) or version (a chart version the release
+    /// had before rolls back to that revision).
+    #[arg(long, value_name = "STRATEGY")]
+    rollback_strategy: Option<String>,
+}
+
+fn rollback_strategy(s: Option<&str>) -> Result<RollbackStrategy> {
+    Ok(match s {
+        None => RollbackStrategy::Unspecified,
+        Some("automatic") => RollbackStrategy::Automatic,
+        Some("manual") => RollbackStrategy::Manual,
+        Some("version") => RollbackStrategy::Version,
+        Some(other) => bail!("invalid rollback strategy {other:?}: automatic, manual or version"),
+    })
 }
 
 fn wait(w: Option<&str>) -> Result<WaitStrategy> {
@@ -224,6 +241,9 @@ pub async fn install(
         force_conflicts: c.force_conflicts,
         force_replace: c.force_replace,
         dependency_update: server_updates,
+        retries: c.retry.retries,
+        retry_backoff: c.retry.backoff()?,
+        recover: c.retry.recover,
         ..InstallReleaseRequest::default()
     };
     let is_dry_run = request.dry_run != DryRun::Unspecified as i32;
@@ -280,6 +300,10 @@ pub async fn upgrade(
         force_conflicts: c.force_conflicts,
         force_replace: c.force_replace,
         dependency_update: server_updates,
+        retries: c.retry.retries,
+        retry_backoff: c.retry.backoff()?,
+        recover: c.retry.recover,
+        rollback_strategy: rollback_strategy(args.rollback_strategy.as_deref())? as i32,
         ..UpgradeReleaseRequest::default()
     };
     let is_dry_run = request.dry_run != DryRun::Unspecified as i32;

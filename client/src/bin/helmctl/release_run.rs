@@ -171,6 +171,28 @@ pub fn timeout(text: &str) -> Result<prost_types::Duration> {
     })
 }
 
+/// What install, upgrade and rollback do after a failure, and over a release a
+/// stopped process left pending (helmd's own flags; Helm has none).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RetryArgs {
+    /// Try a failed change again up to N times (at most 10), each a new revision.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub retries: u32,
+    /// The wait before the first retry, doubling after each (Go duration).
+    #[arg(long, value_name = "DURATION")]
+    pub retry_backoff: Option<String>,
+    /// Mark a revision left pending by a process that stopped as failed, then go on.
+    #[arg(long)]
+    pub recover: bool,
+}
+
+impl RetryArgs {
+    /// The retry back-off as the requests carry it.
+    pub fn backoff(&self) -> Result<Option<prost_types::Duration>> {
+        self.retry_backoff.as_deref().map(timeout).transpose()
+    }
+}
+
 fn helmd_action_duration(text: &str) -> Option<std::time::Duration> {
     helmd_action::parse_go_duration(text)
 }

@@ -10,7 +10,7 @@ use helmd_client::proto::{
 };
 
 use crate::Connection;
-use crate::release_run::{Finished, follow, timeout};
+use crate::release_run::{Finished, RetryArgs, follow, timeout};
 
 /// Options of `helmctl rollback`.
 #[derive(Debug, Args)]
@@ -50,6 +50,8 @@ pub struct RollbackArgs {
     /// `--force` is Helm's deprecated name.
     #[arg(long, alias = "force", conflicts_with = "force_conflicts")]
     force_replace: bool,
+    #[command(flatten)]
+    retry: RetryArgs,
 }
 
 /// Options of `helmctl uninstall`.
@@ -114,6 +116,9 @@ pub async fn rollback(conn: &Connection, args: &RollbackArgs) -> Result<ExitCode
         disable_hooks: args.no_hooks,
         force_conflicts: args.force_conflicts,
         force_replace: args.force_replace,
+        retries: args.retry.retries,
+        retry_backoff: args.retry.backoff()?,
+        recover: args.retry.recover,
         ..RollbackReleaseRequest::default()
     };
     let client = Client::connect(&conn.config()?).await?;

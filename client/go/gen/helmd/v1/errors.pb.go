@@ -88,6 +88,13 @@ const (
 	ErrorReason_ERROR_REASON_RELEASE_NOT_DEPLOYED ErrorReason = 25
 	// DATA_LOSS: a stored release record cannot be decoded.
 	ErrorReason_ERROR_REASON_RELEASE_RECORD_CORRUPT ErrorReason = 26
+	// INVALID_ARGUMENT: the revision a rollback would restore cannot be
+	// restored: it is not in the release's history, it is the latest
+	// revision, the cluster's Kubernetes version is outside its chart's
+	// `kubeVersion`, its chart no longer renders, or its manifest names kinds
+	// the cluster no longer serves. Metadata `revision` names it; a field
+	// violation names the request field that chose it.
+	ErrorReason_ERROR_REASON_ROLLBACK_TARGET_INVALID ErrorReason = 27
 	// NOT_FOUND: the chart does not exist in the repository or registry.
 	ErrorReason_ERROR_REASON_CHART_NOT_FOUND ErrorReason = 30
 	// NOT_FOUND: no version of the chart matches the version, constraint or
@@ -239,6 +246,7 @@ var (
 		24:  "ERROR_REASON_REVISION_NOT_FOUND",
 		25:  "ERROR_REASON_RELEASE_NOT_DEPLOYED",
 		26:  "ERROR_REASON_RELEASE_RECORD_CORRUPT",
+		27:  "ERROR_REASON_ROLLBACK_TARGET_INVALID",
 		30:  "ERROR_REASON_CHART_NOT_FOUND",
 		31:  "ERROR_REASON_CHART_VERSION_NOT_FOUND",
 		32:  "ERROR_REASON_CHART_INVALID",
@@ -300,6 +308,7 @@ var (
 		"ERROR_REASON_REVISION_NOT_FOUND":             24,
 		"ERROR_REASON_RELEASE_NOT_DEPLOYED":           25,
 		"ERROR_REASON_RELEASE_RECORD_CORRUPT":         26,
+		"ERROR_REASON_ROLLBACK_TARGET_INVALID":        27,
 		"ERROR_REASON_CHART_NOT_FOUND":                30,
 		"ERROR_REASON_CHART_VERSION_NOT_FOUND":        31,
 		"ERROR_REASON_CHART_INVALID":                  32,
@@ -379,7 +388,7 @@ var File_helmd_v1_errors_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\xc0\x11\n" +
+	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\xea\x11\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12$\n" +
@@ -395,7 +404,8 @@ const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\x1cERROR_REASON_RELEASE_PENDING\x10\x17\x12#\n" +
 	"\x1fERROR_REASON_REVISION_NOT_FOUND\x10\x18\x12%\n" +
 	"!ERROR_REASON_RELEASE_NOT_DEPLOYED\x10\x19\x12'\n" +
-	"#ERROR_REASON_RELEASE_RECORD_CORRUPT\x10\x1a\x12 \n" +
+	"#ERROR_REASON_RELEASE_RECORD_CORRUPT\x10\x1a\x12(\n" +
+	"$ERROR_REASON_ROLLBACK_TARGET_INVALID\x10\x1b\x12 \n" +
 	"\x1cERROR_REASON_CHART_NOT_FOUND\x10\x1e\x12(\n" +
 	"$ERROR_REASON_CHART_VERSION_NOT_FOUND\x10\x1f\x12\x1e\n" +
 	"\x1aERROR_REASON_CHART_INVALID\x10 \x12%\n" +

@@ -25,6 +25,77 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What an upgrade does when it fails, and whether asking for a chart version
+// the release had before rolls back to it.
+type RollbackStrategy int32
+
+const (
+	// Not set: `rollback_on_failure` decides (AUTOMATIC when set, otherwise the
+	// release is left failed, as Helm leaves it).
+	RollbackStrategy_ROLLBACK_STRATEGY_UNSPECIFIED RollbackStrategy = 0
+	// On failure, roll back to the last deployed revision (the same as
+	// `rollback_on_failure`). The target is checked first as
+	// RollbackReleaseRequest.revision describes; an invalid one leaves the
+	// release failed and the error says why.
+	RollbackStrategy_ROLLBACK_STRATEGY_AUTOMATIC RollbackStrategy = 1
+	// On failure, leave the release failed and report the revision a rollback
+	// would restore: ErrorInfo metadata `rollback_revision` and a progress
+	// event name it (none when no earlier revision can be restored).
+	// INVALID_ARGUMENT with `rollback_on_failure`.
+	RollbackStrategy_ROLLBACK_STRATEGY_MANUAL RollbackStrategy = 2
+	// An upgrade whose chart has the name and version of an earlier revision
+	// (not the latest) rolls back to the newest such revision instead of
+	// rendering the chart again: its manifest, values and hooks are restored
+	// and the new revision's description says so. The request's values must be
+	// empty or equal that revision's (otherwise INVALID_ARGUMENT on `values`).
+	// Other upgrades proceed as usual; on failure, as AUTOMATIC when
+	// `rollback_on_failure` is set, otherwise as MANUAL.
+	RollbackStrategy_ROLLBACK_STRATEGY_VERSION RollbackStrategy = 3
+)
+
+// Enum value maps for RollbackStrategy.
+var (
+	RollbackStrategy_name = map[int32]string{
+		0: "ROLLBACK_STRATEGY_UNSPECIFIED",
+		1: "ROLLBACK_STRATEGY_AUTOMATIC",
+		2: "ROLLBACK_STRATEGY_MANUAL",
+		3: "ROLLBACK_STRATEGY_VERSION",
+	}
+	RollbackStrategy_value = map[string]int32{
+		"ROLLBACK_STRATEGY_UNSPECIFIED": 0,
+		"ROLLBACK_STRATEGY_AUTOMATIC":   1,
+		"ROLLBACK_STRATEGY_MANUAL":      2,
+		"ROLLBACK_STRATEGY_VERSION":     3,
+	}
+)
+
+func (x RollbackStrategy) Enum() *RollbackStrategy {
+	p := new(RollbackStrategy)
+	*p = x
+	return p
+}
+
+func (x RollbackStrategy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RollbackStrategy) Descriptor() protoreflect.EnumDescriptor {
+	return file_helmd_v1_release_service_proto_enumTypes[0].Descriptor()
+}
+
+func (RollbackStrategy) Type() protoreflect.EnumType {
+	return &file_helmd_v1_release_service_proto_enumTypes[0]
+}
+
+func (x RollbackStrategy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RollbackStrategy.Descriptor instead.
+func (RollbackStrategy) EnumDescriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{0}
+}
+
 // What to wait for after applying a release's objects, mirroring Helm 4's
 // `--wait` strategies.
 type WaitStrategy int32
@@ -69,11 +140,11 @@ func (x WaitStrategy) String() string {
 }
 
 func (WaitStrategy) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[0].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[1].Descriptor()
 }
 
 func (WaitStrategy) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[0]
+	return &file_helmd_v1_release_service_proto_enumTypes[1]
 }
 
 func (x WaitStrategy) Number() protoreflect.EnumNumber {
@@ -82,7 +153,7 @@ func (x WaitStrategy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WaitStrategy.Descriptor instead.
 func (WaitStrategy) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{0}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{1}
 }
 
 // Whether and how to simulate an install, upgrade or rollback, mirroring
@@ -125,11 +196,11 @@ func (x DryRun) String() string {
 }
 
 func (DryRun) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[1].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[2].Descriptor()
 }
 
 func (DryRun) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[1]
+	return &file_helmd_v1_release_service_proto_enumTypes[2]
 }
 
 func (x DryRun) Number() protoreflect.EnumNumber {
@@ -138,7 +209,7 @@ func (x DryRun) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DryRun.Descriptor instead.
 func (DryRun) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{1}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{2}
 }
 
 // How an upgrade combines the previous revision's user-supplied values with
@@ -188,11 +259,11 @@ func (x PreviousValues) String() string {
 }
 
 func (PreviousValues) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[2].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[3].Descriptor()
 }
 
 func (PreviousValues) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[2]
+	return &file_helmd_v1_release_service_proto_enumTypes[3]
 }
 
 func (x PreviousValues) Number() protoreflect.EnumNumber {
@@ -201,7 +272,7 @@ func (x PreviousValues) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PreviousValues.Descriptor instead.
 func (PreviousValues) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{2}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{3}
 }
 
 // How Kubernetes deletes the dependents of a deleted object, mirroring
@@ -246,11 +317,11 @@ func (x CascadePolicy) String() string {
 }
 
 func (CascadePolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[3].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[4].Descriptor()
 }
 
 func (CascadePolicy) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[3]
+	return &file_helmd_v1_release_service_proto_enumTypes[4]
 }
 
 func (x CascadePolicy) Number() protoreflect.EnumNumber {
@@ -259,7 +330,7 @@ func (x CascadePolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CascadePolicy.Descriptor instead.
 func (CascadePolicy) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{3}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{4}
 }
 
 // The order ListReleases returns releases in.
@@ -300,11 +371,11 @@ func (x ReleaseOrderBy) String() string {
 }
 
 func (ReleaseOrderBy) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[4].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[5].Descriptor()
 }
 
 func (ReleaseOrderBy) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[4]
+	return &file_helmd_v1_release_service_proto_enumTypes[5]
 }
 
 func (x ReleaseOrderBy) Number() protoreflect.EnumNumber {
@@ -313,7 +384,7 @@ func (x ReleaseOrderBy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReleaseOrderBy.Descriptor instead.
 func (ReleaseOrderBy) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{4}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{5}
 }
 
 // What an upgrade would do to an object.
@@ -366,11 +437,11 @@ func (x ChangeAction) String() string {
 }
 
 func (ChangeAction) Descriptor() protoreflect.EnumDescriptor {
-	return file_helmd_v1_release_service_proto_enumTypes[5].Descriptor()
+	return file_helmd_v1_release_service_proto_enumTypes[6].Descriptor()
 }
 
 func (ChangeAction) Type() protoreflect.EnumType {
-	return &file_helmd_v1_release_service_proto_enumTypes[5]
+	return &file_helmd_v1_release_service_proto_enumTypes[6]
 }
 
 func (x ChangeAction) Number() protoreflect.EnumNumber {
@@ -379,7 +450,7 @@ func (x ChangeAction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChangeAction.Descriptor instead.
 func (ChangeAction) EnumDescriptor() ([]byte, []int) {
-	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{5}
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{6}
 }
 
 // The request to install a chart as a new release.
@@ -429,6 +500,25 @@ type InstallReleaseRequest struct {
 	// `--rollback-on-failure`, formerly `--atomic`); implies waiting with the
 	// watcher strategy when `wait` is unset.
 	RollbackOnFailure bool `protobuf:"varint,23,opt,name=rollback_on_failure,json=rollbackOnFailure,proto3" json:"rollback_on_failure,omitempty"`
+	// Optional. How many times to try the install again after it failed
+	// (after its revision was recorded: a refused request is never retried), at
+	// most 10. Each attempt is a new revision installed over the failed one, as
+	// `replace` would; the wait between attempts starts at `retry_backoff` and
+	// doubles (at most 5 minutes). Progress events count the attempts. With
+	// `rollback_on_failure`, the release is uninstalled only after the last
+	// attempt failed.
+	Retries uint32 `protobuf:"varint,25,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Optional. Recover a release whose latest revision was left
+	// `pending-install` by a process that stopped (a killed server, a killed
+	// `helm`): that revision is marked failed, with a description saying so,
+	// and the install proceeds as over a failed release (`replace` is implied
+	// for it). Without it, such a release is FAILED_PRECONDITION with reason
+	// RELEASE_PENDING. Refused with RELEASE_LOCKED while an operation of this
+	// server holds the release. Recorded in the audit log.
+	Recover bool `protobuf:"varint,27,opt,name=recover,proto3" json:"recover,omitempty"`
+	// Optional. The wait before the first retry (see `retries`); unset means 2
+	// seconds. At most 5 minutes.
+	RetryBackoff *durationpb.Duration `protobuf:"bytes,28,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
 	// Optional. Do not run the chart's hooks (`--no-hooks`).
 	DisableHooks bool `protobuf:"varint,30,opt,name=disable_hooks,json=disableHooks,proto3" json:"disable_hooks,omitempty"`
 	// Optional. Do not install the chart's `crds/` directory (`--skip-crds`).
@@ -609,6 +699,27 @@ func (x *InstallReleaseRequest) GetRollbackOnFailure() bool {
 	return false
 }
 
+func (x *InstallReleaseRequest) GetRetries() uint32 {
+	if x != nil {
+		return x.Retries
+	}
+	return 0
+}
+
+func (x *InstallReleaseRequest) GetRecover() bool {
+	if x != nil {
+		return x.Recover
+	}
+	return false
+}
+
+func (x *InstallReleaseRequest) GetRetryBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.RetryBackoff
+	}
+	return nil
+}
+
 func (x *InstallReleaseRequest) GetDisableHooks() bool {
 	if x != nil {
 		return x.DisableHooks
@@ -759,6 +870,27 @@ type UpgradeReleaseRequest struct {
 	// Optional. If the upgrade fails, delete the objects it created
 	// (`--cleanup-on-fail`).
 	CleanupOnFail bool `protobuf:"varint,24,opt,name=cleanup_on_fail,json=cleanupOnFail,proto3" json:"cleanup_on_fail,omitempty"`
+	// Optional. How many times to try the upgrade again after it failed (after
+	// its revision was recorded: a refused request is never retried), at most
+	// 10. Each attempt is a new revision over the last deployed one; the wait
+	// between attempts starts at `retry_backoff` and doubles (at most 5
+	// minutes). Progress events count the attempts. The rollback strategy
+	// applies only after the last attempt failed.
+	Retries uint32 `protobuf:"varint,25,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Optional. What happens when the upgrade fails, and whether an upgrade to a
+	// chart version the release had before is a rollback; see RollbackStrategy.
+	RollbackStrategy RollbackStrategy `protobuf:"varint,26,opt,name=rollback_strategy,json=rollbackStrategy,proto3,enum=helmd.v1.RollbackStrategy" json:"rollback_strategy,omitempty"`
+	// Optional. Recover a release whose latest revision was left
+	// `pending-install`, `pending-upgrade` or `pending-rollback` by a process
+	// that stopped (a killed server, a killed `helm`): that revision is marked
+	// failed, with a description saying so, and the upgrade proceeds. Without
+	// it, such a release is FAILED_PRECONDITION with reason RELEASE_PENDING.
+	// Refused with RELEASE_LOCKED while an operation of this server holds the
+	// release. Recorded in the audit log.
+	Recover bool `protobuf:"varint,27,opt,name=recover,proto3" json:"recover,omitempty"`
+	// Optional. The wait before the first retry (see `retries`); unset means 2
+	// seconds. At most 5 minutes.
+	RetryBackoff *durationpb.Duration `protobuf:"bytes,28,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
 	// Optional. Do not run the chart's hooks (`--no-hooks`).
 	DisableHooks bool `protobuf:"varint,30,opt,name=disable_hooks,json=disableHooks,proto3" json:"disable_hooks,omitempty"`
 	// Optional. With `install`, do not install the chart's `crds/` directory
@@ -962,6 +1094,34 @@ func (x *UpgradeReleaseRequest) GetCleanupOnFail() bool {
 	return false
 }
 
+func (x *UpgradeReleaseRequest) GetRetries() uint32 {
+	if x != nil {
+		return x.Retries
+	}
+	return 0
+}
+
+func (x *UpgradeReleaseRequest) GetRollbackStrategy() RollbackStrategy {
+	if x != nil {
+		return x.RollbackStrategy
+	}
+	return RollbackStrategy_ROLLBACK_STRATEGY_UNSPECIFIED
+}
+
+func (x *UpgradeReleaseRequest) GetRecover() bool {
+	if x != nil {
+		return x.Recover
+	}
+	return false
+}
+
+func (x *UpgradeReleaseRequest) GetRetryBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.RetryBackoff
+	}
+	return nil
+}
+
 func (x *UpgradeReleaseRequest) GetDisableHooks() bool {
 	if x != nil {
 		return x.DisableHooks
@@ -1054,8 +1214,11 @@ type RollbackReleaseRequest struct {
 	// Required. The release name.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional. The revision to roll back to; 0 means the revision before the
-	// current one. A revision that does not exist is NOT_FOUND with reason
-	// REVISION_NOT_FOUND.
+	// latest one. The target is checked before anything changes: a revision
+	// that is not in the history, the latest revision itself, or one whose
+	// chart's `kubeVersion` excludes the cluster, whose chart no longer renders
+	// or whose objects' kinds the cluster no longer serves is INVALID_ARGUMENT
+	// with reason ROLLBACK_TARGET_INVALID and a field violation on `revision`.
 	Revision int32 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
 	// Optional. A description recorded on the new revision instead of Helm's
 	// "Rollback to N".
@@ -1079,6 +1242,16 @@ type RollbackReleaseRequest struct {
 	// Optional. If the rollback fails, delete the objects it created
 	// (`--cleanup-on-fail`).
 	CleanupOnFail bool `protobuf:"varint,24,opt,name=cleanup_on_fail,json=cleanupOnFail,proto3" json:"cleanup_on_fail,omitempty"`
+	// Optional. How many times to try the rollback again after it failed, at
+	// most 10; each attempt is a new revision. The wait between attempts starts
+	// at `retry_backoff` and doubles (at most 5 minutes).
+	Retries uint32 `protobuf:"varint,25,opt,name=retries,proto3" json:"retries,omitempty"`
+	// Optional. Recover a release whose latest revision was left pending by a
+	// process that stopped, as UpgradeReleaseRequest.recover describes.
+	Recover bool `protobuf:"varint,27,opt,name=recover,proto3" json:"recover,omitempty"`
+	// Optional. The wait before the first retry (see `retries`); unset means 2
+	// seconds. At most 5 minutes.
+	RetryBackoff *durationpb.Duration `protobuf:"bytes,28,opt,name=retry_backoff,json=retryBackoff,proto3" json:"retry_backoff,omitempty"`
 	// Optional. Do not run the chart's rollback hooks (`--no-hooks`).
 	DisableHooks bool `protobuf:"varint,30,opt,name=disable_hooks,json=disableHooks,proto3" json:"disable_hooks,omitempty"`
 	// Optional. Replace objects that exist instead of applying them (Helm 4's
@@ -1195,6 +1368,27 @@ func (x *RollbackReleaseRequest) GetCleanupOnFail() bool {
 		return x.CleanupOnFail
 	}
 	return false
+}
+
+func (x *RollbackReleaseRequest) GetRetries() uint32 {
+	if x != nil {
+		return x.Retries
+	}
+	return 0
+}
+
+func (x *RollbackReleaseRequest) GetRecover() bool {
+	if x != nil {
+		return x.Recover
+	}
+	return false
+}
+
+func (x *RollbackReleaseRequest) GetRetryBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.RetryBackoff
+	}
+	return nil
 }
 
 func (x *RollbackReleaseRequest) GetDisableHooks() bool {
@@ -2351,7 +2545,8 @@ var File_helmd_v1_release_service_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\x8f\t\n" +
+	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\x83\n" +
+	"\n" +
 	"\x15InstallReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -2367,7 +2562,10 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x04wait\x18\x14 \x01(\x0e2\x16.helmd.v1.WaitStrategyR\x04wait\x12\"\n" +
 	"\rwait_for_jobs\x18\x15 \x01(\bR\vwaitForJobs\x123\n" +
 	"\atimeout\x18\x16 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12.\n" +
-	"\x13rollback_on_failure\x18\x17 \x01(\bR\x11rollbackOnFailure\x12#\n" +
+	"\x13rollback_on_failure\x18\x17 \x01(\bR\x11rollbackOnFailure\x12\x18\n" +
+	"\aretries\x18\x19 \x01(\rR\aretries\x12\x18\n" +
+	"\arecover\x18\x1b \x01(\bR\arecover\x12>\n" +
+	"\rretry_backoff\x18\x1c \x01(\v2\x19.google.protobuf.DurationR\fretryBackoff\x12#\n" +
 	"\rdisable_hooks\x18\x1e \x01(\bR\fdisableHooks\x12\x1b\n" +
 	"\tskip_crds\x18\x1f \x01(\bR\bskipCrds\x12%\n" +
 	"\x0etake_ownership\x18  \x01(\bR\rtakeOwnership\x12\x18\n" +
@@ -2385,8 +2583,7 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd5\n" +
-	"\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x92\f\n" +
 	"\x15UpgradeReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -2408,7 +2605,11 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\rwait_for_jobs\x18\x15 \x01(\bR\vwaitForJobs\x123\n" +
 	"\atimeout\x18\x16 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12.\n" +
 	"\x13rollback_on_failure\x18\x17 \x01(\bR\x11rollbackOnFailure\x12&\n" +
-	"\x0fcleanup_on_fail\x18\x18 \x01(\bR\rcleanupOnFail\x12#\n" +
+	"\x0fcleanup_on_fail\x18\x18 \x01(\bR\rcleanupOnFail\x12\x18\n" +
+	"\aretries\x18\x19 \x01(\rR\aretries\x12G\n" +
+	"\x11rollback_strategy\x18\x1a \x01(\x0e2\x1a.helmd.v1.RollbackStrategyR\x10rollbackStrategy\x12\x18\n" +
+	"\arecover\x18\x1b \x01(\bR\arecover\x12>\n" +
+	"\rretry_backoff\x18\x1c \x01(\v2\x19.google.protobuf.DurationR\fretryBackoff\x12#\n" +
 	"\rdisable_hooks\x18\x1e \x01(\bR\fdisableHooks\x12\x1b\n" +
 	"\tskip_crds\x18\x1f \x01(\bR\bskipCrds\x12%\n" +
 	"\x0etake_ownership\x18  \x01(\bR\rtakeOwnership\x12#\n" +
@@ -2426,7 +2627,7 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0e\n" +
-	"\f_max_history\"\xe2\x04\n" +
+	"\f_max_history\"\xd6\x05\n" +
 	"\x16RollbackReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -2438,7 +2639,10 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x04wait\x18\x14 \x01(\x0e2\x16.helmd.v1.WaitStrategyR\x04wait\x12\"\n" +
 	"\rwait_for_jobs\x18\x15 \x01(\bR\vwaitForJobs\x123\n" +
 	"\atimeout\x18\x16 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12&\n" +
-	"\x0fcleanup_on_fail\x18\x18 \x01(\bR\rcleanupOnFail\x12#\n" +
+	"\x0fcleanup_on_fail\x18\x18 \x01(\bR\rcleanupOnFail\x12\x18\n" +
+	"\aretries\x18\x19 \x01(\rR\aretries\x12\x18\n" +
+	"\arecover\x18\x1b \x01(\bR\arecover\x12>\n" +
+	"\rretry_backoff\x18\x1c \x01(\v2\x19.google.protobuf.DurationR\fretryBackoff\x12#\n" +
 	"\rdisable_hooks\x18\x1e \x01(\bR\fdisableHooks\x12#\n" +
 	"\rforce_replace\x18! \x01(\bR\fforceReplace\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
@@ -2533,7 +2737,12 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x0eResourceChange\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.helmd.v1.ChangeActionR\x06action\x127\n" +
 	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12\x12\n" +
-	"\x04diff\x18\x03 \x01(\tR\x04diff*\x7f\n" +
+	"\x04diff\x18\x03 \x01(\tR\x04diff*\x93\x01\n" +
+	"\x10RollbackStrategy\x12!\n" +
+	"\x1dROLLBACK_STRATEGY_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bROLLBACK_STRATEGY_AUTOMATIC\x10\x01\x12\x1c\n" +
+	"\x18ROLLBACK_STRATEGY_MANUAL\x10\x02\x12\x1d\n" +
+	"\x19ROLLBACK_STRATEGY_VERSION\x10\x03*\x7f\n" +
 	"\fWaitStrategy\x12\x1d\n" +
 	"\x19WAIT_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17WAIT_STRATEGY_HOOK_ONLY\x10\x01\x12\x19\n" +
@@ -2590,113 +2799,118 @@ func file_helmd_v1_release_service_proto_rawDescGZIP() []byte {
 	return file_helmd_v1_release_service_proto_rawDescData
 }
 
-var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_helmd_v1_release_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_helmd_v1_release_service_proto_goTypes = []any{
-	(WaitStrategy)(0),                   // 0: helmd.v1.WaitStrategy
-	(DryRun)(0),                         // 1: helmd.v1.DryRun
-	(PreviousValues)(0),                 // 2: helmd.v1.PreviousValues
-	(CascadePolicy)(0),                  // 3: helmd.v1.CascadePolicy
-	(ReleaseOrderBy)(0),                 // 4: helmd.v1.ReleaseOrderBy
-	(ChangeAction)(0),                   // 5: helmd.v1.ChangeAction
-	(*InstallReleaseRequest)(nil),       // 6: helmd.v1.InstallReleaseRequest
-	(*UpgradeReleaseRequest)(nil),       // 7: helmd.v1.UpgradeReleaseRequest
-	(*RollbackReleaseRequest)(nil),      // 8: helmd.v1.RollbackReleaseRequest
-	(*UninstallReleaseRequest)(nil),     // 9: helmd.v1.UninstallReleaseRequest
-	(*TestReleaseRequest)(nil),          // 10: helmd.v1.TestReleaseRequest
-	(*GetReleaseRequest)(nil),           // 11: helmd.v1.GetReleaseRequest
-	(*GetReleaseResponse)(nil),          // 12: helmd.v1.GetReleaseResponse
-	(*ListReleasesRequest)(nil),         // 13: helmd.v1.ListReleasesRequest
-	(*ListReleasesResponse)(nil),        // 14: helmd.v1.ListReleasesResponse
-	(*GetReleaseHistoryRequest)(nil),    // 15: helmd.v1.GetReleaseHistoryRequest
-	(*GetReleaseHistoryResponse)(nil),   // 16: helmd.v1.GetReleaseHistoryResponse
-	(*GetReleaseResourcesRequest)(nil),  // 17: helmd.v1.GetReleaseResourcesRequest
-	(*GetReleaseResourcesResponse)(nil), // 18: helmd.v1.GetReleaseResourcesResponse
-	(*ResourceStatus)(nil),              // 19: helmd.v1.ResourceStatus
-	(*PlanUpgradeRequest)(nil),          // 20: helmd.v1.PlanUpgradeRequest
-	(*PlanUpgradeResponse)(nil),         // 21: helmd.v1.PlanUpgradeResponse
-	(*ResourceChange)(nil),              // 22: helmd.v1.ResourceChange
-	nil,                                 // 23: helmd.v1.InstallReleaseRequest.LabelsEntry
-	nil,                                 // 24: helmd.v1.UpgradeReleaseRequest.LabelsEntry
-	(*ChartReference)(nil),              // 25: helmd.v1.ChartReference
-	(*Values)(nil),                      // 26: helmd.v1.Values
-	(*durationpb.Duration)(nil),         // 27: google.protobuf.Duration
-	(ApplyMethod)(0),                    // 28: helmd.v1.ApplyMethod
-	(ReleaseView)(0),                    // 29: helmd.v1.ReleaseView
-	(*Release)(nil),                     // 30: helmd.v1.Release
-	(ReleaseStatus)(0),                  // 31: helmd.v1.ReleaseStatus
-	(*ResourceReference)(nil),           // 32: helmd.v1.ResourceReference
-	(ResourceHealth)(0),                 // 33: helmd.v1.ResourceHealth
-	(*ChartMetadata)(nil),               // 34: helmd.v1.ChartMetadata
-	(*Hook)(nil),                        // 35: helmd.v1.Hook
-	(*OperationEvent)(nil),              // 36: helmd.v1.OperationEvent
+	(RollbackStrategy)(0),               // 0: helmd.v1.RollbackStrategy
+	(WaitStrategy)(0),                   // 1: helmd.v1.WaitStrategy
+	(DryRun)(0),                         // 2: helmd.v1.DryRun
+	(PreviousValues)(0),                 // 3: helmd.v1.PreviousValues
+	(CascadePolicy)(0),                  // 4: helmd.v1.CascadePolicy
+	(ReleaseOrderBy)(0),                 // 5: helmd.v1.ReleaseOrderBy
+	(ChangeAction)(0),                   // 6: helmd.v1.ChangeAction
+	(*InstallReleaseRequest)(nil),       // 7: helmd.v1.InstallReleaseRequest
+	(*UpgradeReleaseRequest)(nil),       // 8: helmd.v1.UpgradeReleaseRequest
+	(*RollbackReleaseRequest)(nil),      // 9: helmd.v1.RollbackReleaseRequest
+	(*UninstallReleaseRequest)(nil),     // 10: helmd.v1.UninstallReleaseRequest
+	(*TestReleaseRequest)(nil),          // 11: helmd.v1.TestReleaseRequest
+	(*GetReleaseRequest)(nil),           // 12: helmd.v1.GetReleaseRequest
+	(*GetReleaseResponse)(nil),          // 13: helmd.v1.GetReleaseResponse
+	(*ListReleasesRequest)(nil),         // 14: helmd.v1.ListReleasesRequest
+	(*ListReleasesResponse)(nil),        // 15: helmd.v1.ListReleasesResponse
+	(*GetReleaseHistoryRequest)(nil),    // 16: helmd.v1.GetReleaseHistoryRequest
+	(*GetReleaseHistoryResponse)(nil),   // 17: helmd.v1.GetReleaseHistoryResponse
+	(*GetReleaseResourcesRequest)(nil),  // 18: helmd.v1.GetReleaseResourcesRequest
+	(*GetReleaseResourcesResponse)(nil), // 19: helmd.v1.GetReleaseResourcesResponse
+	(*ResourceStatus)(nil),              // 20: helmd.v1.ResourceStatus
+	(*PlanUpgradeRequest)(nil),          // 21: helmd.v1.PlanUpgradeRequest
+	(*PlanUpgradeResponse)(nil),         // 22: helmd.v1.PlanUpgradeResponse
+	(*ResourceChange)(nil),              // 23: helmd.v1.ResourceChange
+	nil,                                 // 24: helmd.v1.InstallReleaseRequest.LabelsEntry
+	nil,                                 // 25: helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	(*ChartReference)(nil),              // 26: helmd.v1.ChartReference
+	(*Values)(nil),                      // 27: helmd.v1.Values
+	(*durationpb.Duration)(nil),         // 28: google.protobuf.Duration
+	(ApplyMethod)(0),                    // 29: helmd.v1.ApplyMethod
+	(ReleaseView)(0),                    // 30: helmd.v1.ReleaseView
+	(*Release)(nil),                     // 31: helmd.v1.Release
+	(ReleaseStatus)(0),                  // 32: helmd.v1.ReleaseStatus
+	(*ResourceReference)(nil),           // 33: helmd.v1.ResourceReference
+	(ResourceHealth)(0),                 // 34: helmd.v1.ResourceHealth
+	(*ChartMetadata)(nil),               // 35: helmd.v1.ChartMetadata
+	(*Hook)(nil),                        // 36: helmd.v1.Hook
+	(*OperationEvent)(nil),              // 37: helmd.v1.OperationEvent
 }
 var file_helmd_v1_release_service_proto_depIdxs = []int32{
-	25, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	26, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
-	23, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
-	1,  // 3: helmd.v1.InstallReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
-	0,  // 4: helmd.v1.InstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 6: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
-	25, // 7: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	26, // 8: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
-	24, // 9: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
-	2,  // 10: helmd.v1.UpgradeReleaseRequest.previous_values:type_name -> helmd.v1.PreviousValues
-	1,  // 11: helmd.v1.UpgradeReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
-	0,  // 12: helmd.v1.UpgradeReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 13: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 14: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
-	1,  // 15: helmd.v1.RollbackReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
-	0,  // 16: helmd.v1.RollbackReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 17: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 18: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
-	3,  // 19: helmd.v1.UninstallReleaseRequest.cascade:type_name -> helmd.v1.CascadePolicy
-	0,  // 20: helmd.v1.UninstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 21: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	27, // 22: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	29, // 23: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 24: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
-	31, // 25: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
-	4,  // 26: helmd.v1.ListReleasesRequest.order_by:type_name -> helmd.v1.ReleaseOrderBy
-	29, // 27: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 28: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
-	29, // 29: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 30: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
-	19, // 31: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
-	32, // 32: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
-	33, // 33: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
-	7,  // 34: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
-	34, // 35: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
-	22, // 36: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
-	35, // 37: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
-	5,  // 38: helmd.v1.ResourceChange.action:type_name -> helmd.v1.ChangeAction
-	32, // 39: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
-	6,  // 40: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
-	7,  // 41: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
-	8,  // 42: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
-	9,  // 43: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
-	10, // 44: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
-	11, // 45: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
-	13, // 46: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
-	15, // 47: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
-	17, // 48: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
-	20, // 49: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
-	36, // 50: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
-	36, // 51: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
-	36, // 52: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
-	36, // 53: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
-	36, // 54: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
-	12, // 55: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
-	14, // 56: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
-	16, // 57: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
-	18, // 58: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
-	21, // 59: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
-	50, // [50:60] is the sub-list for method output_type
-	40, // [40:50] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	26, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	27, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
+	24, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
+	2,  // 3: helmd.v1.InstallReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
+	1,  // 4: helmd.v1.InstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
+	28, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	28, // 6: helmd.v1.InstallReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	29, // 7: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	26, // 8: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	27, // 9: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
+	25, // 10: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	3,  // 11: helmd.v1.UpgradeReleaseRequest.previous_values:type_name -> helmd.v1.PreviousValues
+	2,  // 12: helmd.v1.UpgradeReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
+	1,  // 13: helmd.v1.UpgradeReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
+	28, // 14: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	0,  // 15: helmd.v1.UpgradeReleaseRequest.rollback_strategy:type_name -> helmd.v1.RollbackStrategy
+	28, // 16: helmd.v1.UpgradeReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	29, // 17: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	2,  // 18: helmd.v1.RollbackReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
+	1,  // 19: helmd.v1.RollbackReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
+	28, // 20: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	28, // 21: helmd.v1.RollbackReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	29, // 22: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	4,  // 23: helmd.v1.UninstallReleaseRequest.cascade:type_name -> helmd.v1.CascadePolicy
+	1,  // 24: helmd.v1.UninstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
+	28, // 25: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	28, // 26: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	30, // 27: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
+	31, // 28: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
+	32, // 29: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
+	5,  // 30: helmd.v1.ListReleasesRequest.order_by:type_name -> helmd.v1.ReleaseOrderBy
+	30, // 31: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
+	31, // 32: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
+	30, // 33: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
+	31, // 34: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
+	20, // 35: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
+	33, // 36: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
+	34, // 37: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
+	8,  // 38: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
+	35, // 39: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
+	23, // 40: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
+	36, // 41: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
+	6,  // 42: helmd.v1.ResourceChange.action:type_name -> helmd.v1.ChangeAction
+	33, // 43: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
+	7,  // 44: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
+	8,  // 45: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
+	9,  // 46: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
+	10, // 47: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
+	11, // 48: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
+	12, // 49: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
+	14, // 50: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
+	16, // 51: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
+	18, // 52: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
+	21, // 53: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
+	37, // 54: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
+	37, // 55: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
+	37, // 56: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
+	37, // 57: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
+	37, // 58: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
+	13, // 59: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
+	15, // 60: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
+	17, // 61: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
+	19, // 62: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
+	22, // 63: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
+	54, // [54:64] is the sub-list for method output_type
+	44, // [44:54] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_helmd_v1_release_service_proto_init() }
@@ -2714,7 +2928,7 @@ func file_helmd_v1_release_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_helmd_v1_release_service_proto_rawDesc), len(file_helmd_v1_release_service_proto_rawDesc)),
-			NumEnums:      6,
+			NumEnums:      7,
 			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
