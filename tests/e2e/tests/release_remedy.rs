@@ -19,9 +19,10 @@ use crate::releases::{
     Setup, drain, failed, install, released, set, setup, timeout, upgrade, uploaded, web_chart,
 };
 
-/// The revisions of a release, oldest first: (revision, status, description).
+/// The revisions of a release, oldest first: (revision, status, description); none
+/// when the release does not exist.
 async fn history(s: &Setup, name: &str) -> Vec<(i32, ReleaseStatus, String)> {
-    let mut revisions: Vec<(i32, ReleaseStatus, String)> = s
+    let response = s
         .client
         .releases()
         .get_release_history(GetReleaseHistoryRequest {
@@ -29,8 +30,12 @@ async fn history(s: &Setup, name: &str) -> Vec<(i32, ReleaseStatus, String)> {
             name: name.into(),
             ..GetReleaseHistoryRequest::default()
         })
-        .await
-        .expect("history")
+        .await;
+    let response = match response {
+        Err(e) if e.code() == Code::NotFound => return Vec::new(),
+        other => other.expect("history"),
+    };
+    let mut revisions: Vec<(i32, ReleaseStatus, String)> = response
         .into_inner()
         .releases
         .into_iter()
@@ -337,12 +342,8 @@ async fn retries_are_new_revisions_counted_in_events_and_history_keeps_the_deplo
     let h = history(&s, "web").await;
     assert_eq!(
         h.iter().map(|(v, st, _)| (*v, *st)).collect::<Vec<_>>(),
-        [
-            (1, ReleaseStatus::Deployed),
-            (3, ReleaseStatus::Failed),
-            (4, ReleaseStatus::Failed)
-        ],
-        "history max 2 prunes the failed attempts, never revision 1"
+        [(1, ReleaseStatus::Deployed), (4, ReleaseStatus::Failed)],
+        "history max 2 prunes the earlier failed attempts, never the deployed revision 1"
     );
     let too_many = s
         .client
@@ -603,5 +604,64 @@ async fn a_release_left_pending_by_a_killed_server_is_recovered_and_then_upgrade
                 .message
                 .contains("recovered revision 2 left pending-upgrade"))),
         "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn helmctl_takes_the_remediation_flags() {
+    let s = setup("secrets", "remedy-cli").await;
+    installed(&s).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chart = dir.path().join("web-1.1.0.tgz");
+    std::fs::write(&chart, web_chart("1.1.0")).expect("chart");
+    let chart = chart.display().to_string();
+    let server = s.server();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "upgrade",
+            "web",
+            chart.as_str(),
+            "-n",
+            s.namespace.as_str(),
+            "--wait",
+            "--timeout",
+            "3s",
+            "--set",
+            "behavior=never-ready",
+        ];
+        args.extend_from_slice(extra);
+        crate::releases_cli::helmctl(&server, &args)
+    };
+    let (ok, _, err) = run(&[
+        "--rollback-strategy",
+        "manual",
+        "--retries",
+        "1",
+        "--retry-backoff",
+        "1s",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("a rollback would restore revision 1"), "{err}");
+    assert_eq!(
+        statuses(&s, "web").await,
+        [
+            ReleaseStatus::Deployed,
+            ReleaseStatus::Failed,
+            ReleaseStatus::Failed
+        ],
+        "two attempts, left failed"
+    );
+    let (ok, _, err) = run(&["--rollback-strategy", "sideways"]);
+    assert!(!ok);
+    assert!(
+        err.contains("invalid rollback strategy \"sideways\""),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["--atomic"]);
+    assert!(!ok);
+    assert!(err.contains("has been rolled back"), "{err}");
+    assert_eq!(
+        statuses(&s, "web").await.last(),
+        Some(&ReleaseStatus::Deployed)
     );
 }

@@ -42,7 +42,7 @@ fn chart_with_test(version: &str) -> Vec<u8> {
     )
 }
 
-fn helmctl(server: &str, args: &[&str]) -> (bool, String, String) {
+pub(crate) fn helmctl(server: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(binaries::binary("helmd-client", "helmctl").expect("helmctl"))
         .arg("--server")
         .arg(server)
