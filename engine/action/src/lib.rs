@@ -1,17 +1,21 @@
 //! Helm's actions over a cluster (`helmd-kube`) and a release store
 //! (`helmd-release`): install, upgrade, rollback and uninstall, one module each,
-//! each an options struct and `run`. Deciding is kept apart from doing
+//! each an options struct and `run`; an upgrade's plan (`plan.rs`) and a release's
+//! drift (`drift.rs`), their diffs shown by `diff.rs`. Deciding is kept apart from doing
 //! (`decide.rs`); progress goes out as [`Event`]s.
 
 mod chart_record;
 mod common;
 mod decide;
+mod diff;
+mod drift;
 mod duration;
 mod error;
 mod events;
 mod hooks;
 mod install;
 mod lookup;
+mod plan;
 mod render;
 mod rollback;
 mod test;
@@ -21,12 +25,15 @@ mod upgrade;
 pub use chart_record::chart_record;
 pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
 pub use decide::{PreviousValues, install_step, rollback_target, upgrade_base, upgrade_values};
+pub use diff::{MASK, MASK_CHANGED, VOLATILE_METADATA};
+pub use drift::{Drift, DriftCheck, DriftKind, Drifted};
 pub use duration::parse_go_duration;
 pub use error::{Error, Result};
 pub use events::{Count, Event, Events, ObjectRef, Stage};
 pub use hooks::{HOOK_TIMEOUT_ANNOTATION, hooks_for};
 pub use install::Install;
 pub use lookup::{LOOKUP_TIMEOUT, LiveLookup};
+pub use plan::{Change, ChangeAction, Plan};
 pub use render::{Rendered, docs_of_manifest};
 pub use rollback::Rollback;
 pub use test::Test;
