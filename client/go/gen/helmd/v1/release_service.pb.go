@@ -328,10 +328,17 @@ const (
 	ChangeAction_CHANGE_ACTION_UPDATE ChangeAction = 2
 	// The object would be deleted.
 	ChangeAction_CHANGE_ACTION_DELETE ChangeAction = 3
-	// The object would be left as it is.
+	// The object would be left as it is. Also reported for an object the
+	// new revision no longer has but that Helm leaves in the cluster: one
+	// annotated `helm.sh/resource-policy: keep` (no longer managed by the
+	// release after the upgrade), one that another release or nobody owns now,
+	// or one that is already gone.
 	ChangeAction_CHANGE_ACTION_UNCHANGED ChangeAction = 4
-	// The object would be deleted and created again (`force_replace`, or a
-	// change to an immutable field).
+	// The object would be replaced: with `force_replace`, an existing object
+	// is sent whole with a PUT (and deleted and created again when a field
+	// cannot change); without it, the server-side dry run refused a change to
+	// an immutable field, which UpgradeRelease itself refuses (INVALID_ARGUMENT,
+	// KUBERNETES_REJECTED) unless `force_replace` is set, as Helm does.
 	ChangeAction_CHANGE_ACTION_REPLACE ChangeAction = 5
 )
 
@@ -380,6 +387,60 @@ func (x ChangeAction) Number() protoreflect.EnumNumber {
 // Deprecated: Use ChangeAction.Descriptor instead.
 func (ChangeAction) EnumDescriptor() ([]byte, []int) {
 	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{5}
+}
+
+// How an object differs from the release's recorded manifest.
+type DriftKind int32
+
+const (
+	// Not set; never returned.
+	DriftKind_DRIFT_KIND_UNSPECIFIED DriftKind = 0
+	// The object exists but a field the recorded manifest sets has another
+	// value on the cluster (another field manager changed or removed it).
+	DriftKind_DRIFT_KIND_CHANGED DriftKind = 1
+	// The object no longer exists on the cluster.
+	DriftKind_DRIFT_KIND_DELETED DriftKind = 2
+)
+
+// Enum value maps for DriftKind.
+var (
+	DriftKind_name = map[int32]string{
+		0: "DRIFT_KIND_UNSPECIFIED",
+		1: "DRIFT_KIND_CHANGED",
+		2: "DRIFT_KIND_DELETED",
+	}
+	DriftKind_value = map[string]int32{
+		"DRIFT_KIND_UNSPECIFIED": 0,
+		"DRIFT_KIND_CHANGED":     1,
+		"DRIFT_KIND_DELETED":     2,
+	}
+)
+
+func (x DriftKind) Enum() *DriftKind {
+	p := new(DriftKind)
+	*p = x
+	return p
+}
+
+func (x DriftKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DriftKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_helmd_v1_release_service_proto_enumTypes[6].Descriptor()
+}
+
+func (DriftKind) Type() protoreflect.EnumType {
+	return &file_helmd_v1_release_service_proto_enumTypes[6]
+}
+
+func (x DriftKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DriftKind.Descriptor instead.
+func (DriftKind) EnumDescriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{6}
 }
 
 // The request to install a chart as a new release.
@@ -799,6 +860,19 @@ type UpgradeReleaseRequest struct {
 	// Optional. With server-side apply, take over fields that another field
 	// manager owns (`--force-conflicts`).
 	ForceConflicts bool `protobuf:"varint,41,opt,name=force_conflicts,json=forceConflicts,proto3" json:"force_conflicts,omitempty"`
+	// Optional. Correct drift first: after the pre-upgrade hooks and before the
+	// new revision's objects are applied, every object of the revision being
+	// upgraded (the deployed one, as GetReleaseDrift reports on it) that differs
+	// on the cluster from its recorded manifest is applied again as recorded,
+	// taking over the fields another field manager changed (force conflicts,
+	// for those objects only), and every such object that was deleted is
+	// created again. Fields another manager added and the recorded manifest
+	// does not set are left as they are. Hook objects are not touched. The
+	// upgrade then goes on as usual; the new revision's objects are applied
+	// over the corrected ones (a plan with `correct_drift` applies with force
+	// conflicts too). Ignored with `install` when the release does not exist,
+	// and by dry runs.
+	CorrectDrift bool `protobuf:"varint,44,opt,name=correct_drift,json=correctDrift,proto3" json:"correct_drift,omitempty"`
 	// Optional. An idempotency key, with the same meaning as
 	// InstallReleaseRequest.request_id.
 	RequestId     string `protobuf:"bytes,50,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -1035,6 +1109,13 @@ func (x *UpgradeReleaseRequest) GetApplyMethod() ApplyMethod {
 func (x *UpgradeReleaseRequest) GetForceConflicts() bool {
 	if x != nil {
 		return x.ForceConflicts
+	}
+	return false
+}
+
+func (x *UpgradeReleaseRequest) GetCorrectDrift() bool {
+	if x != nil {
+		return x.CorrectDrift
 	}
 	return false
 }
@@ -2124,6 +2205,11 @@ type PlanUpgradeRequest struct {
 	// `hide_secret`, `wait`, `wait_for_jobs`, `timeout`,
 	// `rollback_on_failure`, `cleanup_on_fail`, `max_history`, `request_id`)
 	// are ignored. With `install` set and no release, the plan is an install.
+	// Nothing is recorded, applied or run; the chart is rendered with the
+	// cluster's capabilities and `lookup`, and each object is sent as a
+	// server-side dry run (with force conflicts when `force_conflicts` or
+	// `correct_drift` is set, so a conflict fails the plan as it would fail
+	// the upgrade otherwise).
 	Upgrade       *UpgradeReleaseRequest `protobuf:"bytes,1,opt,name=upgrade,proto3" json:"upgrade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2180,9 +2266,14 @@ type PlanUpgradeResponse struct {
 	// One entry per object that the current or the planned revision has, in
 	// Helm's install order, followed by objects the upgrade would delete.
 	Changes []*ResourceChange `protobuf:"bytes,4,rep,name=changes,proto3" json:"changes,omitempty"`
-	// The hooks the upgrade would run, in Helm's execution order.
+	// The hooks the upgrade would run, in Helm's execution order: the
+	// pre-upgrade hooks, then the post-upgrade hooks (pre-install and
+	// post-install for an install); none with `disable_hooks`. A hook that is
+	// a Secret has its manifest replaced by Helm's `--hide-secret` line.
 	Hooks []*Hook `protobuf:"bytes,5,rep,name=hooks,proto3" json:"hooks,omitempty"`
-	// The manifest the new revision would record.
+	// The manifest the new revision would record, with each Secret's content
+	// replaced by Helm's `--hide-secret` line (`# HIDDEN: The Secret output has
+	// been suppressed`).
 	Manifest string `protobuf:"bytes,6,opt,name=manifest,proto3" json:"manifest,omitempty"`
 	// The rendered NOTES.txt of the new revision.
 	Notes string `protobuf:"bytes,7,opt,name=notes,proto3" json:"notes,omitempty"`
@@ -2286,11 +2377,19 @@ type ResourceChange struct {
 	Action ChangeAction `protobuf:"varint,1,opt,name=action,proto3,enum=helmd.v1.ChangeAction" json:"action,omitempty"`
 	// The object.
 	Resource *ResourceReference `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
-	// A unified diff from the live object (empty when it is missing) to the
-	// object after the upgrade (from a server-side dry-run apply; empty when
-	// deleted), as YAML without `status` and `metadata.managedFields`. The
-	// values in a Secret's `data` and `stringData` are redacted. Empty for
-	// CHANGE_ACTION_UNCHANGED.
+	// A unified diff (`--- live`, `+++ planned`, hunks with three lines of
+	// context) from the live object (empty when it is missing) to the object
+	// after the upgrade (from a server-side dry-run apply; empty when
+	// deleted), as YAML with sorted keys, without `status` and without the
+	// metadata the API server sets on every write or at creation and that is
+	// not the chart's: `managedFields`, `resourceVersion`, `generation`, `uid`,
+	// `creationTimestamp` and `selfLink`. The values in a Secret's `data` and
+	// `stringData` (and its `kubectl.kubernetes.io/last-applied-configuration`
+	// annotation) are never shown: each is `'***'`, and `'*** (changed)'` on
+	// the planned side when it differs from the live one, so a changed key
+	// shows without its values. For CHANGE_ACTION_REPLACE after an immutable
+	// field change, the planned side is a server-side dry-run create of the
+	// object. Empty for CHANGE_ACTION_UNCHANGED.
 	Diff          string `protobuf:"bytes,3,opt,name=diff,proto3" json:"diff,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2347,6 +2446,196 @@ func (x *ResourceChange) GetDiff() string {
 	return ""
 }
 
+// The request for how the cluster differs from a release's deployed revision.
+type GetReleaseDriftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The release's namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Required. The release name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReleaseDriftRequest) Reset() {
+	*x = GetReleaseDriftRequest{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReleaseDriftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReleaseDriftRequest) ProtoMessage() {}
+
+func (x *GetReleaseDriftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReleaseDriftRequest.ProtoReflect.Descriptor instead.
+func (*GetReleaseDriftRequest) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetReleaseDriftRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *GetReleaseDriftRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// How the cluster differs from a release's deployed revision.
+type GetReleaseDriftResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deployed revision whose objects were compared (the revision
+	// UpgradeRelease would upgrade from).
+	Revision int32 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The objects that differ from the revision's manifest, in Helm's install
+	// order; empty when nothing drifted.
+	Drifted []*ResourceDrift `protobuf:"bytes,2,rep,name=drifted,proto3" json:"drifted,omitempty"`
+	// The objects that match the revision's manifest, in Helm's install order.
+	// Hooks are neither here nor in `drifted`.
+	InSync        []*ResourceReference `protobuf:"bytes,3,rep,name=in_sync,json=inSync,proto3" json:"in_sync,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReleaseDriftResponse) Reset() {
+	*x = GetReleaseDriftResponse{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReleaseDriftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReleaseDriftResponse) ProtoMessage() {}
+
+func (x *GetReleaseDriftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReleaseDriftResponse.ProtoReflect.Descriptor instead.
+func (*GetReleaseDriftResponse) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetReleaseDriftResponse) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *GetReleaseDriftResponse) GetDrifted() []*ResourceDrift {
+	if x != nil {
+		return x.Drifted
+	}
+	return nil
+}
+
+func (x *GetReleaseDriftResponse) GetInSync() []*ResourceReference {
+	if x != nil {
+		return x.InSync
+	}
+	return nil
+}
+
+// How one object of a release differs from its recorded manifest.
+type ResourceDrift struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How it differs.
+	Kind DriftKind `protobuf:"varint,1,opt,name=kind,proto3,enum=helmd.v1.DriftKind" json:"kind,omitempty"`
+	// The object.
+	Resource *ResourceReference `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
+	// A unified diff from the live object (empty when deleted) to the object
+	// a server-side dry-run apply of its recorded manifest with force
+	// conflicts returns (what `correct_drift` would make of it), in the form
+	// ResourceChange.diff describes: YAML with sorted keys, the same metadata
+	// left out, Secret values never shown.
+	Diff          string `protobuf:"bytes,3,opt,name=diff,proto3" json:"diff,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceDrift) Reset() {
+	*x = ResourceDrift{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceDrift) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceDrift) ProtoMessage() {}
+
+func (x *ResourceDrift) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceDrift.ProtoReflect.Descriptor instead.
+func (*ResourceDrift) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ResourceDrift) GetKind() DriftKind {
+	if x != nil {
+		return x.Kind
+	}
+	return DriftKind_DRIFT_KIND_UNSPECIFIED
+}
+
+func (x *ResourceDrift) GetResource() *ResourceReference {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *ResourceDrift) GetDiff() string {
+	if x != nil {
+		return x.Diff
+	}
+	return ""
+}
+
 var File_helmd_v1_release_service_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_service_proto_rawDesc = "" +
@@ -2385,7 +2674,7 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd5\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfa\n" +
 	"\n" +
 	"\x15UpgradeReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
@@ -2420,7 +2709,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x15render_subchart_notes\x18% \x01(\bR\x13renderSubchartNotes\x12+\n" +
 	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
-	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12\x1d\n" +
+	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12#\n" +
+	"\rcorrect_drift\x18, \x01(\bR\fcorrectDrift\x12\x1d\n" +
 	"\n" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
@@ -2533,6 +2823,17 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x0eResourceChange\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.helmd.v1.ChangeActionR\x06action\x127\n" +
 	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12\x12\n" +
+	"\x04diff\x18\x03 \x01(\tR\x04diff\"J\n" +
+	"\x16GetReleaseDriftRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x9e\x01\n" +
+	"\x17GetReleaseDriftResponse\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x05R\brevision\x121\n" +
+	"\adrifted\x18\x02 \x03(\v2\x17.helmd.v1.ResourceDriftR\adrifted\x124\n" +
+	"\ain_sync\x18\x03 \x03(\v2\x1b.helmd.v1.ResourceReferenceR\x06inSync\"\x85\x01\n" +
+	"\rResourceDrift\x12'\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x13.helmd.v1.DriftKindR\x04kind\x127\n" +
+	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12\x12\n" +
 	"\x04diff\x18\x03 \x01(\tR\x04diff*\x7f\n" +
 	"\fWaitStrategy\x12\x1d\n" +
 	"\x19WAIT_STRATEGY_UNSPECIFIED\x10\x00\x12\x1b\n" +
@@ -2563,7 +2864,11 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x14CHANGE_ACTION_UPDATE\x10\x02\x12\x18\n" +
 	"\x14CHANGE_ACTION_DELETE\x10\x03\x12\x1b\n" +
 	"\x17CHANGE_ACTION_UNCHANGED\x10\x04\x12\x19\n" +
-	"\x15CHANGE_ACTION_REPLACE\x10\x052\xc1\x06\n" +
+	"\x15CHANGE_ACTION_REPLACE\x10\x05*W\n" +
+	"\tDriftKind\x12\x1a\n" +
+	"\x16DRIFT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12DRIFT_KIND_CHANGED\x10\x01\x12\x16\n" +
+	"\x12DRIFT_KIND_DELETED\x10\x022\x99\a\n" +
 	"\x0eReleaseService\x12M\n" +
 	"\x0eInstallRelease\x12\x1f.helmd.v1.InstallReleaseRequest\x1a\x18.helmd.v1.OperationEvent0\x01\x12M\n" +
 	"\x0eUpgradeRelease\x12\x1f.helmd.v1.UpgradeReleaseRequest\x1a\x18.helmd.v1.OperationEvent0\x01\x12O\n" +
@@ -2575,7 +2880,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\fListReleases\x12\x1d.helmd.v1.ListReleasesRequest\x1a\x1e.helmd.v1.ListReleasesResponse\x12\\\n" +
 	"\x11GetReleaseHistory\x12\".helmd.v1.GetReleaseHistoryRequest\x1a#.helmd.v1.GetReleaseHistoryResponse\x12b\n" +
 	"\x13GetReleaseResources\x12$.helmd.v1.GetReleaseResourcesRequest\x1a%.helmd.v1.GetReleaseResourcesResponse\x12J\n" +
-	"\vPlanUpgrade\x12\x1c.helmd.v1.PlanUpgradeRequest\x1a\x1d.helmd.v1.PlanUpgradeResponseB\x8a\x01\n" +
+	"\vPlanUpgrade\x12\x1c.helmd.v1.PlanUpgradeRequest\x1a\x1d.helmd.v1.PlanUpgradeResponse\x12V\n" +
+	"\x0fGetReleaseDrift\x12 .helmd.v1.GetReleaseDriftRequest\x1a!.helmd.v1.GetReleaseDriftResponseB\x8a\x01\n" +
 	"\fcom.helmd.v1B\x13ReleaseServiceProtoP\x01Z$helmd/client/go/gen/helmd/v1;helmdv1\xa2\x02\x03HXX\xaa\x02\bHelmd.V1\xca\x02\bHelmd\\V1\xe2\x02\x14Helmd\\V1\\GPBMetadata\xea\x02\tHelmd::V1b\x06proto3"
 
 var (
@@ -2590,8 +2896,8 @@ func file_helmd_v1_release_service_proto_rawDescGZIP() []byte {
 	return file_helmd_v1_release_service_proto_rawDescData
 }
 
-var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_helmd_v1_release_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_helmd_v1_release_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_helmd_v1_release_service_proto_goTypes = []any{
 	(WaitStrategy)(0),                   // 0: helmd.v1.WaitStrategy
 	(DryRun)(0),                         // 1: helmd.v1.DryRun
@@ -2599,104 +2905,114 @@ var file_helmd_v1_release_service_proto_goTypes = []any{
 	(CascadePolicy)(0),                  // 3: helmd.v1.CascadePolicy
 	(ReleaseOrderBy)(0),                 // 4: helmd.v1.ReleaseOrderBy
 	(ChangeAction)(0),                   // 5: helmd.v1.ChangeAction
-	(*InstallReleaseRequest)(nil),       // 6: helmd.v1.InstallReleaseRequest
-	(*UpgradeReleaseRequest)(nil),       // 7: helmd.v1.UpgradeReleaseRequest
-	(*RollbackReleaseRequest)(nil),      // 8: helmd.v1.RollbackReleaseRequest
-	(*UninstallReleaseRequest)(nil),     // 9: helmd.v1.UninstallReleaseRequest
-	(*TestReleaseRequest)(nil),          // 10: helmd.v1.TestReleaseRequest
-	(*GetReleaseRequest)(nil),           // 11: helmd.v1.GetReleaseRequest
-	(*GetReleaseResponse)(nil),          // 12: helmd.v1.GetReleaseResponse
-	(*ListReleasesRequest)(nil),         // 13: helmd.v1.ListReleasesRequest
-	(*ListReleasesResponse)(nil),        // 14: helmd.v1.ListReleasesResponse
-	(*GetReleaseHistoryRequest)(nil),    // 15: helmd.v1.GetReleaseHistoryRequest
-	(*GetReleaseHistoryResponse)(nil),   // 16: helmd.v1.GetReleaseHistoryResponse
-	(*GetReleaseResourcesRequest)(nil),  // 17: helmd.v1.GetReleaseResourcesRequest
-	(*GetReleaseResourcesResponse)(nil), // 18: helmd.v1.GetReleaseResourcesResponse
-	(*ResourceStatus)(nil),              // 19: helmd.v1.ResourceStatus
-	(*PlanUpgradeRequest)(nil),          // 20: helmd.v1.PlanUpgradeRequest
-	(*PlanUpgradeResponse)(nil),         // 21: helmd.v1.PlanUpgradeResponse
-	(*ResourceChange)(nil),              // 22: helmd.v1.ResourceChange
-	nil,                                 // 23: helmd.v1.InstallReleaseRequest.LabelsEntry
-	nil,                                 // 24: helmd.v1.UpgradeReleaseRequest.LabelsEntry
-	(*ChartReference)(nil),              // 25: helmd.v1.ChartReference
-	(*Values)(nil),                      // 26: helmd.v1.Values
-	(*durationpb.Duration)(nil),         // 27: google.protobuf.Duration
-	(ApplyMethod)(0),                    // 28: helmd.v1.ApplyMethod
-	(ReleaseView)(0),                    // 29: helmd.v1.ReleaseView
-	(*Release)(nil),                     // 30: helmd.v1.Release
-	(ReleaseStatus)(0),                  // 31: helmd.v1.ReleaseStatus
-	(*ResourceReference)(nil),           // 32: helmd.v1.ResourceReference
-	(ResourceHealth)(0),                 // 33: helmd.v1.ResourceHealth
-	(*ChartMetadata)(nil),               // 34: helmd.v1.ChartMetadata
-	(*Hook)(nil),                        // 35: helmd.v1.Hook
-	(*OperationEvent)(nil),              // 36: helmd.v1.OperationEvent
+	(DriftKind)(0),                      // 6: helmd.v1.DriftKind
+	(*InstallReleaseRequest)(nil),       // 7: helmd.v1.InstallReleaseRequest
+	(*UpgradeReleaseRequest)(nil),       // 8: helmd.v1.UpgradeReleaseRequest
+	(*RollbackReleaseRequest)(nil),      // 9: helmd.v1.RollbackReleaseRequest
+	(*UninstallReleaseRequest)(nil),     // 10: helmd.v1.UninstallReleaseRequest
+	(*TestReleaseRequest)(nil),          // 11: helmd.v1.TestReleaseRequest
+	(*GetReleaseRequest)(nil),           // 12: helmd.v1.GetReleaseRequest
+	(*GetReleaseResponse)(nil),          // 13: helmd.v1.GetReleaseResponse
+	(*ListReleasesRequest)(nil),         // 14: helmd.v1.ListReleasesRequest
+	(*ListReleasesResponse)(nil),        // 15: helmd.v1.ListReleasesResponse
+	(*GetReleaseHistoryRequest)(nil),    // 16: helmd.v1.GetReleaseHistoryRequest
+	(*GetReleaseHistoryResponse)(nil),   // 17: helmd.v1.GetReleaseHistoryResponse
+	(*GetReleaseResourcesRequest)(nil),  // 18: helmd.v1.GetReleaseResourcesRequest
+	(*GetReleaseResourcesResponse)(nil), // 19: helmd.v1.GetReleaseResourcesResponse
+	(*ResourceStatus)(nil),              // 20: helmd.v1.ResourceStatus
+	(*PlanUpgradeRequest)(nil),          // 21: helmd.v1.PlanUpgradeRequest
+	(*PlanUpgradeResponse)(nil),         // 22: helmd.v1.PlanUpgradeResponse
+	(*ResourceChange)(nil),              // 23: helmd.v1.ResourceChange
+	(*GetReleaseDriftRequest)(nil),      // 24: helmd.v1.GetReleaseDriftRequest
+	(*GetReleaseDriftResponse)(nil),     // 25: helmd.v1.GetReleaseDriftResponse
+	(*ResourceDrift)(nil),               // 26: helmd.v1.ResourceDrift
+	nil,                                 // 27: helmd.v1.InstallReleaseRequest.LabelsEntry
+	nil,                                 // 28: helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	(*ChartReference)(nil),              // 29: helmd.v1.ChartReference
+	(*Values)(nil),                      // 30: helmd.v1.Values
+	(*durationpb.Duration)(nil),         // 31: google.protobuf.Duration
+	(ApplyMethod)(0),                    // 32: helmd.v1.ApplyMethod
+	(ReleaseView)(0),                    // 33: helmd.v1.ReleaseView
+	(*Release)(nil),                     // 34: helmd.v1.Release
+	(ReleaseStatus)(0),                  // 35: helmd.v1.ReleaseStatus
+	(*ResourceReference)(nil),           // 36: helmd.v1.ResourceReference
+	(ResourceHealth)(0),                 // 37: helmd.v1.ResourceHealth
+	(*ChartMetadata)(nil),               // 38: helmd.v1.ChartMetadata
+	(*Hook)(nil),                        // 39: helmd.v1.Hook
+	(*OperationEvent)(nil),              // 40: helmd.v1.OperationEvent
 }
 var file_helmd_v1_release_service_proto_depIdxs = []int32{
-	25, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	26, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
-	23, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
+	29, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	30, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
+	27, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
 	1,  // 3: helmd.v1.InstallReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	0,  // 4: helmd.v1.InstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 6: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
-	25, // 7: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	26, // 8: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
-	24, // 9: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	31, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 6: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	29, // 7: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	30, // 8: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
+	28, // 9: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
 	2,  // 10: helmd.v1.UpgradeReleaseRequest.previous_values:type_name -> helmd.v1.PreviousValues
 	1,  // 11: helmd.v1.UpgradeReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	0,  // 12: helmd.v1.UpgradeReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 13: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 14: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	31, // 13: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 14: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
 	1,  // 15: helmd.v1.RollbackReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	0,  // 16: helmd.v1.RollbackReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 17: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 18: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	31, // 17: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 18: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
 	3,  // 19: helmd.v1.UninstallReleaseRequest.cascade:type_name -> helmd.v1.CascadePolicy
 	0,  // 20: helmd.v1.UninstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	27, // 21: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	27, // 22: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	29, // 23: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 24: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
-	31, // 25: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
+	31, // 21: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	31, // 22: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	33, // 23: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
+	34, // 24: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
+	35, // 25: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
 	4,  // 26: helmd.v1.ListReleasesRequest.order_by:type_name -> helmd.v1.ReleaseOrderBy
-	29, // 27: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 28: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
-	29, // 29: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
-	30, // 30: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
-	19, // 31: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
-	32, // 32: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
-	33, // 33: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
-	7,  // 34: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
-	34, // 35: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
-	22, // 36: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
-	35, // 37: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
+	33, // 27: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
+	34, // 28: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
+	33, // 29: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
+	34, // 30: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
+	20, // 31: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
+	36, // 32: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
+	37, // 33: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
+	8,  // 34: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
+	38, // 35: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
+	23, // 36: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
+	39, // 37: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
 	5,  // 38: helmd.v1.ResourceChange.action:type_name -> helmd.v1.ChangeAction
-	32, // 39: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
-	6,  // 40: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
-	7,  // 41: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
-	8,  // 42: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
-	9,  // 43: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
-	10, // 44: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
-	11, // 45: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
-	13, // 46: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
-	15, // 47: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
-	17, // 48: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
-	20, // 49: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
-	36, // 50: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
-	36, // 51: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
-	36, // 52: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
-	36, // 53: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
-	36, // 54: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
-	12, // 55: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
-	14, // 56: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
-	16, // 57: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
-	18, // 58: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
-	21, // 59: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
-	50, // [50:60] is the sub-list for method output_type
-	40, // [40:50] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	36, // 39: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
+	26, // 40: helmd.v1.GetReleaseDriftResponse.drifted:type_name -> helmd.v1.ResourceDrift
+	36, // 41: helmd.v1.GetReleaseDriftResponse.in_sync:type_name -> helmd.v1.ResourceReference
+	6,  // 42: helmd.v1.ResourceDrift.kind:type_name -> helmd.v1.DriftKind
+	36, // 43: helmd.v1.ResourceDrift.resource:type_name -> helmd.v1.ResourceReference
+	7,  // 44: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
+	8,  // 45: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
+	9,  // 46: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
+	10, // 47: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
+	11, // 48: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
+	12, // 49: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
+	14, // 50: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
+	16, // 51: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
+	18, // 52: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
+	21, // 53: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
+	24, // 54: helmd.v1.ReleaseService.GetReleaseDrift:input_type -> helmd.v1.GetReleaseDriftRequest
+	40, // 55: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
+	40, // 56: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
+	40, // 57: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
+	40, // 58: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
+	40, // 59: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
+	13, // 60: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
+	15, // 61: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
+	17, // 62: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
+	19, // 63: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
+	22, // 64: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
+	25, // 65: helmd.v1.ReleaseService.GetReleaseDrift:output_type -> helmd.v1.GetReleaseDriftResponse
+	55, // [55:66] is the sub-list for method output_type
+	44, // [44:55] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_helmd_v1_release_service_proto_init() }
@@ -2714,8 +3030,8 @@ func file_helmd_v1_release_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_helmd_v1_release_service_proto_rawDesc), len(file_helmd_v1_release_service_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   19,
+			NumEnums:      7,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
