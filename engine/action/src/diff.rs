@@ -116,7 +116,7 @@ fn mask_at(object: &mut Value, path: &[&str], mask: impl Fn(Option<&str>, &Value
     match at {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {
-                let masked = mask(Some(key), value);
+                let masked = mask(Some(key.as_str()), value);
                 *value = Value::String(masked.to_owned());
             }
         }

@@ -263,7 +263,7 @@ async fn deletions(kube: &Kube, dropped: &[Resource], owner: &Owner) -> Result<V
     dropped
         .iter()
         .zip(live)
-        .map(|(r, live)| {
+        .map(|(r, live)| -> Result<Change> {
             let (action, diff) = match live? {
                 Some(live) if !keeps(&live) && !keeps(&r.object) && owner.owns(&live) => (
                     ChangeAction::Delete,
