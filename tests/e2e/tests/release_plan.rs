@@ -558,3 +558,74 @@ async fn drift_from_an_edit_and_a_deletion_is_reported_and_corrected_on_request(
         "{printed}"
     );
 }
+
+/// A chart with a Job whose pod template (immutable) carries `flavour`.
+fn job_chart(flavour: &str) -> Vec<u8> {
+    let values = format!("flavour: {flavour}\n");
+    pack(
+        "batch",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: batch\nversion: 1.0.0\n",
+            ),
+            ("values.yaml", values.as_str()),
+            (
+                "templates/job.yaml",
+                concat!(
+                    "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-migrate\n",
+                    "spec:\n  backoffLimit: 0\n  template:\n    metadata:\n      labels:\n",
+                    "        flavour: {{ .Values.flavour }}\n",
+                    "    spec:\n      restartPolicy: Never\n      containers:\n",
+                    "        - name: migrate\n          image: registry.invalid/migrate:1\n",
+                ),
+            ),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn a_change_to_an_immutable_field_is_planned_as_a_replace() {
+    let s = setup("sql", "plan-replace").await;
+    let (_, result) = install(
+        &s,
+        InstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: "batch".into(),
+            chart: uploaded(job_chart("plain")),
+            timeout: timeout(120),
+            ..InstallReleaseRequest::default()
+        },
+    )
+    .await;
+    released(result);
+    for force_replace in [false, true] {
+        let plan = s
+            .client
+            .releases()
+            .plan_upgrade(PlanUpgradeRequest {
+                upgrade: Some(UpgradeReleaseRequest {
+                    namespace: s.namespace.clone(),
+                    name: "batch".into(),
+                    chart: uploaded(job_chart("spicy")),
+                    force_replace,
+                    ..UpgradeReleaseRequest::default()
+                }),
+            })
+            .await
+            .expect("plan")
+            .into_inner();
+        assert_eq!(plan.changes.len(), 1, "{plan:?}");
+        let change = &plan.changes[0];
+        assert_eq!(change.action(), ChangeAction::Replace, "{change:?}");
+        assert!(
+            change.diff.contains("\n-        flavour: plain\n")
+                && change.diff.contains("\n+        flavour: spicy\n"),
+            "{}",
+            change.diff
+        );
+        // The re-created object keeps its name wherever the name shows (its uid and
+        // the labels made from it change, as they would).
+        assert!(!change.diff.contains("batch-migrate-"), "{}", change.diff);
+    }
+}

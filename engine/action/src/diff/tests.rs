@@ -57,7 +57,7 @@ fn equal_objects_but_for_server_metadata_and_status_have_no_diff() {
 #[test]
 fn a_created_object_is_all_added_and_a_deleted_one_all_removed() {
     let created = object_diff(None, Some(&config_map("hello", "1")), SIDES);
-    assert!(created.starts_with("--- live\n+++ planned\n@@ -0,0 +1,6 @@\n+apiVersion: v1\n"));
+    assert!(created.starts_with("--- live\n+++ planned\n@@ -0,0 +1,7 @@\n+apiVersion: v1\n"));
     assert!(
         created.lines().skip(3).all(|l| l.starts_with('+')),
         "{created}"
