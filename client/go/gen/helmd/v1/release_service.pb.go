@@ -335,10 +335,12 @@ const (
 	// or one that is already gone.
 	ChangeAction_CHANGE_ACTION_UNCHANGED ChangeAction = 4
 	// The object would be replaced: with `force_replace`, an existing object
-	// is sent whole with a PUT (and deleted and created again when a field
-	// cannot change); without it, the server-side dry run refused a change to
-	// an immutable field, which UpgradeRelease itself refuses (INVALID_ARGUMENT,
-	// KUBERNETES_REJECTED) unless `force_replace` is set, as Helm does.
+	// that the PUT would change is sent whole (and deleted and created again
+	// when a field cannot change; one the PUT would leave as it is is
+	// CHANGE_ACTION_UNCHANGED); without it, the server-side dry run refused a
+	// change to an immutable field, which UpgradeRelease itself refuses
+	// (INVALID_ARGUMENT, KUBERNETES_REJECTED) unless `force_replace` is set, as
+	// Helm does.
 	ChangeAction_CHANGE_ACTION_REPLACE ChangeAction = 5
 )
 
@@ -2575,11 +2577,11 @@ type ResourceDrift struct {
 	Kind DriftKind `protobuf:"varint,1,opt,name=kind,proto3,enum=helmd.v1.DriftKind" json:"kind,omitempty"`
 	// The object.
 	Resource *ResourceReference `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
-	// A unified diff from the live object (empty when deleted) to the object
-	// a server-side dry-run apply of its recorded manifest with force
-	// conflicts returns (what `correct_drift` would make of it), in the form
-	// ResourceChange.diff describes: YAML with sorted keys, the same metadata
-	// left out, Secret values never shown.
+	// A unified diff (`--- live`, `+++ recorded`) from the live object (empty
+	// when deleted) to the object a server-side dry-run apply of its recorded
+	// manifest with force conflicts returns (what `correct_drift` would make of
+	// it), in the form ResourceChange.diff describes: YAML with sorted keys,
+	// the same metadata left out, Secret values never shown.
 	Diff          string `protobuf:"bytes,3,opt,name=diff,proto3" json:"diff,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
