@@ -52,6 +52,7 @@ fn release_service_has_its_rpcs() {
             "GetReleaseHistory",
             "GetReleaseResources",
             "PlanUpgrade",
+            "GetReleaseDrift",
         ],
     );
 }

@@ -119,44 +119,7 @@ impl Install {
                 ctx.kube.install_crds(&crds, self.settings.timeout).await?;
             }
         }
-        let rendered = ctx
-            .render(RenderInput {
-                chart: self.chart.clone(),
-                values: self.values.clone(),
-                name: self.name.clone(),
-                namespace: self.namespace.clone(),
-                revision: step.version,
-                is_upgrade: false,
-                kube_version: ctx.kube.version(),
-                default_capabilities: self.dry_run == DryRun::Client,
-                api_versions: ctx.kube.api_versions(),
-                render_subchart_notes: self.render_subchart_notes,
-                hide_secret: self.hide_secret,
-                interrupt: ctx.interrupt.clone(),
-                cluster: ctx.lookup(self.dry_run),
-                enable_dns: self.enable_dns,
-            })
-            .await?;
-        let started = now();
-        let mut release = Release {
-            name: self.name.clone(),
-            namespace: self.namespace.clone(),
-            version: step.version,
-            info: Some(Info {
-                first_deployed: Some(started),
-                last_deployed: Some(started),
-                status: Status::PendingInstall,
-                description: "Initial install underway".into(),
-                notes: rendered.notes.clone(),
-                ..Info::default()
-            }),
-            chart: Some(chart_record(&self.chart, &self.values)?),
-            config: helmd_yaml::Value::map(self.values.clone()),
-            manifest: rendered.manifest.clone(),
-            hooks: rendered.hooks.clone(),
-            labels: self.labels.clone(),
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
-        };
+        let (mut release, docs) = self.render_release(ctx, step.version).await?;
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Ok(Outcome {
@@ -166,7 +129,7 @@ impl Install {
         }
         ctx.events
             .stage(Stage::Validating, "checking objects against the cluster");
-        let resources = ctx.build(&rendered.docs, &self.namespace).await?;
+        let resources = ctx.build(&docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
@@ -226,6 +189,54 @@ impl Install {
                 Ok(Err(e))
             }
         }
+    }
+
+    /// The record an install would make (pending) and its documents: rendered
+    /// against the cluster unless a client-side dry run.
+    pub(crate) async fn render_release(
+        &self,
+        ctx: &Context,
+        version: i64,
+    ) -> Result<(Release, Vec<helmd_kube::Doc>)> {
+        let rendered = ctx
+            .render(RenderInput {
+                chart: self.chart.clone(),
+                values: self.values.clone(),
+                name: self.name.clone(),
+                namespace: self.namespace.clone(),
+                revision: version,
+                is_upgrade: false,
+                kube_version: ctx.kube.version(),
+                default_capabilities: self.dry_run == DryRun::Client,
+                api_versions: ctx.kube.api_versions(),
+                render_subchart_notes: self.render_subchart_notes,
+                hide_secret: self.hide_secret,
+                interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
+            })
+            .await?;
+        let started = now();
+        let release = Release {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            version,
+            info: Some(Info {
+                first_deployed: Some(started),
+                last_deployed: Some(started),
+                status: Status::PendingInstall,
+                description: "Initial install underway".into(),
+                notes: rendered.notes.clone(),
+                ..Info::default()
+            }),
+            chart: Some(chart_record(&self.chart, &self.values)?),
+            config: helmd_yaml::Value::map(self.values.clone()),
+            manifest: rendered.manifest.clone(),
+            hooks: rendered.hooks.clone(),
+            labels: self.labels.clone(),
+            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+        };
+        Ok((release, rendered.docs))
     }
 
     async fn perform(

@@ -2,7 +2,9 @@
 //! previous-values rule, render, ownership of new objects, record pending (history
 //! pruned), pre-upgrade hooks, apply and delete what the chart no longer renders,
 //! wait, post-upgrade hooks, previous revision superseded; `--install` when the
-//! release is missing; on failure cleanup and rollback as asked.
+//! release is missing; on failure cleanup and rollback as asked. The preparation
+//! (up to the first change) is `prepare`, shared with `plan.rs`; `correct_drift`
+//! re-applies drifted objects after the pre-upgrade hooks (`drift.rs`).
 
 use std::collections::BTreeMap;
 
@@ -70,27 +72,42 @@ pub struct Upgrade {
     pub hide_secret: bool,
     /// Let templates resolve names with `getHostByName` (`--enable-dns`).
     pub enable_dns: bool,
+    /// Re-apply the current revision's drifted objects first (`drift.rs`).
+    pub correct_drift: bool,
     /// Timeout, wait, hooks, conflicts, description.
     pub settings: Settings,
+}
+
+/// An upgrade prepared up to its first change: what `run` and a plan share.
+pub(crate) enum Prepared {
+    /// No release and `install`: an install instead.
+    Install(Box<Install>),
+    /// The new revision over the current one.
+    Upgrade(Box<PreparedUpgrade>),
+}
+
+/// The new revision (pending), the revision it supersedes, and — unless a client-side
+/// dry run, which never asks the cluster — the objects of both, new ones' ownership
+/// checked.
+pub(crate) struct PreparedUpgrade {
+    pub(crate) release: Release,
+    pub(crate) current: Release,
+    pub(crate) objects: Option<Objects>,
+}
+
+/// The objects of the current and the new revision, and their owner.
+pub(crate) struct Objects {
+    pub(crate) current: Vec<Resource>,
+    pub(crate) target: Vec<Resource>,
+    pub(crate) owner: Owner,
 }
 
 impl Upgrade {
     /// Runs the upgrade (or the install, with `install` and no release): attempts
     /// as the retry settings allow, then the rollback strategy.
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
-        check_hide_secret(self.hide_secret, self.dry_run)?;
-        helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
-            name: self.name.clone(),
-            reason,
-        })?;
-        if self.chart.metadata.chart_type == "library" {
-            return Err(Error::LibraryChart);
-        }
         self.rollback_strategy.check(self.rollback_on_failure)?;
         let history = ctx.history(&self.namespace, &self.name).await?;
-        if history.is_empty() && self.install {
-            return self.into_install().run(ctx).await;
-        }
         if let Some(rollback) = self.version_rollback(&history)? {
             ctx.events.stage(
                 Stage::Validating,
@@ -181,107 +198,27 @@ impl Upgrade {
     /// retried); `Ok(Err((revision, error)))` when the recorded revision failed
     /// (recorded failed, objects it created cleaned up when asked).
     async fn attempt(&self, ctx: &Context) -> Result<std::result::Result<Outcome, (i64, Error)>> {
-        let history = ctx.history(&self.namespace, &self.name).await?;
-        let statuses: Vec<(i64, Status)> =
-            history.iter().map(|r| (r.version, status_of(r))).collect();
-        let base = upgrade_base(&self.name, &statuses)?;
-        let find = |v: i64| history.iter().find(|r| r.version == v).cloned();
-        let (Some(last), Some(mut current)) = (find(base.last), find(base.current)) else {
-            return Err(Error::NotFound);
+        let PreparedUpgrade {
+            mut release,
+            mut current,
+            objects,
+        } = match self.prepare(ctx).await? {
+            // No release and `install`: the install runs its own attempts.
+            Prepared::Install(install) => return install.run(ctx).await.map(Ok),
+            Prepared::Upgrade(prepared) => *prepared,
         };
-        let (values, previous_chart_values) =
-            upgrade_values(self.previous_values, self.values.clone(), &current.config);
-        let mut chart = self.chart.clone();
-        if previous_chart_values && let Some(previous) = current.chart.as_ref() {
-            chart.values = previous.values.clone();
-        }
-        let mut labels = last.labels.clone();
-        for (k, v) in &self.labels {
-            if v.is_empty() {
-                labels.remove(k);
-            } else {
-                labels.insert(k.clone(), v.clone());
-            }
-        }
-        for k in &self.remove_labels {
-            labels.remove(k);
-        }
-        helmd_release::validate_custom_labels(&labels)?;
-        let version = last.version + 1;
-        let rendered = ctx
-            .render(RenderInput {
-                chart: chart.clone(),
-                values: values.clone(),
-                name: self.name.clone(),
-                namespace: self.namespace.clone(),
-                revision: version,
-                is_upgrade: true,
-                kube_version: ctx.kube.version(),
-                default_capabilities: self.dry_run == DryRun::Client,
-                api_versions: ctx.kube.api_versions(),
-                render_subchart_notes: self.render_subchart_notes,
-                hide_secret: self.hide_secret,
-                interrupt: ctx.interrupt.clone(),
-                cluster: ctx.lookup(self.dry_run),
-                enable_dns: self.enable_dns,
-            })
-            .await?;
-        let first_deployed = current.info.as_ref().and_then(|i| i.first_deployed);
-        let mut release = Release {
-            name: self.name.clone(),
-            namespace: self.namespace.clone(),
-            version,
-            info: Some(Info {
-                first_deployed,
-                last_deployed: Some(now()),
-                status: Status::PendingUpgrade,
-                description: "Preparing upgrade".into(),
-                notes: rendered.notes.clone(),
-                ..Info::default()
-            }),
-            chart: Some(chart_record(&chart, &values)?),
-            config: helmd_yaml::Value::map(values),
-            manifest: rendered.manifest.clone(),
-            hooks: rendered.hooks.clone(),
-            labels,
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
-        };
-        if self.dry_run == DryRun::Client {
+        let Some(Objects {
+            current: current_resources,
+            target,
+            owner,
+        }) = objects
+        else {
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
             return Ok(Ok(Outcome {
                 release,
                 kept: Vec::new(),
             }));
-        }
-        ctx.events
-            .stage(Stage::Validating, "checking objects against the cluster");
-        let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
-        let current_resources = ctx
-            .build(&current_docs, &self.namespace)
-            .await
-            .map_err(|e| {
-                e.during("unable to build kubernetes objects from current release manifest: ")
-            })?;
-        let target = ctx.build(&rendered.docs, &self.namespace).await?;
-        let owner = Owner {
-            name: self.name.clone(),
-            namespace: self.namespace.clone(),
         };
-        let known: std::collections::HashSet<_> =
-            current_resources.iter().map(Resource::key).collect();
-        let new_objects: Vec<Resource> = target
-            .iter()
-            .filter(|r| !known.contains(&r.key()))
-            .cloned()
-            .collect();
-        ctx.kube
-            .check_ownership(
-                &new_objects,
-                &owner,
-                self.take_ownership,
-                "unable to continue with update",
-            )
-            .await?;
         if self.dry_run == DryRun::Server {
             ctx.dry_run(&target, &owner, &self.settings).await?;
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
@@ -337,6 +274,134 @@ impl Upgrade {
         }
     }
 
+    /// Everything before the first change: checks, the revision to upgrade from,
+    /// values, render (against the cluster unless a client-side dry run), the new
+    /// record, and (unless a client-side dry run) both revisions' objects with the
+    /// new ones' ownership checked.
+    pub(crate) async fn prepare(&self, ctx: &Context) -> Result<Prepared> {
+        check_hide_secret(self.hide_secret, self.dry_run)?;
+        helmd_render::validate_release_name(&self.name).map_err(|reason| Error::InvalidName {
+            name: self.name.clone(),
+            reason,
+        })?;
+        if self.chart.metadata.chart_type == "library" {
+            return Err(Error::LibraryChart);
+        }
+        let history = ctx.history(&self.namespace, &self.name).await?;
+        if history.is_empty() && self.install {
+            return Ok(Prepared::Install(Box::new(self.clone().into_install())));
+        }
+        let statuses: Vec<(i64, Status)> =
+            history.iter().map(|r| (r.version, status_of(r))).collect();
+        let base = upgrade_base(&self.name, &statuses)?;
+        let find = |v: i64| history.iter().find(|r| r.version == v).cloned();
+        let (Some(last), Some(current)) = (find(base.last), find(base.current)) else {
+            return Err(Error::NotFound);
+        };
+        let (values, previous_chart_values) =
+            upgrade_values(self.previous_values, self.values.clone(), &current.config);
+        let mut chart = self.chart.clone();
+        if previous_chart_values && let Some(previous) = current.chart.as_ref() {
+            chart.values = previous.values.clone();
+        }
+        let mut labels = last.labels.clone();
+        for (k, v) in &self.labels {
+            if v.is_empty() {
+                labels.remove(k);
+            } else {
+                labels.insert(k.clone(), v.clone());
+            }
+        }
+        for k in &self.remove_labels {
+            labels.remove(k);
+        }
+        helmd_release::validate_custom_labels(&labels)?;
+        let version = last.version + 1;
+        let rendered = ctx
+            .render(RenderInput {
+                chart: chart.clone(),
+                values: values.clone(),
+                name: self.name.clone(),
+                namespace: self.namespace.clone(),
+                revision: version,
+                is_upgrade: true,
+                kube_version: ctx.kube.version(),
+                default_capabilities: self.dry_run == DryRun::Client,
+                api_versions: ctx.kube.api_versions(),
+                render_subchart_notes: self.render_subchart_notes,
+                hide_secret: self.hide_secret,
+                interrupt: ctx.interrupt.clone(),
+                cluster: ctx.lookup(self.dry_run),
+                enable_dns: self.enable_dns,
+            })
+            .await?;
+        let first_deployed = current.info.as_ref().and_then(|i| i.first_deployed);
+        let release = Release {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            version,
+            info: Some(Info {
+                first_deployed,
+                last_deployed: Some(now()),
+                status: Status::PendingUpgrade,
+                description: "Preparing upgrade".into(),
+                notes: rendered.notes.clone(),
+                ..Info::default()
+            }),
+            chart: Some(chart_record(&chart, &values)?),
+            config: helmd_yaml::Value::map(values),
+            manifest: rendered.manifest.clone(),
+            hooks: rendered.hooks.clone(),
+            labels,
+            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+        };
+        if self.dry_run == DryRun::Client {
+            return Ok(Prepared::Upgrade(Box::new(PreparedUpgrade {
+                release,
+                current,
+                objects: None,
+            })));
+        }
+        ctx.events
+            .stage(Stage::Validating, "checking objects against the cluster");
+        let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
+        let current_resources = ctx
+            .build(&current_docs, &self.namespace)
+            .await
+            .map_err(|e| {
+                e.during("unable to build kubernetes objects from current release manifest: ")
+            })?;
+        let target = ctx.build(&rendered.docs, &self.namespace).await?;
+        let owner = Owner {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+        };
+        let known: std::collections::HashSet<_> =
+            current_resources.iter().map(Resource::key).collect();
+        let new_objects: Vec<Resource> = target
+            .iter()
+            .filter(|r| !known.contains(&r.key()))
+            .cloned()
+            .collect();
+        ctx.kube
+            .check_ownership(
+                &new_objects,
+                &owner,
+                self.take_ownership,
+                "unable to continue with update",
+            )
+            .await?;
+        Ok(Prepared::Upgrade(Box::new(PreparedUpgrade {
+            release,
+            current,
+            objects: Some(Objects {
+                current: current_resources,
+                target,
+                owner,
+            }),
+        })))
+    }
+
     async fn perform(
         &self,
         ctx: &Context,
@@ -356,6 +421,9 @@ impl Upgrade {
             ctx.events
                 .stage(Stage::RunningPreHooks, "running pre-upgrade hooks");
             hooks.run(release, hook_event::PRE_UPGRADE).await?;
+        }
+        if self.correct_drift {
+            ctx.correct_drift(current, owner).await?;
         }
         // Objects of the current revision exist; others are read.
         let known = Known::new(current.iter().map(Resource::key), false);

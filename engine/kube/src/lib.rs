@@ -1,7 +1,8 @@
 //! The only crate that talks to a cluster: discovery and `.Capabilities`, the
 //! objects of a manifest resolved to served kinds, server-side apply (or replace) with
 //! Helm's ownership metadata, deletion, readiness and waiting, hooks and pod logs, and
-//! the reads of templates' `lookup`.
+//! the reads of templates' `lookup`, and previews of a change (server-side dry runs
+//! that return the object).
 //!
 //! Everything goes through the ordinary `kube` client, so it works unchanged on
 //! any cluster. Nothing here knows about release records or gRPC.
@@ -16,6 +17,7 @@ mod logs;
 mod lookup;
 mod namespace;
 mod ownership;
+mod preview;
 mod protocol;
 mod ready;
 mod replace;
@@ -33,6 +35,7 @@ pub use ownership::{
     MANAGED_BY_LABEL, MANAGED_BY_VALUE, Owner, RELEASE_NAME_ANNOTATION,
     RELEASE_NAMESPACE_ANNOTATION, RESOURCE_POLICY_ANNOTATION, keeps,
 };
+pub use preview::Preview;
 pub use ready::{Health, Readiness, hook_readiness, readiness};
 pub use replace::Replaced;
 pub use resource::{Doc, Resource, ResourceKey};

@@ -83,7 +83,7 @@ impl Kube {
     }
 
     /// The PUT (`fieldValidation=Strict`), at the live object's resourceVersion.
-    async fn put(
+    pub(crate) async fn put(
         &self,
         r: &Resource,
         opts: &ApplyOptions,
@@ -155,7 +155,7 @@ impl Kube {
 }
 
 /// Whether an API server's 422 says a field cannot change in place.
-fn immutable(message: &str) -> bool {
+pub(crate) fn immutable(message: &str) -> bool {
     message.contains("immutable")
         || message.contains("may not change once set")
         || message.contains("may not change fields other than")

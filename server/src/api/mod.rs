@@ -10,6 +10,7 @@ mod operation;
 mod release;
 mod release_actions;
 mod release_list;
+mod release_plan;
 mod repository;
 mod server;
 

@@ -1,8 +1,8 @@
 //! ReleaseService: the actions (`release_actions.rs`: install, upgrade, rollback,
 //! uninstall, test) and reading releases (GetRelease, GetReleaseHistory) from the release
 //! store `--release-storage` selected (ListReleases in `release_list.rs`), and each
-//! object's live state (GetReleaseResources). PlanUpgrade is not built yet: it answers
-//! UNIMPLEMENTED.
+//! object's live state (GetReleaseResources); PlanUpgrade and GetReleaseDrift in
+//! `release_plan.rs`.
 
 use std::sync::Arc;
 
@@ -10,8 +10,8 @@ use helmd_proto::v1::release_service_server::ReleaseService;
 use helmd_proto::v1::*;
 use tonic::{Request, Response, Status};
 
+use super::EventStream;
 use super::release_actions::{Actions, revision, target};
-use super::{EventStream, not_implemented};
 use crate::app::AppState;
 use crate::convert::{page, release as conv};
 use crate::error::Result;
@@ -165,8 +165,20 @@ impl ReleaseService for ReleaseApi {
 
     async fn plan_upgrade(
         &self,
-        _: Request<PlanUpgradeRequest>,
+        request: Request<PlanUpgradeRequest>,
     ) -> Result<Response<PlanUpgradeResponse>, Status> {
-        not_implemented("helmd.v1.ReleaseService/PlanUpgrade")
+        let metadata = request.metadata().clone();
+        Ok(Response::new(
+            self.actions.plan(&metadata, request.into_inner()).await?,
+        ))
+    }
+
+    async fn get_release_drift(
+        &self,
+        request: Request<GetReleaseDriftRequest>,
+    ) -> Result<Response<GetReleaseDriftResponse>, Status> {
+        Ok(Response::new(
+            self.actions.drift(request.into_inner()).await?,
+        ))
     }
 }

@@ -58,7 +58,7 @@ pub async fn revision(
 /// The release actions over the shared state.
 #[derive(Debug, Clone)]
 pub struct Actions {
-    state: Arc<AppState>,
+    pub(super) state: Arc<AppState>,
     /// The cluster, connected on first use; its discovery is shared by every
     /// operation and refreshed by those that render (see [`Actions::kube`]).
     kube: Arc<tokio::sync::OnceCell<Kube>>,
@@ -92,7 +92,7 @@ impl Actions {
     /// reads them again, as Helm does for every action that renders (so
     /// `.Capabilities` is current). Others use what was read last, and discovery
     /// runs again when a kind is not found.
-    async fn kube(&self, fresh: bool) -> Result<Kube> {
+    pub(super) async fn kube(&self, fresh: bool) -> Result<Kube> {
         if let Some(kube) = self.kube.get() {
             if fresh {
                 kube.refresh().await?;
@@ -109,7 +109,7 @@ impl Actions {
 
     /// A context for one operation: the cluster (see [`Actions::kube`]), the
     /// store, events to `tx`, renders bounded by `--render-timeout`.
-    async fn context(
+    pub(super) async fn context(
         &self,
         tx: mpsc::UnboundedSender<helmd_action::Event>,
         fresh: bool,
@@ -128,7 +128,7 @@ impl Actions {
     /// The chart of a request, fetched and loaded (schemas dropped when asked). Declared
     /// dependencies missing from `charts/` are fetched with `dependency_update`, else
     /// refused (FAILED_PRECONDITION, CHART_DEPENDENCIES_MISSING) as Helm refuses them.
-    async fn chart(
+    pub(super) async fn chart(
         &self,
         metadata: &tonic::metadata::MetadataMap,
         chart: Option<&ChartReference>,
@@ -167,7 +167,7 @@ impl Actions {
         Ok(chart)
     }
 
-    async fn history(&self, namespace: &str, name: &str) -> Result<Vec<(i64, Status)>> {
+    pub(super) async fn history(&self, namespace: &str, name: &str) -> Result<Vec<(i64, Status)>> {
         Ok(statuses(
             &self.state.releases.store.history(namespace, name).await?,
         ))
@@ -385,6 +385,7 @@ impl Actions {
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,
             enable_dns: req.enable_dns,
+            correct_drift: req.correct_drift,
             settings,
         };
         let this = self.clone();

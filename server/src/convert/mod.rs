@@ -5,6 +5,7 @@ pub mod chart;
 pub mod label_selector;
 pub mod operation;
 pub mod page;
+pub mod plan;
 pub mod release;
 pub mod release_list;
 pub mod repository;

@@ -96,7 +96,7 @@ fn metadata(meta: &Metadata) -> pb::ChartMetadata {
 }
 
 /// A stored hook as a message, with its last run.
-fn hook(h: &Hook) -> pb::Hook {
+pub fn hook(h: &Hook) -> pb::Hook {
     let run = &h.last_run;
     let phase = pb::HookPhase::from_str_name(&enum_name("HOOK_PHASE_", &run.phase))
         .unwrap_or(pb::HookPhase::Unknown);

@@ -79,7 +79,7 @@ async fn a_reflection_client_lists_describes_and_calls_helmd() {
 
     let (code, unbuilt) = client(
         &addr,
-        &["call", "/helmd.v1.ReleaseService/PlanUpgrade", "{}"],
+        &["call", "/helmd.v1.OperationService/CancelOperation", "{}"],
     );
     assert_eq!(code, 3);
     assert!(
@@ -186,7 +186,7 @@ async fn grpcurl_lists_describes_and_calls_helmd_through_reflection() {
     let (code, _, stderr) = grpcurl(
         &addr,
         &["-d", "{}"],
-        &["helmd.v1.ReleaseService/PlanUpgrade"],
+        &["helmd.v1.OperationService/CancelOperation"],
     );
     assert_eq!(code, 64 + 12, "{stderr}");
     assert!(stderr.contains("Code: Unimplemented"), "{stderr}");

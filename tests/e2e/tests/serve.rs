@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use helmd_client::proto::{
-    DatabaseBackend, GetServerInfoRequest, ListOperationsRequest, PlanUpgradeRequest,
+    CancelOperationRequest, DatabaseBackend, GetServerInfoRequest, ListOperationsRequest,
 };
 use helmd_test_support::{Helmd, HelmdOptions, binaries, fresh_database, shared_postgres};
 use nix::sys::signal::Signal;
@@ -171,14 +171,14 @@ async fn unbuilt_rpcs_answer_unimplemented_with_a_reason() {
     let err = client(&helmd)
         .await
         .expect("client")
-        .releases()
-        .plan_upgrade(PlanUpgradeRequest::default())
+        .operations()
+        .cancel_operation(CancelOperationRequest::default())
         .await
         .expect_err("not built yet");
     assert_error(&err, Code::Unimplemented, "NOT_IMPLEMENTED");
     assert!(
         err.message()
-            .contains("helmd.v1.ReleaseService/PlanUpgrade"),
+            .contains("helmd.v1.OperationService/CancelOperation"),
         "{}",
         err.message()
     );

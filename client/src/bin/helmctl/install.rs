@@ -1,6 +1,7 @@
 //! `helmctl install NAME CHART` and `helmctl upgrade NAME CHART [--install]`:
 //! the chart and values sent to helmd, the operation followed to its end, the
 //! release printed as Helm prints it. Exit 0 only when the release ended as asked.
+//! `upgrade --dry-run=server --diff` prints the upgrade's plan instead (`diff_view.rs`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,8 +11,8 @@ use anyhow::{Result, bail};
 use clap::Args;
 use helmd_client::Client;
 use helmd_client::proto::{
-    DryRun, InstallReleaseRequest, PreviousValues, ReleaseStatus, RollbackStrategy,
-    UpgradeReleaseRequest, WaitStrategy,
+    DryRun, InstallReleaseRequest, PlanUpgradeRequest, PreviousValues, ReleaseStatus,
+    RollbackStrategy, UpgradeReleaseRequest, WaitStrategy,
 };
 
 use crate::Connection;
@@ -133,6 +134,17 @@ pub struct UpgradeArgs {
     /// had before rolls back to that revision).
     #[arg(long, value_name = "STRATEGY")]
     rollback_strategy: Option<String>,
+    /// With `--dry-run=server`: print what the upgrade would change, object by object,
+    /// like the `helm diff` plugin (PlanUpgrade), instead of the release.
+    #[arg(long)]
+    diff: bool,
+    /// Do not colour `--diff` output (it is coloured only on a terminal anyway).
+    #[arg(long)]
+    no_color: bool,
+    /// First take back what changed on the cluster since the deployed revision (see
+    /// `status --show-drift`).
+    #[arg(long)]
+    correct_drift: bool,
 }
 
 fn rollback_strategy(s: Option<&str>) -> Result<RollbackStrategy> {
@@ -304,10 +316,29 @@ pub async fn upgrade(
         retry_backoff: c.retry.backoff()?,
         recover: c.retry.recover,
         rollback_strategy: rollback_strategy(args.rollback_strategy.as_deref())? as i32,
+        correct_drift: args.correct_drift,
         ..UpgradeReleaseRequest::default()
     };
     let is_dry_run = request.dry_run != DryRun::Unspecified as i32;
     let client = Client::connect(&conn.config()?).await?;
+    if args.diff {
+        if request.dry_run != DryRun::Server as i32 {
+            bail!("--diff needs --dry-run=server");
+        }
+        let plan = client
+            .releases()
+            .plan_upgrade(PlanUpgradeRequest {
+                upgrade: Some(request),
+            })
+            .await
+            .map_err(|s| anyhow::anyhow!("{}", s.message()))?
+            .into_inner();
+        print!(
+            "{}",
+            crate::diff_view::plan(&plan, crate::diff_view::use_color(args.no_color))
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let stream = client
         .releases()
         .upgrade_release(request)

@@ -4,6 +4,7 @@ mod chart_package;
 mod dependency;
 mod dependency_files;
 mod dependency_update;
+mod diff_view;
 mod get;
 mod helm_output;
 mod history;

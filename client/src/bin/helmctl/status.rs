@@ -1,10 +1,12 @@
 //! `helmctl status NAME`: Helm v4's `helm status` through GetRelease: the release's
-//! status text, or its record (without the chart) as JSON or YAML.
+//! status text, or its record (without the chart) as JSON or YAML; `--show-drift`
+//! adds how the cluster differs from the deployed revision (`diff_view.rs`).
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
+use helmd_client::proto::GetReleaseDriftRequest;
 
 use crate::Connection;
 use crate::helm_output::{Format, json_to_yaml};
@@ -23,6 +25,13 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     output: Format,
+    /// Also show how the cluster differs from the deployed revision (GetReleaseDrift):
+    /// objects changed or deleted since, as diffs like the `helm diff` plugin's.
+    #[arg(long)]
+    show_drift: bool,
+    /// Do not colour the drift (it is coloured only on a terminal anyway).
+    #[arg(long)]
+    no_color: bool,
 }
 
 /// Prints the release's status.
@@ -48,5 +57,21 @@ pub async fn run(conn: &Connection, args: &StatusArgs) -> Result<ExitCode> {
         }
     };
     print!("{text}");
+    if args.show_drift {
+        let drift = crate::releases::client(conn)
+            .await?
+            .releases()
+            .get_release_drift(GetReleaseDriftRequest {
+                namespace: args.namespace.namespace.clone(),
+                name: args.name.clone(),
+            })
+            .await
+            .map_err(|s| anyhow::anyhow!("{}", s.message()))?
+            .into_inner();
+        print!(
+            "\n{}",
+            crate::diff_view::drift(&drift, crate::diff_view::use_color(args.no_color))
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

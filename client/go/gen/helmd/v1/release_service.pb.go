@@ -399,10 +399,19 @@ const (
 	ChangeAction_CHANGE_ACTION_UPDATE ChangeAction = 2
 	// The object would be deleted.
 	ChangeAction_CHANGE_ACTION_DELETE ChangeAction = 3
-	// The object would be left as it is.
+	// The object would be left as it is. Also reported for an object the
+	// new revision no longer has but that Helm leaves in the cluster: one
+	// annotated `helm.sh/resource-policy: keep` (no longer managed by the
+	// release after the upgrade), one that another release or nobody owns now,
+	// or one that is already gone.
 	ChangeAction_CHANGE_ACTION_UNCHANGED ChangeAction = 4
-	// The object would be deleted and created again (`force_replace`, or a
-	// change to an immutable field).
+	// The object would be replaced: with `force_replace`, an existing object
+	// that the PUT would change is sent whole (and deleted and created again
+	// when a field cannot change; one the PUT would leave as it is is
+	// CHANGE_ACTION_UNCHANGED); without it, the server-side dry run refused a
+	// change to an immutable field, which UpgradeRelease itself refuses
+	// (INVALID_ARGUMENT, KUBERNETES_REJECTED) unless `force_replace` is set, as
+	// Helm does.
 	ChangeAction_CHANGE_ACTION_REPLACE ChangeAction = 5
 )
 
@@ -451,6 +460,60 @@ func (x ChangeAction) Number() protoreflect.EnumNumber {
 // Deprecated: Use ChangeAction.Descriptor instead.
 func (ChangeAction) EnumDescriptor() ([]byte, []int) {
 	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{6}
+}
+
+// How an object differs from the release's recorded manifest.
+type DriftKind int32
+
+const (
+	// Not set; never returned.
+	DriftKind_DRIFT_KIND_UNSPECIFIED DriftKind = 0
+	// The object exists but a field the recorded manifest sets has another
+	// value on the cluster (another field manager changed or removed it).
+	DriftKind_DRIFT_KIND_CHANGED DriftKind = 1
+	// The object no longer exists on the cluster.
+	DriftKind_DRIFT_KIND_DELETED DriftKind = 2
+)
+
+// Enum value maps for DriftKind.
+var (
+	DriftKind_name = map[int32]string{
+		0: "DRIFT_KIND_UNSPECIFIED",
+		1: "DRIFT_KIND_CHANGED",
+		2: "DRIFT_KIND_DELETED",
+	}
+	DriftKind_value = map[string]int32{
+		"DRIFT_KIND_UNSPECIFIED": 0,
+		"DRIFT_KIND_CHANGED":     1,
+		"DRIFT_KIND_DELETED":     2,
+	}
+)
+
+func (x DriftKind) Enum() *DriftKind {
+	p := new(DriftKind)
+	*p = x
+	return p
+}
+
+func (x DriftKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DriftKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_helmd_v1_release_service_proto_enumTypes[7].Descriptor()
+}
+
+func (DriftKind) Type() protoreflect.EnumType {
+	return &file_helmd_v1_release_service_proto_enumTypes[7]
+}
+
+func (x DriftKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DriftKind.Descriptor instead.
+func (DriftKind) EnumDescriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{7}
 }
 
 // The request to install a chart as a new release.
@@ -931,6 +994,19 @@ type UpgradeReleaseRequest struct {
 	// Optional. With server-side apply, take over fields that another field
 	// manager owns (`--force-conflicts`).
 	ForceConflicts bool `protobuf:"varint,41,opt,name=force_conflicts,json=forceConflicts,proto3" json:"force_conflicts,omitempty"`
+	// Optional. Correct drift first: after the pre-upgrade hooks and before the
+	// new revision's objects are applied, every object of the revision being
+	// upgraded (the deployed one, as GetReleaseDrift reports on it) that differs
+	// on the cluster from its recorded manifest is applied again as recorded,
+	// taking over the fields another field manager changed (force conflicts,
+	// for those objects only), and every such object that was deleted is
+	// created again. Fields another manager added and the recorded manifest
+	// does not set are left as they are. Hook objects are not touched. The
+	// upgrade then goes on as usual; the new revision's objects are applied
+	// over the corrected ones (a plan with `correct_drift` applies with force
+	// conflicts too). Ignored with `install` when the release does not exist,
+	// and by dry runs.
+	CorrectDrift bool `protobuf:"varint,44,opt,name=correct_drift,json=correctDrift,proto3" json:"correct_drift,omitempty"`
 	// Optional. An idempotency key, with the same meaning as
 	// InstallReleaseRequest.request_id.
 	RequestId     string `protobuf:"bytes,50,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -1195,6 +1271,13 @@ func (x *UpgradeReleaseRequest) GetApplyMethod() ApplyMethod {
 func (x *UpgradeReleaseRequest) GetForceConflicts() bool {
 	if x != nil {
 		return x.ForceConflicts
+	}
+	return false
+}
+
+func (x *UpgradeReleaseRequest) GetCorrectDrift() bool {
+	if x != nil {
+		return x.CorrectDrift
 	}
 	return false
 }
@@ -2316,8 +2399,16 @@ type PlanUpgradeRequest struct {
 	// Required. The upgrade to plan, exactly as it would be sent to
 	// UpgradeRelease. Fields that only matter while running (`dry_run`,
 	// `hide_secret`, `wait`, `wait_for_jobs`, `timeout`,
-	// `rollback_on_failure`, `cleanup_on_fail`, `max_history`, `request_id`)
-	// are ignored. With `install` set and no release, the plan is an install.
+	// `rollback_on_failure`, `cleanup_on_fail`, `max_history`, `request_id`,
+	// `retries`, `retry_backoff`, `recover`, `rollback_strategy`) are ignored:
+	// a plan is always of an upgrade rendering the chart, over a release whose
+	// latest revision is not pending. With `install` set and no release, the
+	// plan is an install.
+	// Nothing is recorded, applied or run; the chart is rendered with the
+	// cluster's capabilities and `lookup`, and each object is sent as a
+	// server-side dry run (with force conflicts when `force_conflicts` or
+	// `correct_drift` is set, so a conflict fails the plan as it would fail
+	// the upgrade otherwise).
 	Upgrade       *UpgradeReleaseRequest `protobuf:"bytes,1,opt,name=upgrade,proto3" json:"upgrade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2374,9 +2465,14 @@ type PlanUpgradeResponse struct {
 	// One entry per object that the current or the planned revision has, in
 	// Helm's install order, followed by objects the upgrade would delete.
 	Changes []*ResourceChange `protobuf:"bytes,4,rep,name=changes,proto3" json:"changes,omitempty"`
-	// The hooks the upgrade would run, in Helm's execution order.
+	// The hooks the upgrade would run, in Helm's execution order: the
+	// pre-upgrade hooks, then the post-upgrade hooks (pre-install and
+	// post-install for an install); none with `disable_hooks`. A hook that is
+	// a Secret has its manifest replaced by Helm's `--hide-secret` line.
 	Hooks []*Hook `protobuf:"bytes,5,rep,name=hooks,proto3" json:"hooks,omitempty"`
-	// The manifest the new revision would record.
+	// The manifest the new revision would record, with each Secret's content
+	// replaced by Helm's `--hide-secret` line (`# HIDDEN: The Secret output has
+	// been suppressed`).
 	Manifest string `protobuf:"bytes,6,opt,name=manifest,proto3" json:"manifest,omitempty"`
 	// The rendered NOTES.txt of the new revision.
 	Notes string `protobuf:"bytes,7,opt,name=notes,proto3" json:"notes,omitempty"`
@@ -2480,11 +2576,19 @@ type ResourceChange struct {
 	Action ChangeAction `protobuf:"varint,1,opt,name=action,proto3,enum=helmd.v1.ChangeAction" json:"action,omitempty"`
 	// The object.
 	Resource *ResourceReference `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
-	// A unified diff from the live object (empty when it is missing) to the
-	// object after the upgrade (from a server-side dry-run apply; empty when
-	// deleted), as YAML without `status` and `metadata.managedFields`. The
-	// values in a Secret's `data` and `stringData` are redacted. Empty for
-	// CHANGE_ACTION_UNCHANGED.
+	// A unified diff (`--- live`, `+++ planned`, hunks with three lines of
+	// context) from the live object (empty when it is missing) to the object
+	// after the upgrade (from a server-side dry-run apply; empty when
+	// deleted), as YAML with sorted keys, without `status` and without the
+	// metadata the API server sets on every write or at creation and that is
+	// not the chart's: `managedFields`, `resourceVersion`, `generation`, `uid`,
+	// `creationTimestamp` and `selfLink`. The values in a Secret's `data` and
+	// `stringData` (and its `kubectl.kubernetes.io/last-applied-configuration`
+	// annotation) are never shown: each is `'***'`, and `'*** (changed)'` on
+	// the planned side when it differs from the live one, so a changed key
+	// shows without its values. For CHANGE_ACTION_REPLACE after an immutable
+	// field change, the planned side is a server-side dry-run create of the
+	// object. Empty for CHANGE_ACTION_UNCHANGED.
 	Diff          string `protobuf:"bytes,3,opt,name=diff,proto3" json:"diff,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2541,6 +2645,196 @@ func (x *ResourceChange) GetDiff() string {
 	return ""
 }
 
+// The request for how the cluster differs from a release's deployed revision.
+type GetReleaseDriftRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The release's namespace.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Required. The release name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReleaseDriftRequest) Reset() {
+	*x = GetReleaseDriftRequest{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReleaseDriftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReleaseDriftRequest) ProtoMessage() {}
+
+func (x *GetReleaseDriftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReleaseDriftRequest.ProtoReflect.Descriptor instead.
+func (*GetReleaseDriftRequest) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetReleaseDriftRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *GetReleaseDriftRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// How the cluster differs from a release's deployed revision.
+type GetReleaseDriftResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deployed revision whose objects were compared (the revision
+	// UpgradeRelease would upgrade from).
+	Revision int32 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The objects that differ from the revision's manifest, in Helm's install
+	// order; empty when nothing drifted.
+	Drifted []*ResourceDrift `protobuf:"bytes,2,rep,name=drifted,proto3" json:"drifted,omitempty"`
+	// The objects that match the revision's manifest, in Helm's install order.
+	// Hooks are neither here nor in `drifted`.
+	InSync        []*ResourceReference `protobuf:"bytes,3,rep,name=in_sync,json=inSync,proto3" json:"in_sync,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReleaseDriftResponse) Reset() {
+	*x = GetReleaseDriftResponse{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReleaseDriftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReleaseDriftResponse) ProtoMessage() {}
+
+func (x *GetReleaseDriftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReleaseDriftResponse.ProtoReflect.Descriptor instead.
+func (*GetReleaseDriftResponse) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetReleaseDriftResponse) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *GetReleaseDriftResponse) GetDrifted() []*ResourceDrift {
+	if x != nil {
+		return x.Drifted
+	}
+	return nil
+}
+
+func (x *GetReleaseDriftResponse) GetInSync() []*ResourceReference {
+	if x != nil {
+		return x.InSync
+	}
+	return nil
+}
+
+// How one object of a release differs from its recorded manifest.
+type ResourceDrift struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How it differs.
+	Kind DriftKind `protobuf:"varint,1,opt,name=kind,proto3,enum=helmd.v1.DriftKind" json:"kind,omitempty"`
+	// The object.
+	Resource *ResourceReference `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
+	// A unified diff (`--- live`, `+++ recorded`) from the live object (empty
+	// when deleted) to the object a server-side dry-run apply of its recorded
+	// manifest with force conflicts returns (what `correct_drift` would make of
+	// it), in the form ResourceChange.diff describes: YAML with sorted keys,
+	// the same metadata left out, Secret values never shown.
+	Diff          string `protobuf:"bytes,3,opt,name=diff,proto3" json:"diff,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceDrift) Reset() {
+	*x = ResourceDrift{}
+	mi := &file_helmd_v1_release_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceDrift) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceDrift) ProtoMessage() {}
+
+func (x *ResourceDrift) ProtoReflect() protoreflect.Message {
+	mi := &file_helmd_v1_release_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceDrift.ProtoReflect.Descriptor instead.
+func (*ResourceDrift) Descriptor() ([]byte, []int) {
+	return file_helmd_v1_release_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ResourceDrift) GetKind() DriftKind {
+	if x != nil {
+		return x.Kind
+	}
+	return DriftKind_DRIFT_KIND_UNSPECIFIED
+}
+
+func (x *ResourceDrift) GetResource() *ResourceReference {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *ResourceDrift) GetDiff() string {
+	if x != nil {
+		return x.Diff
+	}
+	return ""
+}
+
 var File_helmd_v1_release_service_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_service_proto_rawDesc = "" +
@@ -2583,7 +2877,7 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x92\f\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb7\f\n" +
 	"\x15UpgradeReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -2621,7 +2915,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x15render_subchart_notes\x18% \x01(\bR\x13renderSubchartNotes\x12+\n" +
 	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
-	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12\x1d\n" +
+	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12#\n" +
+	"\rcorrect_drift\x18, \x01(\bR\fcorrectDrift\x12\x1d\n" +
 	"\n" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
@@ -2737,6 +3032,17 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x0eResourceChange\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.helmd.v1.ChangeActionR\x06action\x127\n" +
 	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12\x12\n" +
+	"\x04diff\x18\x03 \x01(\tR\x04diff\"J\n" +
+	"\x16GetReleaseDriftRequest\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x9e\x01\n" +
+	"\x17GetReleaseDriftResponse\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x05R\brevision\x121\n" +
+	"\adrifted\x18\x02 \x03(\v2\x17.helmd.v1.ResourceDriftR\adrifted\x124\n" +
+	"\ain_sync\x18\x03 \x03(\v2\x1b.helmd.v1.ResourceReferenceR\x06inSync\"\x85\x01\n" +
+	"\rResourceDrift\x12'\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x13.helmd.v1.DriftKindR\x04kind\x127\n" +
+	"\bresource\x18\x02 \x01(\v2\x1b.helmd.v1.ResourceReferenceR\bresource\x12\x12\n" +
 	"\x04diff\x18\x03 \x01(\tR\x04diff*\x93\x01\n" +
 	"\x10RollbackStrategy\x12!\n" +
 	"\x1dROLLBACK_STRATEGY_UNSPECIFIED\x10\x00\x12\x1f\n" +
@@ -2772,7 +3078,11 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\x14CHANGE_ACTION_UPDATE\x10\x02\x12\x18\n" +
 	"\x14CHANGE_ACTION_DELETE\x10\x03\x12\x1b\n" +
 	"\x17CHANGE_ACTION_UNCHANGED\x10\x04\x12\x19\n" +
-	"\x15CHANGE_ACTION_REPLACE\x10\x052\xc1\x06\n" +
+	"\x15CHANGE_ACTION_REPLACE\x10\x05*W\n" +
+	"\tDriftKind\x12\x1a\n" +
+	"\x16DRIFT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12DRIFT_KIND_CHANGED\x10\x01\x12\x16\n" +
+	"\x12DRIFT_KIND_DELETED\x10\x022\x99\a\n" +
 	"\x0eReleaseService\x12M\n" +
 	"\x0eInstallRelease\x12\x1f.helmd.v1.InstallReleaseRequest\x1a\x18.helmd.v1.OperationEvent0\x01\x12M\n" +
 	"\x0eUpgradeRelease\x12\x1f.helmd.v1.UpgradeReleaseRequest\x1a\x18.helmd.v1.OperationEvent0\x01\x12O\n" +
@@ -2784,7 +3094,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\fListReleases\x12\x1d.helmd.v1.ListReleasesRequest\x1a\x1e.helmd.v1.ListReleasesResponse\x12\\\n" +
 	"\x11GetReleaseHistory\x12\".helmd.v1.GetReleaseHistoryRequest\x1a#.helmd.v1.GetReleaseHistoryResponse\x12b\n" +
 	"\x13GetReleaseResources\x12$.helmd.v1.GetReleaseResourcesRequest\x1a%.helmd.v1.GetReleaseResourcesResponse\x12J\n" +
-	"\vPlanUpgrade\x12\x1c.helmd.v1.PlanUpgradeRequest\x1a\x1d.helmd.v1.PlanUpgradeResponseB\x8a\x01\n" +
+	"\vPlanUpgrade\x12\x1c.helmd.v1.PlanUpgradeRequest\x1a\x1d.helmd.v1.PlanUpgradeResponse\x12V\n" +
+	"\x0fGetReleaseDrift\x12 .helmd.v1.GetReleaseDriftRequest\x1a!.helmd.v1.GetReleaseDriftResponseB\x8a\x01\n" +
 	"\fcom.helmd.v1B\x13ReleaseServiceProtoP\x01Z$helmd/client/go/gen/helmd/v1;helmdv1\xa2\x02\x03HXX\xaa\x02\bHelmd.V1\xca\x02\bHelmd\\V1\xe2\x02\x14Helmd\\V1\\GPBMetadata\xea\x02\tHelmd::V1b\x06proto3"
 
 var (
@@ -2799,8 +3110,8 @@ func file_helmd_v1_release_service_proto_rawDescGZIP() []byte {
 	return file_helmd_v1_release_service_proto_rawDescData
 }
 
-var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_helmd_v1_release_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_helmd_v1_release_service_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_helmd_v1_release_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_helmd_v1_release_service_proto_goTypes = []any{
 	(RollbackStrategy)(0),               // 0: helmd.v1.RollbackStrategy
 	(WaitStrategy)(0),                   // 1: helmd.v1.WaitStrategy
@@ -2809,108 +3120,118 @@ var file_helmd_v1_release_service_proto_goTypes = []any{
 	(CascadePolicy)(0),                  // 4: helmd.v1.CascadePolicy
 	(ReleaseOrderBy)(0),                 // 5: helmd.v1.ReleaseOrderBy
 	(ChangeAction)(0),                   // 6: helmd.v1.ChangeAction
-	(*InstallReleaseRequest)(nil),       // 7: helmd.v1.InstallReleaseRequest
-	(*UpgradeReleaseRequest)(nil),       // 8: helmd.v1.UpgradeReleaseRequest
-	(*RollbackReleaseRequest)(nil),      // 9: helmd.v1.RollbackReleaseRequest
-	(*UninstallReleaseRequest)(nil),     // 10: helmd.v1.UninstallReleaseRequest
-	(*TestReleaseRequest)(nil),          // 11: helmd.v1.TestReleaseRequest
-	(*GetReleaseRequest)(nil),           // 12: helmd.v1.GetReleaseRequest
-	(*GetReleaseResponse)(nil),          // 13: helmd.v1.GetReleaseResponse
-	(*ListReleasesRequest)(nil),         // 14: helmd.v1.ListReleasesRequest
-	(*ListReleasesResponse)(nil),        // 15: helmd.v1.ListReleasesResponse
-	(*GetReleaseHistoryRequest)(nil),    // 16: helmd.v1.GetReleaseHistoryRequest
-	(*GetReleaseHistoryResponse)(nil),   // 17: helmd.v1.GetReleaseHistoryResponse
-	(*GetReleaseResourcesRequest)(nil),  // 18: helmd.v1.GetReleaseResourcesRequest
-	(*GetReleaseResourcesResponse)(nil), // 19: helmd.v1.GetReleaseResourcesResponse
-	(*ResourceStatus)(nil),              // 20: helmd.v1.ResourceStatus
-	(*PlanUpgradeRequest)(nil),          // 21: helmd.v1.PlanUpgradeRequest
-	(*PlanUpgradeResponse)(nil),         // 22: helmd.v1.PlanUpgradeResponse
-	(*ResourceChange)(nil),              // 23: helmd.v1.ResourceChange
-	nil,                                 // 24: helmd.v1.InstallReleaseRequest.LabelsEntry
-	nil,                                 // 25: helmd.v1.UpgradeReleaseRequest.LabelsEntry
-	(*ChartReference)(nil),              // 26: helmd.v1.ChartReference
-	(*Values)(nil),                      // 27: helmd.v1.Values
-	(*durationpb.Duration)(nil),         // 28: google.protobuf.Duration
-	(ApplyMethod)(0),                    // 29: helmd.v1.ApplyMethod
-	(ReleaseView)(0),                    // 30: helmd.v1.ReleaseView
-	(*Release)(nil),                     // 31: helmd.v1.Release
-	(ReleaseStatus)(0),                  // 32: helmd.v1.ReleaseStatus
-	(*ResourceReference)(nil),           // 33: helmd.v1.ResourceReference
-	(ResourceHealth)(0),                 // 34: helmd.v1.ResourceHealth
-	(*ChartMetadata)(nil),               // 35: helmd.v1.ChartMetadata
-	(*Hook)(nil),                        // 36: helmd.v1.Hook
-	(*OperationEvent)(nil),              // 37: helmd.v1.OperationEvent
+	(DriftKind)(0),                      // 7: helmd.v1.DriftKind
+	(*InstallReleaseRequest)(nil),       // 8: helmd.v1.InstallReleaseRequest
+	(*UpgradeReleaseRequest)(nil),       // 9: helmd.v1.UpgradeReleaseRequest
+	(*RollbackReleaseRequest)(nil),      // 10: helmd.v1.RollbackReleaseRequest
+	(*UninstallReleaseRequest)(nil),     // 11: helmd.v1.UninstallReleaseRequest
+	(*TestReleaseRequest)(nil),          // 12: helmd.v1.TestReleaseRequest
+	(*GetReleaseRequest)(nil),           // 13: helmd.v1.GetReleaseRequest
+	(*GetReleaseResponse)(nil),          // 14: helmd.v1.GetReleaseResponse
+	(*ListReleasesRequest)(nil),         // 15: helmd.v1.ListReleasesRequest
+	(*ListReleasesResponse)(nil),        // 16: helmd.v1.ListReleasesResponse
+	(*GetReleaseHistoryRequest)(nil),    // 17: helmd.v1.GetReleaseHistoryRequest
+	(*GetReleaseHistoryResponse)(nil),   // 18: helmd.v1.GetReleaseHistoryResponse
+	(*GetReleaseResourcesRequest)(nil),  // 19: helmd.v1.GetReleaseResourcesRequest
+	(*GetReleaseResourcesResponse)(nil), // 20: helmd.v1.GetReleaseResourcesResponse
+	(*ResourceStatus)(nil),              // 21: helmd.v1.ResourceStatus
+	(*PlanUpgradeRequest)(nil),          // 22: helmd.v1.PlanUpgradeRequest
+	(*PlanUpgradeResponse)(nil),         // 23: helmd.v1.PlanUpgradeResponse
+	(*ResourceChange)(nil),              // 24: helmd.v1.ResourceChange
+	(*GetReleaseDriftRequest)(nil),      // 25: helmd.v1.GetReleaseDriftRequest
+	(*GetReleaseDriftResponse)(nil),     // 26: helmd.v1.GetReleaseDriftResponse
+	(*ResourceDrift)(nil),               // 27: helmd.v1.ResourceDrift
+	nil,                                 // 28: helmd.v1.InstallReleaseRequest.LabelsEntry
+	nil,                                 // 29: helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	(*ChartReference)(nil),              // 30: helmd.v1.ChartReference
+	(*Values)(nil),                      // 31: helmd.v1.Values
+	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
+	(ApplyMethod)(0),                    // 33: helmd.v1.ApplyMethod
+	(ReleaseView)(0),                    // 34: helmd.v1.ReleaseView
+	(*Release)(nil),                     // 35: helmd.v1.Release
+	(ReleaseStatus)(0),                  // 36: helmd.v1.ReleaseStatus
+	(*ResourceReference)(nil),           // 37: helmd.v1.ResourceReference
+	(ResourceHealth)(0),                 // 38: helmd.v1.ResourceHealth
+	(*ChartMetadata)(nil),               // 39: helmd.v1.ChartMetadata
+	(*Hook)(nil),                        // 40: helmd.v1.Hook
+	(*OperationEvent)(nil),              // 41: helmd.v1.OperationEvent
 }
 var file_helmd_v1_release_service_proto_depIdxs = []int32{
-	26, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	27, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
-	24, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
+	30, // 0: helmd.v1.InstallReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	31, // 1: helmd.v1.InstallReleaseRequest.values:type_name -> helmd.v1.Values
+	28, // 2: helmd.v1.InstallReleaseRequest.labels:type_name -> helmd.v1.InstallReleaseRequest.LabelsEntry
 	2,  // 3: helmd.v1.InstallReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	1,  // 4: helmd.v1.InstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	28, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 6: helmd.v1.InstallReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
-	29, // 7: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
-	26, // 8: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
-	27, // 9: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
-	25, // 10: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
+	32, // 5: helmd.v1.InstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 6: helmd.v1.InstallReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	33, // 7: helmd.v1.InstallReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	30, // 8: helmd.v1.UpgradeReleaseRequest.chart:type_name -> helmd.v1.ChartReference
+	31, // 9: helmd.v1.UpgradeReleaseRequest.values:type_name -> helmd.v1.Values
+	29, // 10: helmd.v1.UpgradeReleaseRequest.labels:type_name -> helmd.v1.UpgradeReleaseRequest.LabelsEntry
 	3,  // 11: helmd.v1.UpgradeReleaseRequest.previous_values:type_name -> helmd.v1.PreviousValues
 	2,  // 12: helmd.v1.UpgradeReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	1,  // 13: helmd.v1.UpgradeReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	28, // 14: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 14: helmd.v1.UpgradeReleaseRequest.timeout:type_name -> google.protobuf.Duration
 	0,  // 15: helmd.v1.UpgradeReleaseRequest.rollback_strategy:type_name -> helmd.v1.RollbackStrategy
-	28, // 16: helmd.v1.UpgradeReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
-	29, // 17: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	32, // 16: helmd.v1.UpgradeReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	33, // 17: helmd.v1.UpgradeReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
 	2,  // 18: helmd.v1.RollbackReleaseRequest.dry_run:type_name -> helmd.v1.DryRun
 	1,  // 19: helmd.v1.RollbackReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	28, // 20: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 21: helmd.v1.RollbackReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
-	29, // 22: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
+	32, // 20: helmd.v1.RollbackReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 21: helmd.v1.RollbackReleaseRequest.retry_backoff:type_name -> google.protobuf.Duration
+	33, // 22: helmd.v1.RollbackReleaseRequest.apply_method:type_name -> helmd.v1.ApplyMethod
 	4,  // 23: helmd.v1.UninstallReleaseRequest.cascade:type_name -> helmd.v1.CascadePolicy
 	1,  // 24: helmd.v1.UninstallReleaseRequest.wait:type_name -> helmd.v1.WaitStrategy
-	28, // 25: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	28, // 26: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
-	30, // 27: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
-	31, // 28: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
-	32, // 29: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
+	32, // 25: helmd.v1.UninstallReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	32, // 26: helmd.v1.TestReleaseRequest.timeout:type_name -> google.protobuf.Duration
+	34, // 27: helmd.v1.GetReleaseRequest.view:type_name -> helmd.v1.ReleaseView
+	35, // 28: helmd.v1.GetReleaseResponse.release:type_name -> helmd.v1.Release
+	36, // 29: helmd.v1.ListReleasesRequest.statuses:type_name -> helmd.v1.ReleaseStatus
 	5,  // 30: helmd.v1.ListReleasesRequest.order_by:type_name -> helmd.v1.ReleaseOrderBy
-	30, // 31: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
-	31, // 32: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
-	30, // 33: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
-	31, // 34: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
-	20, // 35: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
-	33, // 36: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
-	34, // 37: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
-	8,  // 38: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
-	35, // 39: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
-	23, // 40: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
-	36, // 41: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
+	34, // 31: helmd.v1.ListReleasesRequest.view:type_name -> helmd.v1.ReleaseView
+	35, // 32: helmd.v1.ListReleasesResponse.releases:type_name -> helmd.v1.Release
+	34, // 33: helmd.v1.GetReleaseHistoryRequest.view:type_name -> helmd.v1.ReleaseView
+	35, // 34: helmd.v1.GetReleaseHistoryResponse.releases:type_name -> helmd.v1.Release
+	21, // 35: helmd.v1.GetReleaseResourcesResponse.resources:type_name -> helmd.v1.ResourceStatus
+	37, // 36: helmd.v1.ResourceStatus.resource:type_name -> helmd.v1.ResourceReference
+	38, // 37: helmd.v1.ResourceStatus.health:type_name -> helmd.v1.ResourceHealth
+	9,  // 38: helmd.v1.PlanUpgradeRequest.upgrade:type_name -> helmd.v1.UpgradeReleaseRequest
+	39, // 39: helmd.v1.PlanUpgradeResponse.chart:type_name -> helmd.v1.ChartMetadata
+	24, // 40: helmd.v1.PlanUpgradeResponse.changes:type_name -> helmd.v1.ResourceChange
+	40, // 41: helmd.v1.PlanUpgradeResponse.hooks:type_name -> helmd.v1.Hook
 	6,  // 42: helmd.v1.ResourceChange.action:type_name -> helmd.v1.ChangeAction
-	33, // 43: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
-	7,  // 44: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
-	8,  // 45: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
-	9,  // 46: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
-	10, // 47: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
-	11, // 48: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
-	12, // 49: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
-	14, // 50: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
-	16, // 51: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
-	18, // 52: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
-	21, // 53: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
-	37, // 54: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
-	37, // 55: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
-	37, // 56: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
-	37, // 57: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
-	37, // 58: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
-	13, // 59: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
-	15, // 60: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
-	17, // 61: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
-	19, // 62: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
-	22, // 63: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
-	54, // [54:64] is the sub-list for method output_type
-	44, // [44:54] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	37, // 43: helmd.v1.ResourceChange.resource:type_name -> helmd.v1.ResourceReference
+	27, // 44: helmd.v1.GetReleaseDriftResponse.drifted:type_name -> helmd.v1.ResourceDrift
+	37, // 45: helmd.v1.GetReleaseDriftResponse.in_sync:type_name -> helmd.v1.ResourceReference
+	7,  // 46: helmd.v1.ResourceDrift.kind:type_name -> helmd.v1.DriftKind
+	37, // 47: helmd.v1.ResourceDrift.resource:type_name -> helmd.v1.ResourceReference
+	8,  // 48: helmd.v1.ReleaseService.InstallRelease:input_type -> helmd.v1.InstallReleaseRequest
+	9,  // 49: helmd.v1.ReleaseService.UpgradeRelease:input_type -> helmd.v1.UpgradeReleaseRequest
+	10, // 50: helmd.v1.ReleaseService.RollbackRelease:input_type -> helmd.v1.RollbackReleaseRequest
+	11, // 51: helmd.v1.ReleaseService.UninstallRelease:input_type -> helmd.v1.UninstallReleaseRequest
+	12, // 52: helmd.v1.ReleaseService.TestRelease:input_type -> helmd.v1.TestReleaseRequest
+	13, // 53: helmd.v1.ReleaseService.GetRelease:input_type -> helmd.v1.GetReleaseRequest
+	15, // 54: helmd.v1.ReleaseService.ListReleases:input_type -> helmd.v1.ListReleasesRequest
+	17, // 55: helmd.v1.ReleaseService.GetReleaseHistory:input_type -> helmd.v1.GetReleaseHistoryRequest
+	19, // 56: helmd.v1.ReleaseService.GetReleaseResources:input_type -> helmd.v1.GetReleaseResourcesRequest
+	22, // 57: helmd.v1.ReleaseService.PlanUpgrade:input_type -> helmd.v1.PlanUpgradeRequest
+	25, // 58: helmd.v1.ReleaseService.GetReleaseDrift:input_type -> helmd.v1.GetReleaseDriftRequest
+	41, // 59: helmd.v1.ReleaseService.InstallRelease:output_type -> helmd.v1.OperationEvent
+	41, // 60: helmd.v1.ReleaseService.UpgradeRelease:output_type -> helmd.v1.OperationEvent
+	41, // 61: helmd.v1.ReleaseService.RollbackRelease:output_type -> helmd.v1.OperationEvent
+	41, // 62: helmd.v1.ReleaseService.UninstallRelease:output_type -> helmd.v1.OperationEvent
+	41, // 63: helmd.v1.ReleaseService.TestRelease:output_type -> helmd.v1.OperationEvent
+	14, // 64: helmd.v1.ReleaseService.GetRelease:output_type -> helmd.v1.GetReleaseResponse
+	16, // 65: helmd.v1.ReleaseService.ListReleases:output_type -> helmd.v1.ListReleasesResponse
+	18, // 66: helmd.v1.ReleaseService.GetReleaseHistory:output_type -> helmd.v1.GetReleaseHistoryResponse
+	20, // 67: helmd.v1.ReleaseService.GetReleaseResources:output_type -> helmd.v1.GetReleaseResourcesResponse
+	23, // 68: helmd.v1.ReleaseService.PlanUpgrade:output_type -> helmd.v1.PlanUpgradeResponse
+	26, // 69: helmd.v1.ReleaseService.GetReleaseDrift:output_type -> helmd.v1.GetReleaseDriftResponse
+	59, // [59:70] is the sub-list for method output_type
+	48, // [48:59] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_helmd_v1_release_service_proto_init() }
@@ -2928,8 +3249,8 @@ func file_helmd_v1_release_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_helmd_v1_release_service_proto_rawDesc), len(file_helmd_v1_release_service_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   19,
+			NumEnums:      8,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	ReleaseService_GetReleaseHistory_FullMethodName   = "/helmd.v1.ReleaseService/GetReleaseHistory"
 	ReleaseService_GetReleaseResources_FullMethodName = "/helmd.v1.ReleaseService/GetReleaseResources"
 	ReleaseService_PlanUpgrade_FullMethodName         = "/helmd.v1.ReleaseService/PlanUpgrade"
+	ReleaseService_GetReleaseDrift_FullMethodName     = "/helmd.v1.ReleaseService/GetReleaseDrift"
 )
 
 // ReleaseServiceClient is the client API for ReleaseService service.
@@ -120,6 +121,11 @@ type ReleaseServiceClient interface {
 	// the chart as UpgradeRelease would, dry-runs it against the cluster, and
 	// returns each object's change and diff.
 	PlanUpgrade(ctx context.Context, in *PlanUpgradeRequest, opts ...grpc.CallOption) (*PlanUpgradeResponse, error)
+	// Reports how the cluster differs from the release's deployed revision:
+	// its objects changed on the cluster since (by another field manager, for
+	// example `kubectl edit`) or deleted. Changes nothing; UpgradeRelease with
+	// `correct_drift` takes the drift back.
+	GetReleaseDrift(ctx context.Context, in *GetReleaseDriftRequest, opts ...grpc.CallOption) (*GetReleaseDriftResponse, error)
 }
 
 type releaseServiceClient struct {
@@ -275,6 +281,16 @@ func (c *releaseServiceClient) PlanUpgrade(ctx context.Context, in *PlanUpgradeR
 	return out, nil
 }
 
+func (c *releaseServiceClient) GetReleaseDrift(ctx context.Context, in *GetReleaseDriftRequest, opts ...grpc.CallOption) (*GetReleaseDriftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetReleaseDriftResponse)
+	err := c.cc.Invoke(ctx, ReleaseService_GetReleaseDrift_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReleaseServiceServer is the server API for ReleaseService service.
 // All implementations must embed UnimplementedReleaseServiceServer
 // for forward compatibility.
@@ -361,6 +377,11 @@ type ReleaseServiceServer interface {
 	// the chart as UpgradeRelease would, dry-runs it against the cluster, and
 	// returns each object's change and diff.
 	PlanUpgrade(context.Context, *PlanUpgradeRequest) (*PlanUpgradeResponse, error)
+	// Reports how the cluster differs from the release's deployed revision:
+	// its objects changed on the cluster since (by another field manager, for
+	// example `kubectl edit`) or deleted. Changes nothing; UpgradeRelease with
+	// `correct_drift` takes the drift back.
+	GetReleaseDrift(context.Context, *GetReleaseDriftRequest) (*GetReleaseDriftResponse, error)
 	mustEmbedUnimplementedReleaseServiceServer()
 }
 
@@ -400,6 +421,9 @@ func (UnimplementedReleaseServiceServer) GetReleaseResources(context.Context, *G
 }
 func (UnimplementedReleaseServiceServer) PlanUpgrade(context.Context, *PlanUpgradeRequest) (*PlanUpgradeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlanUpgrade not implemented")
+}
+func (UnimplementedReleaseServiceServer) GetReleaseDrift(context.Context, *GetReleaseDriftRequest) (*GetReleaseDriftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReleaseDrift not implemented")
 }
 func (UnimplementedReleaseServiceServer) mustEmbedUnimplementedReleaseServiceServer() {}
 func (UnimplementedReleaseServiceServer) testEmbeddedByValue()                        {}
@@ -567,6 +591,24 @@ func _ReleaseService_PlanUpgrade_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReleaseService_GetReleaseDrift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReleaseDriftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReleaseServiceServer).GetReleaseDrift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReleaseService_GetReleaseDrift_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReleaseServiceServer).GetReleaseDrift(ctx, req.(*GetReleaseDriftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReleaseService_ServiceDesc is the grpc.ServiceDesc for ReleaseService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -593,6 +635,10 @@ var ReleaseService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PlanUpgrade",
 			Handler:    _ReleaseService_PlanUpgrade_Handler,
+		},
+		{
+			MethodName: "GetReleaseDrift",
+			Handler:    _ReleaseService_GetReleaseDrift_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

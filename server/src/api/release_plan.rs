@@ -1,0 +1,90 @@
+//! PlanUpgrade and GetReleaseDrift: what an upgrade would change (prepared as
+//! UpgradeRelease prepares it, with the same checks; nothing recorded, applied or
+//! run) and how the cluster differs from the deployed revision. Neither starts an
+//! operation or takes the release's lock.
+
+use helmd_action::{DriftCheck, DryRun, Upgrade};
+use helmd_proto::v1::*;
+use tokio::sync::mpsc;
+
+use super::chart_render;
+use super::release_actions::{Actions, target};
+use crate::convert::action as conv;
+use crate::convert::plan as conv_plan;
+use crate::error::{Error, Result};
+
+impl Actions {
+    /// PlanUpgrade.
+    pub async fn plan(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        req: PlanUpgradeRequest,
+    ) -> Result<PlanUpgradeResponse> {
+        let Some(req) = req.upgrade else {
+            return Err(Error::invalid("upgrade", "required"));
+        };
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        conv::check_apply_method(req.apply_method())?;
+        // Waiting and timeouts only matter while running: left at their defaults.
+        let mut settings = conv::settings(
+            "upgrade.timeout",
+            None,
+            WaitStrategy::Unspecified,
+            false,
+            req.disable_hooks,
+            req.force_conflicts,
+            &req.description,
+        )?;
+        settings.force_replace =
+            conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        let history = self.history(&namespace, &name).await?;
+        if !(history.is_empty() && req.install) {
+            helmd_action::upgrade_base(&name, &history)?;
+        }
+        let chart = self
+            .chart(
+                metadata,
+                req.chart.as_ref(),
+                req.skip_schema_validation,
+                req.dependency_update,
+            )
+            .await?;
+        let values = chart_render::user_values(req.values.clone())?;
+        let previous_values = conv::previous_values(req.previous_values());
+        let upgrade = Upgrade {
+            name,
+            namespace,
+            chart,
+            values,
+            labels: req.labels.into_iter().collect(),
+            remove_labels: req.remove_labels,
+            install: req.install,
+            previous_values,
+            max_history: 0,
+            create_namespace: req.create_namespace,
+            dry_run: DryRun::Server,
+            rollback_on_failure: false,
+            rollback_strategy: helmd_action::Strategy::Unspecified,
+            cleanup_on_fail: false,
+            skip_crds: req.skip_crds,
+            take_ownership: req.take_ownership,
+            render_subchart_notes: req.render_subchart_notes,
+            hide_secret: false,
+            enable_dns: req.enable_dns,
+            correct_drift: req.correct_drift,
+            settings,
+        };
+        let (tx, _) = mpsc::unbounded_channel();
+        let ctx = self.context(tx, true).await?;
+        conv_plan::plan(&upgrade.plan(&ctx).await?)
+    }
+
+    /// GetReleaseDrift.
+    pub async fn drift(&self, req: GetReleaseDriftRequest) -> Result<GetReleaseDriftResponse> {
+        let (namespace, name) = target(&req.namespace, &req.name)?;
+        let (tx, _) = mpsc::unbounded_channel();
+        let ctx = self.context(tx, false).await?;
+        let drift = DriftCheck { name, namespace }.run(&ctx).await?;
+        Ok(conv_plan::drift(&drift))
+    }
+}
