@@ -98,6 +98,9 @@ impl From<Error> for Status {
                 if let helmd_action::Error::InvalidRequest { field, message } = e.root() {
                     details.set_bad_request(vec![violation(field, message)]);
                 }
+                if let helmd_action::Error::ResourceGroups { message, .. } = e.root() {
+                    details.set_bad_request(vec![violation("chart", message)]);
+                }
             }
             Error::Render(source) => {
                 if let Some(field) = render_field(source) {
@@ -326,6 +329,8 @@ fn classify_action(err: &helmd_action::Error) -> (Code, ErrorReason) {
             (Code::InvalidArgument, ErrorReason::RequestInvalid)
         }
         A::LibraryChart => (Code::InvalidArgument, ErrorReason::ChartInvalid),
+        A::ResourceGroups { .. } => (Code::InvalidArgument, ErrorReason::ResourceGroupsInvalid),
+        A::CrdUpgradeUnsafe { .. } => (Code::FailedPrecondition, ErrorReason::CrdUpgradeUnsafe),
         A::KubeVersion { .. } => (
             Code::FailedPrecondition,
             ErrorReason::KubeVersionIncompatible,
@@ -383,6 +388,10 @@ fn action_metadata(err: &helmd_action::Error) -> HashMap<String, String> {
     let pair = |k: &str, v: &str| (k.to_owned(), bound_text(v, MAX_DETAIL_BYTES).into_owned());
     match err {
         A::RevisionNotFound(v) => HashMap::from([pair("revision", &v.to_string())]),
+        A::ResourceGroups {
+            group: Some(group), ..
+        } => HashMap::from([pair("group", group)]),
+        A::CrdUpgradeUnsafe { crd, .. } => HashMap::from([pair("crd", crd)]),
         A::Pending { revision, status } => HashMap::from([
             pair("revision", &revision.to_string()),
             pair("status", status.as_str()),

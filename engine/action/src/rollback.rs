@@ -13,6 +13,7 @@ use crate::decide::rollback_target;
 use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
+use crate::ordered::{Change, plan_groups};
 use crate::render::docs_of_manifest;
 use crate::upgrade::DEFAULT_MAX_HISTORY;
 
@@ -110,6 +111,7 @@ impl Rollback {
         let current_docs = docs_of_manifest(&current.manifest, INSTALL_ORDER)?;
         let current_resources = ctx.build(&current_docs, &self.namespace).await?;
         let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER)?;
+        let groups = plan_groups(&target_docs)?;
         let target = ctx.build(&target_docs, &self.namespace).await?;
         let owner = Owner {
             name: self.name.clone(),
@@ -123,8 +125,11 @@ impl Rollback {
             .perform(
                 ctx,
                 &mut release,
-                &current_resources,
-                &target,
+                Change {
+                    current: &current_resources,
+                    target: &target,
+                    groups: groups.as_ref(),
+                },
                 &owner,
                 &mut created,
             )
@@ -171,8 +176,7 @@ impl Rollback {
         &self,
         ctx: &Context,
         release: &mut Release,
-        current: &[Resource],
-        target: &[Resource],
+        change: Change<'_>,
         owner: &Owner,
         created: &mut Vec<Resource>,
     ) -> Result<()> {
@@ -188,11 +192,9 @@ impl Rollback {
             hooks.run(release, hook_event::PRE_ROLLBACK).await?;
         }
         // Objects of the current revision exist; others are read.
-        let known = Known::new(current.iter().map(Resource::key), false);
-        *created = ctx
-            .update(current, target, owner, &self.settings, &known)
+        let known = Known::new(change.current.iter().map(Resource::key), false);
+        ctx.deploy(change, owner, &self.settings, &known, created)
             .await?;
-        ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events
                 .stage(Stage::RunningPostHooks, "running post-rollback hooks");

@@ -199,6 +199,7 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
@@ -242,6 +243,7 @@ impl Actions {
             dry_run,
             rollback_on_failure: req.rollback_on_failure,
             skip_crds: req.skip_crds,
+            upgrade_crds: req.upgrade_crds,
             take_ownership: req.take_ownership,
             replace: req.replace,
             render_subchart_notes: req.render_subchart_notes,
@@ -265,6 +267,7 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let max_history = conv::max_history(req.max_history)?;
         let mut settings = conv::settings(
             "timeout",
@@ -315,6 +318,7 @@ impl Actions {
             rollback_on_failure: req.rollback_on_failure,
             cleanup_on_fail: req.cleanup_on_fail,
             skip_crds: req.skip_crds,
+            upgrade_crds: req.upgrade_crds,
             take_ownership: req.take_ownership,
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,

@@ -24,6 +24,7 @@ mod registry_auth;
 mod release_deps;
 mod release_fidelity;
 mod release_list;
+mod release_order;
 mod release_replace;
 mod release_store_helm;
 mod releases;
