@@ -265,9 +265,10 @@ async fn deployment_names(s: &Setup) -> Vec<String> {
 #[tokio::test]
 async fn a_cycle_of_resource_groups_is_refused_before_anything_is_applied_or_recorded() {
     let s = setup("sql", "order-cycle").await;
-    let x = deployment("cyc-x", Some("x"), Some("z"), false);
-    let y = deployment("cyc-y", Some("y"), Some(r#"["x"]"#), false);
-    let z = deployment("cyc-z", Some("z"), Some("y"), false);
+    // (Not `y`: YAML reads it as true, as Helm does.)
+    let x = deployment("cyc-red", Some("red"), Some("blue"), false);
+    let y = deployment("cyc-green", Some("green"), Some(r#"["red"]"#), false);
+    let z = deployment("cyc-blue", Some("blue"), Some("green"), false);
     let chart = pack(
         "cycle",
         &[
@@ -302,7 +303,7 @@ async fn a_cycle_of_resource_groups_is_refused_before_anything_is_applied_or_rec
     );
     assert_eq!(
         message,
-        r#"resource groups form a cycle: "x" depends on "z" depends on "y" depends on "x""#
+        r#"resource groups form a cycle: "blue" depends on "green" depends on "red" depends on "blue""#
     );
     assert!(deployment_names(&s).await.is_empty());
     assert!(s.config_maps().await.is_empty());

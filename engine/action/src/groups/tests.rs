@@ -1,3 +1,6 @@
+//! Table tests of resource-group planning: members with their annotations in, the
+//! batches (group, member indexes) or the refusal out.
+
 use super::*;
 
 /// An object named `name` in `group` (if any) declaring `deps` (if any).
@@ -15,8 +18,11 @@ fn m(name: &str, group: Option<&str>, deps: Option<&str>) -> Member {
     }
 }
 
-/// The plan as (group, member indexes) pairs, or the refusal.
-fn check(members: &[Member]) -> Result<Option<Vec<(Option<String>, Vec<usize>)>>, Refusal> {
+/// Each batch as its group and its members' indexes.
+type Batches = Vec<(Option<String>, Vec<usize>)>;
+
+/// The plan as batches, or the refusal.
+fn check(members: &[Member]) -> Result<Option<Batches>, Refusal> {
     Ok(plan(members)?.map(|p| {
         p.batches
             .into_iter()
