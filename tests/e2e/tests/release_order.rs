@@ -11,13 +11,14 @@
 use helmd_client::proto::{
     GetReleaseHistoryRequest, InstallReleaseRequest, OperationEvent, OperationStage,
     ResourceHealth, RollbackReleaseRequest, UninstallReleaseRequest, UpgradeReleaseRequest,
-    operation_event,
+    operation_event, operation_finished,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, PostParams};
+use prost::Message;
 use tonic::Code;
 
 use crate::chart_validate::pack;
@@ -296,6 +297,10 @@ async fn a_cycle_of_resource_groups_is_refused_before_anything_is_applied_or_rec
         },
     )
     .await;
+    let status = match &result {
+        Some(operation_finished::Result::Error(status)) => status.clone(),
+        other => panic!("not refused: {other:?}"),
+    };
     let (code, reason, message) = failed(result);
     assert_eq!(
         (code, reason.as_str()),
@@ -305,6 +310,21 @@ async fn a_cycle_of_resource_groups_is_refused_before_anything_is_applied_or_rec
         message,
         r#"resource groups form a cycle: "blue" depends on "green" depends on "red" depends on "blue""#
     );
+    // The group in ErrorInfo's metadata, the chart as the field at fault.
+    let detail = |suffix: &str| {
+        status
+            .details
+            .iter()
+            .find(|d| d.type_url.ends_with(suffix))
+            .map(|d| d.value.clone())
+            .unwrap_or_else(|| panic!("no {suffix} in {status:?}"))
+    };
+    let info = tonic_types::pb::ErrorInfo::decode(detail("google.rpc.ErrorInfo").as_slice())
+        .expect("ErrorInfo");
+    assert_eq!(info.metadata.get("group").map(String::as_str), Some("blue"));
+    let bad = tonic_types::pb::BadRequest::decode(detail("google.rpc.BadRequest").as_slice())
+        .expect("BadRequest");
+    assert_eq!(bad.field_violations[0].field, "chart");
     assert!(deployment_names(&s).await.is_empty());
     assert!(s.config_maps().await.is_empty());
     assert_eq!(revisions(&s, "cycle").await, 0);
