@@ -110,6 +110,9 @@ impl From<Error> for Status {
                 {
                     details.set_bad_request(vec![violation(field, message)]);
                 }
+                if let helmd_action::Error::ResourceGroups { message, .. } = e.root() {
+                    details.set_bad_request(vec![violation("chart", message)]);
+                }
             }
             Error::Render(source) => {
                 if let Some(field) = render_field(source) {
@@ -338,6 +341,8 @@ fn classify_action(err: &helmd_action::Error) -> (Code, ErrorReason) {
             (Code::InvalidArgument, ErrorReason::RequestInvalid)
         }
         A::LibraryChart => (Code::InvalidArgument, ErrorReason::ChartInvalid),
+        A::ResourceGroups { .. } => (Code::InvalidArgument, ErrorReason::ResourceGroupsInvalid),
+        A::CrdUpgradeUnsafe { .. } => (Code::FailedPrecondition, ErrorReason::CrdUpgradeUnsafe),
         A::KubeVersion { .. } => (
             Code::FailedPrecondition,
             ErrorReason::KubeVersionIncompatible,
@@ -398,6 +403,10 @@ fn action_metadata(err: &helmd_action::Error) -> HashMap<String, String> {
         A::RevisionNotFound(v) | A::InvalidTarget { revision: v, .. } => {
             HashMap::from([pair("revision", &v.to_string())])
         }
+        A::ResourceGroups {
+            group: Some(group), ..
+        } => HashMap::from([pair("group", group)]),
+        A::CrdUpgradeUnsafe { crd, .. } => HashMap::from([pair("crd", crd)]),
         A::Pending { revision, status } => HashMap::from([
             pair("revision", &revision.to_string()),
             pair("status", status.as_str()),

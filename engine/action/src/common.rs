@@ -313,6 +313,18 @@ impl Context {
                 }
             }
         }
+        self.delete_removed(current, target, owner).await?;
+        Ok(created)
+    }
+
+    /// Deletes the objects of `current` that `target` no longer has (kept and foreign
+    /// ones left), the last step of applying a revision.
+    pub(crate) async fn delete_removed(
+        &self,
+        current: &[Resource],
+        target: &[Resource],
+        owner: &Owner,
+    ) -> Result<()> {
         let keys: std::collections::HashSet<_> = target.iter().map(Resource::key).collect();
         let removed: Vec<Resource> = current
             .iter()
@@ -347,7 +359,7 @@ impl Context {
                 );
             }
         }
-        Ok(created)
+        Ok(())
     }
 
     /// Applies (or replaces) one object; whether it was created, updated in place or
@@ -379,14 +391,25 @@ impl Context {
         if settings.wait == Wait::HookOnly || resources.is_empty() {
             return Ok(());
         }
-        self.events.stage(
-            Stage::Waiting,
-            format!(
-                "waiting up to {:?} for {} objects",
-                settings.timeout,
-                resources.len()
-            ),
+        let message = format!(
+            "waiting up to {:?} for {} objects",
+            settings.timeout,
+            resources.len()
         );
+        self.wait_ready(resources, settings.timeout, settings.wait_for_jobs, message)
+            .await
+    }
+
+    /// Waits until `resources` are ready (within `timeout`), saying `message` first
+    /// and each object's readiness as it changes.
+    pub(crate) async fn wait_ready(
+        &self,
+        resources: &[Resource],
+        timeout: Duration,
+        wait_for_jobs: bool,
+        message: String,
+    ) -> Result<()> {
+        self.events.stage(Stage::Waiting, message);
         let events = self.events.clone();
         let mut ready = std::collections::HashSet::new();
         let total = resources.len();
@@ -406,8 +429,8 @@ impl Context {
             .wait_ready(
                 resources,
                 &WaitOptions {
-                    timeout: settings.timeout,
-                    wait_for_jobs: settings.wait_for_jobs,
+                    timeout,
+                    wait_for_jobs,
                 },
                 &mut progress,
             )

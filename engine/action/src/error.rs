@@ -56,6 +56,24 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The manifest's resource groups cannot be ordered (a cycle, an unknown group,
+    /// conflicting or malformed declarations); nothing was applied or recorded.
+    #[error("{message}")]
+    ResourceGroups {
+        /// The group it is about (the first of a cycle), if one.
+        group: Option<String>,
+        /// What is wrong, naming the groups and objects.
+        message: String,
+    },
+    /// Upgrading a CRD of the chart's `crds/` (`upgrade_crds`) is not safe; nothing
+    /// was changed.
+    #[error("refusing to upgrade CustomResourceDefinition {crd:?}: {reason}")]
+    CrdUpgradeUnsafe {
+        /// The CRD's name.
+        crd: String,
+        /// Why.
+        reason: String,
+    },
     /// Rendering or the manifest stage failed.
     #[error(transparent)]
     Render(#[from] helmd_render::Error),

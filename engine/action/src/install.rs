@@ -18,7 +18,9 @@ use crate::common::{
 use crate::decide::install_step;
 use crate::error::{Error, Result};
 use crate::events::Stage;
+use crate::groups::Plan;
 use crate::hooks::HookRunner;
+use crate::ordered::{Change, plan_groups};
 use crate::remedy::Attempts;
 use crate::render::RenderInput;
 use crate::uninstall::Uninstall;
@@ -44,6 +46,8 @@ pub struct Install {
     pub rollback_on_failure: bool,
     /// Skip `crds/`.
     pub skip_crds: bool,
+    /// Update CRDs of `crds/` that exist when the change is safe (Helm never does).
+    pub upgrade_crds: bool,
     /// Take over objects that exist without this release's ownership.
     pub take_ownership: bool,
     /// Reuse the name of an uninstalled or failed release.
@@ -99,7 +103,15 @@ impl Install {
             .map(|r| (r.version, status_of(r)))
             .collect();
         let step = install_step(&history, self.replace || !first)?;
+        crate::crds::check_upgrade_crds(self.skip_crds, self.upgrade_crds)?;
         let live = self.dry_run != DryRun::Client;
+        // Safe CRD upgrades are checked before anything changes (the namespace too).
+        let crd_changes = if self.upgrade_crds && live {
+            let crds = crate::render::crds(&self.chart, &self.values)?;
+            Some(ctx.check_crd_upgrades(&crds).await?)
+        } else {
+            None
+        };
         if live && !ctx.kube.namespace_exists(&self.namespace).await? {
             if self.create_namespace && self.dry_run == DryRun::None {
                 ctx.kube
@@ -109,7 +121,10 @@ impl Install {
                 return Err(helmd_kube::Error::NamespaceNotFound(self.namespace.clone()).into());
             }
         }
-        if !self.skip_crds && self.dry_run == DryRun::None {
+        if let Some(changes) = crd_changes.filter(|_| self.dry_run == DryRun::None) {
+            ctx.apply_crd_upgrades(changes, self.settings.timeout)
+                .await?;
+        } else if !self.skip_crds && !self.upgrade_crds && self.dry_run == DryRun::None {
             let crds = crate::render::crds(&self.chart, &self.values)?;
             if !crds.is_empty() {
                 ctx.events.stage(
@@ -120,6 +135,7 @@ impl Install {
             }
         }
         let (mut release, docs) = self.render_release(ctx, step.version).await?;
+        let groups = plan_groups(&docs)?;
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Ok(Outcome {
@@ -161,7 +177,14 @@ impl Install {
             .stage(Stage::RecordingRelease, "recording the pending release");
         ctx.store.create(&release).await?;
         match self
-            .perform(ctx, &mut release, &resources, &owner, &known)
+            .perform(
+                ctx,
+                &mut release,
+                &resources,
+                groups.as_ref(),
+                &owner,
+                &known,
+            )
             .await
         {
             Ok(()) => {
@@ -244,6 +267,7 @@ impl Install {
         ctx: &Context,
         release: &mut Release,
         resources: &[helmd_kube::Resource],
+        groups: Option<&Plan>,
         owner: &Owner,
         known: &Known,
     ) -> Result<()> {
@@ -258,9 +282,13 @@ impl Install {
                 .stage(Stage::RunningPreHooks, "running pre-install hooks");
             hooks.run(release, hook_event::PRE_INSTALL).await?;
         }
-        ctx.update(&[], resources, owner, &self.settings, known)
+        let change = Change {
+            current: &[],
+            target: resources,
+            groups,
+        };
+        ctx.deploy(change, owner, &self.settings, known, &mut Vec::new())
             .await?;
-        ctx.wait(resources, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events
                 .stage(Stage::RunningPostHooks, "running post-install hooks");

@@ -2,19 +2,23 @@
 //! (`helmd-release`): install, upgrade, rollback and uninstall, one module each,
 //! each an options struct and `run`; an upgrade's plan (`plan.rs`) and a release's
 //! drift (`drift.rs`), their diffs shown by `diff.rs`. Deciding is kept apart from doing
-//! (`decide.rs`); progress goes out as [`Event`]s.
+//! (`decide.rs`, `groups.rs`, `crd_check.rs`); progress goes out as [`Event`]s.
 
 mod chart_record;
 mod common;
+mod crd_check;
+mod crds;
 mod decide;
 mod diff;
 mod drift;
 mod duration;
 mod error;
 mod events;
+mod groups;
 mod hooks;
 mod install;
 mod lookup;
+mod ordered;
 mod plan;
 mod remedy;
 mod render;
@@ -25,6 +29,7 @@ mod upgrade;
 
 pub use chart_record::chart_record;
 pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
+pub use crds::check_upgrade_crds;
 pub use decide::{
     PreviousValues, install_step, last_successful, recovered, rollback_target, upgrade_base,
     upgrade_values, version_target,
@@ -34,6 +39,7 @@ pub use drift::{Drift, DriftCheck, DriftKind, Drifted};
 pub use duration::parse_go_duration;
 pub use error::{Error, Result};
 pub use events::{Count, Event, Events, ObjectRef, Stage};
+pub use groups::{DEPENDS_ON_ANNOTATION, GROUP_ANNOTATION};
 pub use hooks::{HOOK_TIMEOUT_ANNOTATION, hooks_for};
 pub use install::Install;
 pub use lookup::{LOOKUP_TIMEOUT, LiveLookup};

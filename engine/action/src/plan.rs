@@ -83,6 +83,7 @@ impl Upgrade {
             current,
             target,
             owner,
+            ..
         }) = objects
         else {
             return Err(Error::InvalidRequest {

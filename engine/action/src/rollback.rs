@@ -13,6 +13,7 @@ use crate::decide::rollback_target;
 use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
+use crate::ordered::{Change, plan_groups};
 use crate::remedy::Attempts;
 use crate::render::docs_of_manifest;
 use crate::upgrade::DEFAULT_MAX_HISTORY;
@@ -163,6 +164,7 @@ impl Rollback {
             },
         };
         let target_docs = docs_of_manifest(&release.manifest, INSTALL_ORDER).map_err(invalid)?;
+        let groups = plan_groups(&target_docs)?;
         let target = ctx
             .build(&target_docs, &self.namespace)
             .await
@@ -176,8 +178,11 @@ impl Rollback {
             .perform(
                 ctx,
                 &mut release,
-                &current_resources,
-                &target,
+                Change {
+                    current: &current_resources,
+                    target: &target,
+                    groups: groups.as_ref(),
+                },
                 &owner,
                 &mut created,
             )
@@ -224,8 +229,7 @@ impl Rollback {
         &self,
         ctx: &Context,
         release: &mut Release,
-        current: &[Resource],
-        target: &[Resource],
+        change: Change<'_>,
         owner: &Owner,
         created: &mut Vec<Resource>,
     ) -> Result<()> {
@@ -241,11 +245,9 @@ impl Rollback {
             hooks.run(release, hook_event::PRE_ROLLBACK).await?;
         }
         // Objects of the current revision exist; others are read.
-        let known = Known::new(current.iter().map(Resource::key), false);
-        *created = ctx
-            .update(current, target, owner, &self.settings, &known)
+        let known = Known::new(change.current.iter().map(Resource::key), false);
+        ctx.deploy(change, owner, &self.settings, &known, created)
             .await?;
-        ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events
                 .stage(Stage::RunningPostHooks, "running post-rollback hooks");

@@ -1,5 +1,6 @@
 //! `helm uninstall`: pre-delete hooks, the release's objects deleted in Helm's
-//! uninstall order (kept ones and ones no longer this release's left alone),
+//! uninstall order (kept ones, CRDs — templated ones too, unlike Helm — and ones no
+//! longer this release's left alone; the chart's `crds/` reported kept),
 //! optionally waited for, post-delete hooks, then the history purged or kept.
 
 use std::time::Duration;
@@ -160,7 +161,12 @@ impl Uninstall {
                 (done, total),
             );
         }
-        let kept: Vec<ObjectRef> = report.kept.iter().map(ObjectRef::of).collect();
+        let mut kept: Vec<ObjectRef> = report.kept.iter().map(ObjectRef::of).collect();
+        for crd in ctx.chart_crds_left(&release).await {
+            if !kept.contains(&crd) {
+                kept.push(crd);
+            }
+        }
         let mut errors = Vec::new();
         if self.wait != Wait::HookOnly && !report.deleted.is_empty() {
             ctx.events

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::events::Stage;
 use crate::hooks::HookRunner;
 use crate::install::Install;
+use crate::ordered::{Change, plan_groups};
 use crate::remedy::{Attempts, OnFailure, Strategy};
 use crate::render::{RenderInput, docs_of_manifest};
 use crate::rollback::Rollback;
@@ -64,6 +65,9 @@ pub struct Upgrade {
     pub cleanup_on_fail: bool,
     /// Skip `crds/` (with `install`).
     pub skip_crds: bool,
+    /// Update the CRDs of `crds/` when the change is safe, and create missing ones
+    /// (Helm never touches `crds/` on upgrade).
+    pub upgrade_crds: bool,
     /// Take over objects without this release's ownership.
     pub take_ownership: bool,
     /// Keep subcharts' notes.
@@ -95,10 +99,12 @@ pub(crate) struct PreparedUpgrade {
     pub(crate) objects: Option<Objects>,
 }
 
-/// The objects of the current and the new revision, and their owner.
+/// The objects of the current and the new revision, the new one's resource groups
+/// (when it has any), and their owner.
 pub(crate) struct Objects {
     pub(crate) current: Vec<Resource>,
     pub(crate) target: Vec<Resource>,
+    pub(crate) groups: Option<crate::groups::Plan>,
     pub(crate) owner: Owner,
 }
 
@@ -210,6 +216,7 @@ impl Upgrade {
         let Some(Objects {
             current: current_resources,
             target,
+            groups,
             owner,
         }) = objects
         else {
@@ -235,8 +242,11 @@ impl Upgrade {
             .perform(
                 ctx,
                 &mut release,
-                &current_resources,
-                &target,
+                Change {
+                    current: &current_resources,
+                    target: &target,
+                    groups: groups.as_ref(),
+                },
                 &owner,
                 &mut created,
             )
@@ -287,6 +297,7 @@ impl Upgrade {
         if self.chart.metadata.chart_type == "library" {
             return Err(Error::LibraryChart);
         }
+        crate::crds::check_upgrade_crds(self.skip_crds, self.upgrade_crds)?;
         let history = ctx.history(&self.namespace, &self.name).await?;
         if history.is_empty() && self.install {
             return Ok(Prepared::Install(Box::new(self.clone().into_install())));
@@ -317,6 +328,15 @@ impl Upgrade {
         }
         helmd_release::validate_custom_labels(&labels)?;
         let version = last.version + 1;
+        if self.upgrade_crds && self.dry_run != DryRun::Client {
+            let changes = ctx
+                .check_crd_upgrades(&crate::render::crds(&chart, &values)?)
+                .await?;
+            if self.dry_run == DryRun::None {
+                ctx.apply_crd_upgrades(changes, self.settings.timeout)
+                    .await?;
+            }
+        }
         let rendered = ctx
             .render(RenderInput {
                 chart: chart.clone(),
@@ -335,6 +355,7 @@ impl Upgrade {
                 enable_dns: self.enable_dns,
             })
             .await?;
+        let groups = plan_groups(&rendered.docs)?;
         let first_deployed = current.info.as_ref().and_then(|i| i.first_deployed);
         let release = Release {
             name: self.name.clone(),
@@ -397,6 +418,7 @@ impl Upgrade {
             objects: Some(Objects {
                 current: current_resources,
                 target,
+                groups,
                 owner,
             }),
         })))
@@ -406,8 +428,7 @@ impl Upgrade {
         &self,
         ctx: &Context,
         release: &mut Release,
-        current: &[Resource],
-        target: &[Resource],
+        change: Change<'_>,
         owner: &Owner,
         created: &mut Vec<Resource>,
     ) -> Result<()> {
@@ -423,14 +444,12 @@ impl Upgrade {
             hooks.run(release, hook_event::PRE_UPGRADE).await?;
         }
         if self.correct_drift {
-            ctx.correct_drift(current, owner).await?;
+            ctx.correct_drift(change.current, owner).await?;
         }
         // Objects of the current revision exist; others are read.
-        let known = Known::new(current.iter().map(Resource::key), false);
-        *created = ctx
-            .update(current, target, owner, &self.settings, &known)
+        let known = Known::new(change.current.iter().map(Resource::key), false);
+        ctx.deploy(change, owner, &self.settings, &known, created)
             .await?;
-        ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {
             ctx.events
                 .stage(Stage::RunningPostHooks, "running post-upgrade hooks");
@@ -507,6 +526,7 @@ impl Upgrade {
             rollback_on_failure: self.rollback_on_failure
                 || self.rollback_strategy == Strategy::Automatic,
             skip_crds: self.skip_crds,
+            upgrade_crds: self.upgrade_crds,
             take_ownership: self.take_ownership,
             replace: false,
             render_subchart_notes: self.render_subchart_notes,

@@ -1,5 +1,7 @@
 //! Deleting a release's objects: `helm.sh/resource-policy: keep` honoured, and —
 //! as Helm 4.3 does — only objects that still carry the release's ownership.
+//! CustomResourceDefinitions are always kept (unlike Helm, which deletes the ones a
+//! chart renders from `templates/`), as if annotated keep.
 
 use std::time::Duration;
 
@@ -7,6 +9,7 @@ use kube::api::{DeleteParams, PropagationPolicy};
 
 use crate::changes::Changes;
 use crate::cluster::Kube;
+use crate::crd::is_crd;
 use crate::error::{Error, Result};
 use crate::ownership::{Owner, keeps};
 use crate::resource::Resource;
@@ -45,7 +48,7 @@ enum Outcome {
 pub struct DeleteReport {
     /// Deleted (or already being deleted).
     pub deleted: Vec<Resource>,
-    /// Left alone: `helm.sh/resource-policy: keep`.
+    /// Left alone: `helm.sh/resource-policy: keep`, and every CustomResourceDefinition.
     pub kept: Vec<Resource>,
     /// Left alone: no longer this release's (another release or nobody took it over).
     pub not_owned: Vec<Resource>,
@@ -70,7 +73,9 @@ impl Kube {
         for (r, live) in resources.iter().zip(live) {
             let list = match live? {
                 None => &mut report.missing,
-                Some(live) if keeps(&live) || keeps(&r.object) => &mut report.kept,
+                // helmd never deletes a CustomResourceDefinition: every custom
+                // object of its kind would go with it (Helm deletes templated ones).
+                Some(live) if keeps(&live) || keeps(&r.object) || is_crd(r) => &mut report.kept,
                 Some(live) if opts.owner.as_ref().is_some_and(|o| !o.owns(&live)) => {
                     &mut report.not_owned
                 }

@@ -10,6 +10,7 @@
 mod apply;
 mod changes;
 mod cluster;
+mod crd;
 mod delete;
 mod error;
 mod hook;
@@ -27,6 +28,7 @@ mod wait;
 
 pub use apply::{ApplyOptions, FIELD_MANAGER};
 pub use cluster::Kube;
+pub use crd::{CRD_GROUP, is_crd};
 pub use delete::{DeleteOptions, DeleteReport, Propagation};
 pub use error::{Error, Result};
 pub use hook::HookRun;
@@ -38,7 +40,7 @@ pub use ownership::{
 pub use preview::Preview;
 pub use ready::{Health, Readiness, hook_readiness, readiness};
 pub use replace::Replaced;
-pub use resource::{Doc, Resource, ResourceKey};
+pub use resource::{DEPENDS_ON_RESOURCE_GROUPS_ANNOTATION, Doc, Resource, ResourceKey};
 
 /// The most requests one step sends at once (objects of one kind are applied,
 /// read and deleted together, like Helm's batches per kind, which Helm leaves
@@ -70,3 +72,6 @@ pub fn by_kind(resources: &[Resource]) -> Vec<&[Resource]> {
     groups
 }
 pub use wait::WaitOptions;
+
+/// A live object as the cluster returns it.
+pub use kube::api::DynamicObject;

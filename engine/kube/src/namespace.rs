@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
-use kube::api::{Api, ApiResource, PostParams};
+use kube::api::{Api, PostParams};
 
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
-use crate::resource::Doc;
+use crate::resource::{Doc, Resource};
 
 /// The longest a new namespace's `default` ServiceAccount is waited for.
 const SERVICE_ACCOUNT_WAIT: Duration = Duration::from_secs(10);
@@ -63,35 +63,22 @@ impl Kube {
     /// is left as it is, then Helm waits until the new ones are established and
     /// discovery is read again so the release's own custom objects resolve.
     pub async fn install_crds(&self, crds: &[Doc], timeout: Duration) -> Result<Vec<String>> {
-        let api = ApiResource {
-            group: "apiextensions.k8s.io".into(),
-            version: "v1".into(),
-            api_version: "apiextensions.k8s.io/v1".into(),
-            kind: "CustomResourceDefinition".into(),
-            plural: "customresourcedefinitions".into(),
-        };
+        let resources = self.build_crds(crds)?;
+        let created = self.create_crds(&resources, timeout).await?;
+        Ok(created.into_iter().map(|r| r.name).collect())
+    }
+
+    /// Creates each of `crds` that does not exist (an existing one is left as it is)
+    /// and waits until the new ones are established and discovery is read again.
+    /// Returns the ones created.
+    pub async fn create_crds(&self, crds: &[Resource], timeout: Duration) -> Result<Vec<Resource>> {
         let mut created = Vec::new();
-        let mut resources = Vec::new();
-        for doc in crds {
-            let resource = crate::resource::build(doc, "", |_, _, _| {
-                Some((api.clone(), kube::discovery::Scope::Cluster))
-            })?;
-            if resource.kind() != "CustomResourceDefinition" {
-                return Err(Error::Invalid {
-                    template: doc.template.clone(),
-                    message: format!(
-                        "{}: {} is not a CustomResourceDefinition",
-                        doc.template,
-                        resource.kind()
-                    ),
-                });
-            }
-            if self.create(&resource).await? {
-                created.push(resource.name.clone());
-                resources.push(resource);
+        for resource in crds {
+            if self.create(resource).await? {
+                created.push(resource.clone());
             }
         }
-        if resources.is_empty() {
+        if created.is_empty() {
             return Ok(created);
         }
         // A CRD is ready once Established (`ready.rs`); a rejected one fails at once.
@@ -99,7 +86,7 @@ impl Kube {
             timeout,
             wait_for_jobs: false,
         };
-        self.wait_ready(&resources, &opts, &mut |_, _| {}).await?;
+        self.wait_ready(&created, &opts, &mut |_, _| {}).await?;
         self.refresh().await?;
         Ok(created)
     }

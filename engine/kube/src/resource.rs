@@ -6,6 +6,13 @@ use kube::discovery::Scope;
 
 use crate::error::{Error, Result};
 
+/// The annotation listing the resource groups an object's group depends on (Helm's
+/// HIP-0025 proposal; see `helmd_action`'s resource groups). Kubernetes refuses the
+/// key — an annotation key has at most one `/` — so it is read from the manifest
+/// only: [`Resource`]'s object never carries it, and no apply, replace or dry run
+/// sends it.
+pub const DEPENDS_ON_RESOURCE_GROUPS_ANNOTATION: &str = "helm.sh/depends-on/resource-groups";
+
 /// One manifest document and the template it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Doc {
@@ -28,7 +35,8 @@ pub struct Resource {
     pub namespace: Option<String>,
     /// Its name.
     pub name: String,
-    /// The document as an object (what is applied).
+    /// The document as an object (what is applied; without
+    /// [`DEPENDS_ON_RESOURCE_GROUPS_ANNOTATION`], which only the manifest keeps).
     pub object: DynamicObject,
 }
 
@@ -143,6 +151,9 @@ pub(crate) fn build(
     });
     let mut object = object;
     object.metadata.namespace = namespace.clone();
+    if let Some(annotations) = object.metadata.annotations.as_mut() {
+        annotations.remove(DEPENDS_ON_RESOURCE_GROUPS_ANNOTATION);
+    }
     Ok(Resource {
         template: doc.template.clone(),
         api,

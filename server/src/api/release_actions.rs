@@ -250,6 +250,7 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let mut settings = conv::settings(
             "timeout",
             req.timeout.as_ref(),
@@ -298,6 +299,7 @@ impl Actions {
             dry_run,
             rollback_on_failure: req.rollback_on_failure,
             skip_crds: req.skip_crds,
+            upgrade_crds: req.upgrade_crds,
             take_ownership: req.take_ownership,
             replace,
             render_subchart_notes: req.render_subchart_notes,
@@ -326,6 +328,7 @@ impl Actions {
         let (namespace, name) = target(&req.namespace, &req.name)?;
         conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
+        helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let max_history = conv::max_history(req.max_history)?;
         let mut settings = conv::settings(
             "timeout",
@@ -381,6 +384,7 @@ impl Actions {
             rollback_strategy,
             cleanup_on_fail: req.cleanup_on_fail,
             skip_crds: req.skip_crds,
+            upgrade_crds: req.upgrade_crds,
             take_ownership: req.take_ownership,
             render_subchart_notes: req.render_subchart_notes,
             hide_secret: req.hide_secret,

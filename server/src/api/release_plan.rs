@@ -72,6 +72,7 @@ impl Actions {
             hide_secret: false,
             enable_dns: req.enable_dns,
             correct_drift: req.correct_drift,
+            upgrade_crds: req.upgrade_crds,
             settings,
         };
         let (tx, _) = mpsc::unbounded_channel();

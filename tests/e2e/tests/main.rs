@@ -24,6 +24,7 @@ mod registry_auth;
 mod release_deps;
 mod release_fidelity;
 mod release_list;
+mod release_order;
 mod release_plan;
 mod release_remedy;
 mod release_replace;

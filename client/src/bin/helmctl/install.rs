@@ -57,6 +57,10 @@ pub struct ChangeArgs {
     /// Skip the chart's CRDs.
     #[arg(long)]
     skip_crds: bool,
+    /// Also update the chart's CRDs (`crds/`) that exist, when the change is safe
+    /// for the objects stored (Helm never does); refused with the reason otherwise.
+    #[arg(long, conflicts_with = "skip_crds")]
+    upgrade_crds: bool,
     /// Skip values.schema.json validation.
     #[arg(long)]
     skip_schema_validation: bool,
@@ -244,6 +248,7 @@ pub async fn install(
         rollback_on_failure: c.rollback_on_failure,
         disable_hooks: c.no_hooks,
         skip_crds: c.skip_crds,
+        upgrade_crds: c.upgrade_crds,
         take_ownership: c.take_ownership,
         replace: args.replace,
         skip_schema_validation: c.skip_schema_validation,
@@ -304,6 +309,7 @@ pub async fn upgrade(
         cleanup_on_fail: args.cleanup_on_fail,
         disable_hooks: c.no_hooks,
         skip_crds: c.skip_crds,
+        upgrade_crds: c.upgrade_crds,
         take_ownership: c.take_ownership,
         skip_schema_validation: c.skip_schema_validation,
         render_subchart_notes: c.render_subchart_notes,

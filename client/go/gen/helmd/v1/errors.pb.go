@@ -9,7 +9,8 @@
 // * `metadata`: the facts the reason is about, under these keys when they
 //   apply: `namespace`, `release`, `revision`, `operation_id`, `repository`,
 //   `chart`, `version`, `template` and `line` (for template errors),
-//   `resource` (as `apiVersion/Kind/namespace/name`), `hook`, `limit`.
+//   `resource` (as `apiVersion/Kind/namespace/name`), `hook`, `limit`,
+//   `group` (a resource group), `crd` (a CustomResourceDefinition's name).
 //
 // Each reason below says which gRPC status code carries it; a code may carry
 // several reasons, a reason only its one code. The list is closed: helmd
@@ -134,6 +135,13 @@ const (
 	// CRD not installed) or a server-side dry run rejects it (schema or type
 	// errors); metadata `template` and `resource` name the object.
 	ErrorReason_ERROR_REASON_MANIFEST_REJECTED ErrorReason = 45
+	// INVALID_ARGUMENT: the rendered objects' resource groups
+	// (`helm.sh/resource-group`, `helm.sh/depends-on/resource-groups`) cannot
+	// be ordered: a cycle, a dependency on a group no object is in, objects of
+	// one group declaring different dependencies, a dependency declared without
+	// a group, or a malformed list; metadata `group` names the group (the first
+	// of a cycle) when there is one. Nothing was applied or recorded.
+	ErrorReason_ERROR_REASON_RESOURCE_GROUPS_INVALID ErrorReason = 47
 	// FAILED_PRECONDITION: the server has no Kubernetes cluster configured.
 	ErrorReason_ERROR_REASON_KUBERNETES_NOT_CONFIGURED ErrorReason = 50
 	// UNAVAILABLE: the Kubernetes API server cannot be reached or is failing.
@@ -171,6 +179,13 @@ const (
 	// condition, a Deployment past its progress deadline, a crash-looping
 	// Pod); metadata `resource` names it.
 	ErrorReason_ERROR_REASON_RESOURCE_FAILED ErrorReason = 61
+	// FAILED_PRECONDITION: with `upgrade_crds`, updating a CRD of the chart's
+	// `crds/` is not safe for the custom objects stored: it removes or stops
+	// serving a version objects may be stored in (`status.storedVersions`),
+	// changes `spec.group` or `spec.scope`, or a server-side dry run refuses
+	// it; metadata `crd` names the CRD and the message says why. Nothing was
+	// changed.
+	ErrorReason_ERROR_REASON_CRD_UPGRADE_UNSAFE ErrorReason = 64
 	// NOT_FOUND: no repository is registered with this name.
 	ErrorReason_ERROR_REASON_REPOSITORY_NOT_FOUND ErrorReason = 70
 	// ALREADY_EXISTS: a repository with this name is already registered.
@@ -260,6 +275,7 @@ var (
 		43:  "ERROR_REASON_MANIFEST_INVALID",
 		44:  "ERROR_REASON_KUBE_VERSION_INCOMPATIBLE",
 		45:  "ERROR_REASON_MANIFEST_REJECTED",
+		47:  "ERROR_REASON_RESOURCE_GROUPS_INVALID",
 		50:  "ERROR_REASON_KUBERNETES_NOT_CONFIGURED",
 		51:  "ERROR_REASON_KUBERNETES_UNAVAILABLE",
 		52:  "ERROR_REASON_KUBERNETES_FORBIDDEN",
@@ -272,6 +288,7 @@ var (
 		59:  "ERROR_REASON_HOOK_FAILED",
 		60:  "ERROR_REASON_TEST_FAILED",
 		61:  "ERROR_REASON_RESOURCE_FAILED",
+		64:  "ERROR_REASON_CRD_UPGRADE_UNSAFE",
 		70:  "ERROR_REASON_REPOSITORY_NOT_FOUND",
 		71:  "ERROR_REASON_REPOSITORY_ALREADY_EXISTS",
 		72:  "ERROR_REASON_REPOSITORY_UNAVAILABLE",
@@ -322,6 +339,7 @@ var (
 		"ERROR_REASON_MANIFEST_INVALID":               43,
 		"ERROR_REASON_KUBE_VERSION_INCOMPATIBLE":      44,
 		"ERROR_REASON_MANIFEST_REJECTED":              45,
+		"ERROR_REASON_RESOURCE_GROUPS_INVALID":        47,
 		"ERROR_REASON_KUBERNETES_NOT_CONFIGURED":      50,
 		"ERROR_REASON_KUBERNETES_UNAVAILABLE":         51,
 		"ERROR_REASON_KUBERNETES_FORBIDDEN":           52,
@@ -334,6 +352,7 @@ var (
 		"ERROR_REASON_HOOK_FAILED":                    59,
 		"ERROR_REASON_TEST_FAILED":                    60,
 		"ERROR_REASON_RESOURCE_FAILED":                61,
+		"ERROR_REASON_CRD_UPGRADE_UNSAFE":             64,
 		"ERROR_REASON_REPOSITORY_NOT_FOUND":           70,
 		"ERROR_REASON_REPOSITORY_ALREADY_EXISTS":      71,
 		"ERROR_REASON_REPOSITORY_UNAVAILABLE":         72,
@@ -388,7 +407,7 @@ var File_helmd_v1_errors_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\xea\x11\n" +
+	"\x15helmd/v1/errors.proto\x12\bhelmd.v1*\xb9\x12\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_REQUEST_INVALID\x10\x01\x12$\n" +
@@ -418,7 +437,8 @@ const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\x1bERROR_REASON_TEMPLATE_ERROR\x10*\x12!\n" +
 	"\x1dERROR_REASON_MANIFEST_INVALID\x10+\x12*\n" +
 	"&ERROR_REASON_KUBE_VERSION_INCOMPATIBLE\x10,\x12\"\n" +
-	"\x1eERROR_REASON_MANIFEST_REJECTED\x10-\x12*\n" +
+	"\x1eERROR_REASON_MANIFEST_REJECTED\x10-\x12(\n" +
+	"$ERROR_REASON_RESOURCE_GROUPS_INVALID\x10/\x12*\n" +
 	"&ERROR_REASON_KUBERNETES_NOT_CONFIGURED\x102\x12'\n" +
 	"#ERROR_REASON_KUBERNETES_UNAVAILABLE\x103\x12%\n" +
 	"!ERROR_REASON_KUBERNETES_FORBIDDEN\x104\x12$\n" +
@@ -430,7 +450,8 @@ const file_helmd_v1_errors_proto_rawDesc = "" +
 	"\x19ERROR_REASON_WAIT_TIMEOUT\x10:\x12\x1c\n" +
 	"\x18ERROR_REASON_HOOK_FAILED\x10;\x12\x1c\n" +
 	"\x18ERROR_REASON_TEST_FAILED\x10<\x12 \n" +
-	"\x1cERROR_REASON_RESOURCE_FAILED\x10=\x12%\n" +
+	"\x1cERROR_REASON_RESOURCE_FAILED\x10=\x12#\n" +
+	"\x1fERROR_REASON_CRD_UPGRADE_UNSAFE\x10@\x12%\n" +
 	"!ERROR_REASON_REPOSITORY_NOT_FOUND\x10F\x12*\n" +
 	"&ERROR_REASON_REPOSITORY_ALREADY_EXISTS\x10G\x12'\n" +
 	"#ERROR_REASON_REPOSITORY_UNAVAILABLE\x10H\x12)\n" +

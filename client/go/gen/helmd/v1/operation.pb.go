@@ -798,7 +798,9 @@ type OperationFinished struct {
 	//	*OperationFinished_Error
 	Result isOperationFinished_Result `protobuf_oneof:"result"`
 	// For an uninstall: objects kept because they are annotated
-	// `helm.sh/resource-policy: keep`.
+	// `helm.sh/resource-policy: keep`, and CustomResourceDefinitions, which
+	// helmd never deletes: those of the chart's `crds/` (Helm leaves them too)
+	// and, unlike Helm, those rendered from `templates/`.
 	KeptResources []*ResourceReference `protobuf:"bytes,3,rep,name=kept_resources,json=keptResources,proto3" json:"kept_resources,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -619,6 +619,19 @@ type InstallReleaseRequest struct {
 	// be fetched by the server: FAILED_PRECONDITION, CHART_DEPENDENCIES_MISSING.
 	// The fetched chart is used for this request only.
 	DependencyUpdate bool `protobuf:"varint,38,opt,name=dependency_update,json=dependencyUpdate,proto3" json:"dependency_update,omitempty"`
+	// Optional. Also update CRDs of the chart's `crds/` directory that exist in
+	// the cluster, when the change is safe (Helm never changes an existing CRD;
+	// missing ones are created either way). Safe means: every version listed in
+	// the live CRD's `status.storedVersions` (and its storage version) stays in
+	// the new definition and stays served, `spec.group` and `spec.scope` do not
+	// change, and a server-side dry run accepts the new definition. Every CRD is
+	// checked before any is changed and before anything else happens; an unsafe
+	// one is FAILED_PRECONDITION with reason CRD_UPGRADE_UNSAFE (metadata `crd`
+	// names it, the message says why). INVALID_ARGUMENT with `skip_crds`. helmd
+	// never deletes a CRD, whether from `crds/` (as Helm) or rendered from
+	// `templates/` (unlike Helm, which deletes those on uninstall and upgrade):
+	// UninstallRelease reports them in `kept_resources`.
+	UpgradeCrds bool `protobuf:"varint,39,opt,name=upgrade_crds,json=upgradeCrds,proto3" json:"upgrade_crds,omitempty"`
 	// Optional. How objects are applied; unset means server-side apply.
 	ApplyMethod ApplyMethod `protobuf:"varint,40,opt,name=apply_method,json=applyMethod,proto3,enum=helmd.v1.ApplyMethod" json:"apply_method,omitempty"`
 	// Optional. With server-side apply, take over fields that another field
@@ -846,6 +859,13 @@ func (x *InstallReleaseRequest) GetDependencyUpdate() bool {
 	return false
 }
 
+func (x *InstallReleaseRequest) GetUpgradeCrds() bool {
+	if x != nil {
+		return x.UpgradeCrds
+	}
+	return false
+}
+
 func (x *InstallReleaseRequest) GetApplyMethod() ApplyMethod {
 	if x != nil {
 		return x.ApplyMethod
@@ -957,7 +977,8 @@ type UpgradeReleaseRequest struct {
 	// Optional. Do not run the chart's hooks (`--no-hooks`).
 	DisableHooks bool `protobuf:"varint,30,opt,name=disable_hooks,json=disableHooks,proto3" json:"disable_hooks,omitempty"`
 	// Optional. With `install`, do not install the chart's `crds/` directory
-	// (`--skip-crds`); an upgrade never changes CRDs, as in Helm.
+	// (`--skip-crds`). Without `upgrade_crds` an upgrade never changes CRDs, as
+	// in Helm.
 	SkipCrds bool `protobuf:"varint,31,opt,name=skip_crds,json=skipCrds,proto3" json:"skip_crds,omitempty"`
 	// Optional. Adopt existing objects that the release renders even if they
 	// carry no or other Helm ownership metadata (`--take-ownership`).
@@ -988,6 +1009,13 @@ type UpgradeReleaseRequest struct {
 	// archive lacks before upgrading (`--dependency-update`), as
 	// InstallReleaseRequest.dependency_update describes.
 	DependencyUpdate bool `protobuf:"varint,38,opt,name=dependency_update,json=dependencyUpdate,proto3" json:"dependency_update,omitempty"`
+	// Optional. Create the CRDs of the chart's `crds/` directory that are
+	// missing and update those that exist when the change is safe, before
+	// rendering, as InstallReleaseRequest.upgrade_crds describes (Helm leaves
+	// `crds/` alone on upgrade); an unsafe change is FAILED_PRECONDITION with
+	// reason CRD_UPGRADE_UNSAFE and nothing changes. INVALID_ARGUMENT with
+	// `skip_crds`. A server dry run checks without changing anything.
+	UpgradeCrds bool `protobuf:"varint,39,opt,name=upgrade_crds,json=upgradeCrds,proto3" json:"upgrade_crds,omitempty"`
 	// Optional. How objects are applied; unset means the method the current
 	// revision used (Helm's `--server-side=auto`).
 	ApplyMethod ApplyMethod `protobuf:"varint,40,opt,name=apply_method,json=applyMethod,proto3,enum=helmd.v1.ApplyMethod" json:"apply_method,omitempty"`
@@ -1257,6 +1285,13 @@ func (x *UpgradeReleaseRequest) GetRenderSubchartNotes() bool {
 func (x *UpgradeReleaseRequest) GetDependencyUpdate() bool {
 	if x != nil {
 		return x.DependencyUpdate
+	}
+	return false
+}
+
+func (x *UpgradeReleaseRequest) GetUpgradeCrds() bool {
+	if x != nil {
+		return x.UpgradeCrds
 	}
 	return false
 }
@@ -2839,7 +2874,7 @@ var File_helmd_v1_release_service_proto protoreflect.FileDescriptor
 
 const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\x83\n" +
+	"\x1ehelmd/v1/release_service.proto\x12\bhelmd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15helmd/v1/common.proto\x1a\x18helmd/v1/operation.proto\x1a\x16helmd/v1/release.proto\"\xa6\n" +
 	"\n" +
 	"\x15InstallReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
@@ -2869,7 +2904,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\n" +
 	"enable_dns\x18$ \x01(\bR\tenableDns\x122\n" +
 	"\x15render_subchart_notes\x18% \x01(\bR\x13renderSubchartNotes\x12+\n" +
-	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x128\n" +
+	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x12!\n" +
+	"\fupgrade_crds\x18' \x01(\bR\vupgradeCrds\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
 	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12#\n" +
 	"\rforce_replace\x18* \x01(\bR\fforceReplace\x12\x1d\n" +
@@ -2877,7 +2913,7 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"request_id\x182 \x01(\tR\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb7\f\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xda\f\n" +
 	"\x15UpgradeReleaseRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -2913,7 +2949,8 @@ const file_helmd_v1_release_service_proto_rawDesc = "" +
 	"\n" +
 	"enable_dns\x18$ \x01(\bR\tenableDns\x122\n" +
 	"\x15render_subchart_notes\x18% \x01(\bR\x13renderSubchartNotes\x12+\n" +
-	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x128\n" +
+	"\x11dependency_update\x18& \x01(\bR\x10dependencyUpdate\x12!\n" +
+	"\fupgrade_crds\x18' \x01(\bR\vupgradeCrds\x128\n" +
 	"\fapply_method\x18( \x01(\x0e2\x15.helmd.v1.ApplyMethodR\vapplyMethod\x12'\n" +
 	"\x0fforce_conflicts\x18) \x01(\bR\x0eforceConflicts\x12#\n" +
 	"\rcorrect_drift\x18, \x01(\bR\fcorrectDrift\x12\x1d\n" +

@@ -63,6 +63,25 @@ const (
 //     the operation's own duration with the request's `timeout`.
 //   - At most one operation runs on a release at a time; a second one is
 //     ABORTED with reason RELEASE_LOCKED.
+//
+// Objects are applied in Helm's kind order, unless the chart puts them in
+// resource groups (Helm's HIP-0025 proposal, not in Helm itself): an object's
+// annotation `helm.sh/resource-group: NAME` names its group and
+// `helm.sh/depends-on/resource-groups` the groups that must be ready first (a
+// JSON array of names, or names separated by commas; Kubernetes refuses this
+// key, so it stays in the manifest and is never sent). Install, upgrade and
+// rollback then apply one group at a time in dependency order (ties by
+// name; Helm's kind order inside a group; objects without a group last,
+// together) and wait until each group is ready before applying the next,
+// whatever the request's wait strategy, all within its `timeout`; objects the
+// new revision drops are deleted at the end. Progress events name each group
+// as it is applied and waited on. A cycle, a dependency on a group no object
+// is in, objects of one group declaring different dependencies, or a
+// dependency declared without a group are INVALID_ARGUMENT with reason
+// RESOURCE_GROUPS_INVALID (metadata `group`) before anything is applied or
+// recorded (only what precedes rendering, as in Helm, comes first: the
+// namespace `create_namespace` creates and the chart's `crds/`). Hooks are
+// not grouped.
 type ReleaseServiceClient interface {
 	// Installs a chart as a new release (`helm install`). The release must not
 	// exist, or exist only as uninstalled history with `replace` set.
@@ -319,6 +338,25 @@ func (c *releaseServiceClient) GetReleaseDrift(ctx context.Context, in *GetRelea
 //     the operation's own duration with the request's `timeout`.
 //   - At most one operation runs on a release at a time; a second one is
 //     ABORTED with reason RELEASE_LOCKED.
+//
+// Objects are applied in Helm's kind order, unless the chart puts them in
+// resource groups (Helm's HIP-0025 proposal, not in Helm itself): an object's
+// annotation `helm.sh/resource-group: NAME` names its group and
+// `helm.sh/depends-on/resource-groups` the groups that must be ready first (a
+// JSON array of names, or names separated by commas; Kubernetes refuses this
+// key, so it stays in the manifest and is never sent). Install, upgrade and
+// rollback then apply one group at a time in dependency order (ties by
+// name; Helm's kind order inside a group; objects without a group last,
+// together) and wait until each group is ready before applying the next,
+// whatever the request's wait strategy, all within its `timeout`; objects the
+// new revision drops are deleted at the end. Progress events name each group
+// as it is applied and waited on. A cycle, a dependency on a group no object
+// is in, objects of one group declaring different dependencies, or a
+// dependency declared without a group are INVALID_ARGUMENT with reason
+// RESOURCE_GROUPS_INVALID (metadata `group`) before anything is applied or
+// recorded (only what precedes rendering, as in Helm, comes first: the
+// namespace `create_namespace` creates and the chart's `crds/`). Hooks are
+// not grouped.
 type ReleaseServiceServer interface {
 	// Installs a chart as a new release (`helm install`). The release must not
 	// exist, or exist only as uninstalled history with `replace` set.
