@@ -172,15 +172,17 @@ pub(crate) async fn report(
 
 /// Checks that `target` (objects built from revision `revision`'s manifest) can be
 /// restored on the cluster as it is now: the chart's `kubeVersion` admits the
-/// cluster and the cluster accepts every object (a server-side dry-run apply, with
-/// conflicts forced so only validity counts). Anything else is
-/// [`Error::InvalidTarget`] on `field`.
+/// cluster and the cluster accepts every object (a server-side dry run of how the
+/// rollback sends it — replaced with `force_replace`, else applied with conflicts
+/// forced so only validity counts). Anything else is [`Error::InvalidTarget`] on
+/// `field`.
 pub(crate) async fn check_target(
     ctx: &Context,
     field: &str,
     record: &Release,
     target: &[Resource],
     owner: &Owner,
+    settings: &Settings,
 ) -> Result<()> {
     let invalid = |message: String| Error::InvalidTarget {
         field: field.to_owned(),
@@ -205,9 +207,8 @@ pub(crate) async fn check_target(
         }
     }
     let settings = Settings {
-        force_conflicts: true,
-        force_replace: false,
-        ..Settings::default()
+        force_conflicts: !settings.force_replace,
+        ..settings.clone()
     };
     ctx.dry_run(target, owner, &settings)
         .await

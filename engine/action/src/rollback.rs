@@ -169,7 +169,15 @@ impl Rollback {
             .build(&target_docs, &self.namespace)
             .await
             .map_err(invalid)?;
-        crate::remedy::check_target(ctx, &self.target_field, &previous, &target, &owner).await?;
+        crate::remedy::check_target(
+            ctx,
+            &self.target_field,
+            &previous,
+            &target,
+            &owner,
+            &self.settings,
+        )
+        .await?;
         ctx.events
             .stage(Stage::RecordingRelease, "recording the pending revision");
         ctx.store.create_pruned(&release, self.max_history).await?;
