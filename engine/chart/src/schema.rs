@@ -148,11 +148,13 @@ impl boon::UrlLoader for NoLoader {
     }
 }
 
-/// One `- at '<pointer>': <problem>` line per leaf, nested causes indented.
+/// One `- at '<pointer>': <problem>` line per leaf, nested causes indented; a
+/// `$ref` adds no line of its own (jsonschema v6 shows the referenced schema's
+/// errors in its place).
 fn render(e: &boon::ValidationError, depth: usize, out: &mut String) {
     let is_group = matches!(
         e.kind,
-        boon::ErrorKind::Group | boon::ErrorKind::Schema { .. }
+        boon::ErrorKind::Group | boon::ErrorKind::Schema { .. } | boon::ErrorKind::Reference { .. }
     );
     if is_group && !e.causes.is_empty() {
         for c in &e.causes {

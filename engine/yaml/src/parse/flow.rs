@@ -117,11 +117,9 @@ fn flow_end(chars: &[char], start: usize) -> usize {
             }
             ':' => {
                 let next = chars.get(i + 1).copied().unwrap_or(' ');
-                if matches!(next, ' ' | '\t' | '\n' | '\r' | ',' | '[' | ']' | '{' | '}') {
-                    token_start = true;
-                } else {
-                    token_start = false;
-                }
+                // A value indicator (then a node may follow) or part of a plain scalar.
+                token_start =
+                    matches!(next, ' ' | '\t' | '\n' | '\r' | ',' | '[' | ']' | '{' | '}');
             }
             '?' | '&' | '!' if token_start => {
                 // An explicit key, an anchor or a tag: a node may follow it.
