@@ -25,6 +25,9 @@ pub enum Error {
         .0.join(", ")
     )]
     MissingDependencies(Vec<String>),
+    /// The chart's `type` is not installable (Helm's `checkIfInstallable`: library charts).
+    #[error("{0} charts are not installable")]
+    NotInstallable(String),
     /// A values document is malformed (`failed to parse values file N: ...`).
     #[error("{0}")]
     Values(String),

@@ -376,6 +376,17 @@ impl Metadata {
         self.chart_type == "library"
     }
 
+    /// Helm's `checkIfInstallable`: only an application chart (`type` empty or
+    /// `application`) is installed or rendered by `helm install`/`template`
+    /// (and `upgrade --install` of a release not there yet); `helm upgrade` of an
+    /// existing release does not ask.
+    pub fn check_installable(&self) -> Result<()> {
+        match self.chart_type.as_str() {
+            "" | "application" => Ok(()),
+            other => Err(Error::NotInstallable(other.to_owned())),
+        }
+    }
+
     /// `.Chart` as templates see it: Go field names, `IsRoot` added.
     pub fn to_value(&self, is_root: bool) -> Value {
         let s = |v: &str| Value::str(v);

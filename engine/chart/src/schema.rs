@@ -102,8 +102,19 @@ fn compile(schema: &[u8]) -> std::result::Result<Compiled, String> {
     compiler.add_resource(url, doc).map_err(|e| e.to_string())?;
     let index = compiler
         .compile(url, &mut schemas)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| compile_error(&e))?;
     Ok(Compiled { schemas, index })
+}
+
+/// A compile error in Helm's words where they differ: a reference that was not
+/// loaded is jsonschema's `failing loading "URL": CAUSE`.
+fn compile_error(e: &boon::CompileError) -> String {
+    match e {
+        boon::CompileError::LoadUrlError { url, src } => {
+            format!("failing loading {}: {src}", helmd_gotmpl::go_quote(url))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Whether boon reported one failing `allOf` branch without its `allOf` error
@@ -115,9 +126,14 @@ fn bare_all_of_branch(e: &boon::ValidationError) -> bool {
     head.ends_with("/allOf") && index.chars().all(|c| c.is_ascii_digit())
 }
 
-/// References to other documents: Helm fetches `file:`, `http(s):` URLs and
-/// answers `urn:` with a permissive schema. helmd serves charts from callers, so
-/// it reads nothing from its own disk or the network: only `urn:` is answered.
+/// References to other documents: Helm 4.3 fetches `http(s):` URLs over the
+/// network (15 s timeout, proxy from the environment), reads `file:` URLs from the
+/// local disk (a relative `$ref` resolves against `file:///values.schema.json`, so
+/// `defs.json` is `/defs.json`), answers `urn:` with a permissive schema and the
+/// JSON Schema meta-schemas from memory. helmd renders charts from callers, so it
+/// reads nothing from its own disk or the network: `urn:` is answered as Helm
+/// answers it (the meta-schemas are boon's own), every other reference fails
+/// in jsonschema's frame, `failing loading "URL": …`, naming why.
 struct NoLoader;
 
 impl boon::UrlLoader for NoLoader {
@@ -128,15 +144,17 @@ impl boon::UrlLoader for NoLoader {
         if url.starts_with("urn:") {
             return Ok(serde_json::Value::Bool(true));
         }
-        Err(format!("schema references {url}, which helmd does not load").into())
+        Err("helmd does not load schema references from the network or disk".into())
     }
 }
 
-/// One `- at '<pointer>': <problem>` line per leaf, nested causes indented.
+/// One `- at '<pointer>': <problem>` line per leaf, nested causes indented; a
+/// `$ref` adds no line of its own (jsonschema v6 shows the referenced schema's
+/// errors in its place).
 fn render(e: &boon::ValidationError, depth: usize, out: &mut String) {
     let is_group = matches!(
         e.kind,
-        boon::ErrorKind::Group | boon::ErrorKind::Schema { .. }
+        boon::ErrorKind::Group | boon::ErrorKind::Schema { .. } | boon::ErrorKind::Reference { .. }
     );
     if is_group && !e.causes.is_empty() {
         for c in &e.causes {

@@ -1,5 +1,6 @@
 //! values.schema.json references: helmd loads no other document (no file, no
-//! network); `urn:` references are permissive as in Helm.
+//! network) and says so in jsonschema's frame (`failing loading "URL": …`, what
+//! Helm prints when its load fails); `urn:` references are permissive as in Helm.
 
 use std::collections::BTreeMap;
 
@@ -24,8 +25,19 @@ fn file_and_http_references_are_not_loaded() {
     let file_url = format!("file://{}", local.display());
     for url in [file_url.as_str(), "https://example.com/s.json"] {
         let err = check(&format!(r#"{{"$ref": "{url}"}}"#)).expect_err("refused");
-        assert!(err.ends_with(&format!("error loading {url}")), "{err}");
+        assert!(
+            err.ends_with(&format!(
+                "failing loading \"{url}\": helmd does not load schema references from the network or disk"
+            )),
+            "{err}"
+        );
     }
+    // A relative reference resolves against Helm's `file:///values.schema.json`.
+    let err = check(r#"{"$ref": "defs.json#/a"}"#).expect_err("refused");
+    assert!(
+        err.contains("\nfailing loading \"file:///defs.json\": "),
+        "{err}"
+    );
 }
 
 #[test]

@@ -210,7 +210,7 @@ struct Renderable {
 }
 
 /// Builds the scope of `chart` (and, first, of its subcharts) like Helm's
-/// `recAllTpls`: one map per chart that all its templates share.
+/// `recAllTpls`: one map per chart that all its templates share and change.
 fn scope(
     chart: &Chart,
     parent: Option<(&str, &Value)>,
@@ -221,7 +221,10 @@ fn scope(
     let (path, own_values) = match parent {
         None => (chart.name().to_string(), values.clone()),
         Some((parent_path, parent_values)) => {
-            // Helm looks the section up as a dotted path, so `my.sub` reads `my: {sub:}`.
+            // Helm looks the section up as a dotted path (`my.sub` reads `my: {sub:}`)
+            // and uses that very map, so a template's `set .Values` is seen through
+            // the parent's `.Values.<sub>` and the other way round; without one the
+            // subchart gets an empty map of its own.
             let section = chart
                 .name()
                 .split('.')
@@ -230,11 +233,11 @@ fn scope(
                         .and_then(|m| m.get(part))
                         .filter(|v| matches!(v, Value::Map(_)))
                 })
-                .and_then(|v| v.as_map().map(|m| m.read().clone()))
-                .unwrap_or_default();
+                .and_then(|v| v.as_map().map(|m| m.renamed("common.Values")))
+                .unwrap_or_else(|| Map::named("common.Values", BTreeMap::new()));
             (
                 format!("{parent_path}/charts/{}", chart.name()),
-                Value::Map(Map::named("common.Values", section)),
+                Value::Map(section),
             )
         }
     };
@@ -318,9 +321,11 @@ fn render_all(
         t.insert(Str::from("BasePath"), Value::str(&r.base_path));
         r.scope
             .insert("Template", Value::Map(Map::named("common.Values", t)));
-        let data = Map::named("common.Values", r.scope.read().clone());
+        // Every template of a chart runs on its chart's one map (Helm's
+        // `renderable.vals`), so what one sets on `.` later templates see.
+        let data = Value::Map(r.scope.renamed("common.Values"));
         let mut text = String::with_capacity(r.text.len());
-        set.execute_counted(&r.name, &Value::Map(data), &mut text, &mut used)
+        set.execute_counted(&r.name, &data, &mut text, &mut used)
             .map_err(|e| {
                 if let Some(stopped) = interrupt.stopped() {
                     return Error::Stopped(stopped);

@@ -113,6 +113,17 @@ enum Open {
 }
 
 fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc>> {
+    read_docs_again(text, limits, max_docs, 0)
+}
+
+/// [`read_docs`] of a text rewritten after a failed read; `reread` counts the
+/// bytes read before (flow collections re-indented one by one stay bounded).
+fn read_docs_again(
+    text: &str,
+    limits: ParseLimits,
+    max_docs: usize,
+    reread: usize,
+) -> Result<Vec<Doc>> {
     let decoded = stream_text(text)?;
     let text: &str = &decoded;
     if crate::gostr::has_raw(text)
@@ -144,15 +155,28 @@ fn read_docs(text: &str, limits: ParseLimits, max_docs: usize) -> Result<Vec<Doc
                     "tab cannot be used as indentation" | "invalid indentation in quoted scalar"
                 ) && let Some(fixed) = tabs::quoted_indentation(text, at)
                 {
-                    return read_docs(&fixed, limits, max_docs);
+                    return read_docs_again(&fixed, limits, max_docs, reread);
                 }
                 if let Some(p) = tab_problem.filter(|p| p.index <= at) {
                     return Err(tab_error(p));
                 }
+                if flow::is_indentation_error(e.info())
+                    && let Some(fixed) = flow::reindent(text, at)
+                {
+                    let reread = reread + text.len();
+                    if reread > flow::MAX_REREAD {
+                        return Err(Error::Yaml(format!(
+                            "line {}: more flow collections indented at or left of their key than helmd re-reads (it reads such a text again for each, {} MiB at most)",
+                            e.marker().line(),
+                            flow::MAX_REREAD >> 20
+                        )));
+                    }
+                    return read_docs_again(&fixed, limits, max_docs, reread);
+                }
                 if e.info() == "':' must be followed by a valid YAML whitespace" {
                     match tabs::space_after_colon(text, at) {
                         Some(tabs::Retry::With(fixed)) => {
-                            return read_docs(&fixed, limits, max_docs);
+                            return read_docs_again(&fixed, limits, max_docs, reread);
                         }
                         Some(tabs::Retry::Refuse(p)) => return Err(tab_error(p)),
                         None => {}
@@ -554,6 +578,7 @@ fn json_scalar(r: Resolved, text: &str) -> Result<Value> {
 }
 
 mod errors;
+mod flow;
 mod tabs;
 #[cfg(test)]
 mod tests;

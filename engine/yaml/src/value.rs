@@ -192,6 +192,20 @@ impl Map {
         })
     }
 
+    /// This map converted to the named map type `name` (Go's `common.Values(m)`):
+    /// same entries, shared, so a change through either is seen by both.
+    pub fn renamed(self: &Arc<Self>, name: &str) -> MapRef {
+        if self.name.as_deref() == Some(name) {
+            return Arc::clone(self);
+        }
+        Arc::new(Map {
+            elem: self.elem.clone(),
+            name: Some(Str::from(name)),
+            nil: self.nil,
+            entries: Arc::clone(&self.entries),
+        })
+    }
+
     /// Read access to the entries.
     #[inline]
     pub fn read(&self) -> RwLockReadGuard<'_, BTreeMap<Str, Value>> {

@@ -135,6 +135,10 @@ pub fn render(input: RenderInput) -> Result<Rendered> {
         strip_schemas(&mut chart);
     }
     let user = user_values(input.values)?;
+    chart
+        .metadata
+        .check_installable()
+        .map_err(|e| Error::Render(e.into()))?;
     // `--include-crds` prints the CRDs of enabled subcharts only.
     let crd_objects = if input.manifest.include_crds {
         enabled_crd_objects(&chart, &user).map_err(Error::Render)?

@@ -134,6 +134,7 @@ impl Actions {
         chart: Option<&ChartReference>,
         skip_schema: bool,
         dependency_update: bool,
+        installable: bool,
     ) -> Result<helmd_render::Chart> {
         let deadline = self.state.sources.fetch_deadline(metadata);
         let started = std::time::Instant::now();
@@ -158,6 +159,14 @@ impl Actions {
                 chart_dependencies::load_with(&archive, fetched)
             })
             .await?;
+        }
+        // Helm's install (and `upgrade --install` of a new release) refuses a
+        // library chart before it looks at dependencies; an upgrade does not.
+        if installable {
+            chart
+                .metadata
+                .check_installable()
+                .map_err(|e| Error::Render(e.into()))?;
         }
         helmd_chart::check_dependencies(&chart)
             .map_err(|e| Error::ChartDependencies(e.to_string()))?;
@@ -276,6 +285,7 @@ impl Actions {
                 req.chart.as_ref(),
                 req.skip_schema_validation,
                 req.dependency_update,
+                true,
             )
             .await?;
         let values = chart_render::user_values(req.values.clone())?;
@@ -345,7 +355,8 @@ impl Actions {
         let rollback_strategy = conv::rollback_strategy(req.rollback_strategy());
         rollback_strategy.check(req.rollback_on_failure)?;
         let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
-        if !(history.is_empty() && req.install) {
+        let installs = history.is_empty() && req.install;
+        if !installs {
             helmd_action::upgrade_base(&name, &history)?;
         }
         let chart = self
@@ -354,6 +365,7 @@ impl Actions {
                 req.chart.as_ref(),
                 req.skip_schema_validation,
                 req.dependency_update,
+                installs,
             )
             .await?;
         let values = chart_render::user_values(req.values.clone())?;

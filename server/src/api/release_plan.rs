@@ -38,7 +38,8 @@ impl Actions {
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         let history = self.history(&namespace, &name).await?;
-        if !(history.is_empty() && req.install) {
+        let installs = history.is_empty() && req.install;
+        if !installs {
             helmd_action::upgrade_base(&name, &history)?;
         }
         let chart = self
@@ -47,6 +48,7 @@ impl Actions {
                 req.chart.as_ref(),
                 req.skip_schema_validation,
                 req.dependency_update,
+                installs,
             )
             .await?;
         let values = chart_render::user_values(req.values.clone())?;

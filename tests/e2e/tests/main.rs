@@ -39,5 +39,6 @@ mod source_limits;
 mod template;
 mod template_manifest;
 mod template_names;
+mod template_sweep;
 mod template_values;
 mod tidy;

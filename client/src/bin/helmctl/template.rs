@@ -115,6 +115,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &TemplateArgs) -> 
         }
     };
     let user = args.values.user_values()?;
+    chart.metadata.check_installable()?;
     let options = RenderOptions {
         release_name: name.to_owned(),
         namespace: if args.namespace.is_empty() {
