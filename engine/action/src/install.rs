@@ -76,6 +76,8 @@ impl Install {
             .map(|r| (r.version, status_of(r)))
             .collect();
         let step = install_step(&history, self.replace)?;
+        let applying = self.settings.apply_method.for_install();
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let live = self.dry_run != DryRun::Client;
         if live && !ctx.kube.namespace_exists(&self.namespace).await? {
             if self.create_namespace && self.dry_run == DryRun::None {
@@ -132,7 +134,7 @@ impl Install {
             manifest: rendered.manifest.clone(),
             hooks: rendered.hooks.clone(),
             labels: self.labels.clone(),
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+            apply_method: applying.record().into(),
         };
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
@@ -159,7 +161,8 @@ impl Install {
             .await?;
         let known = Known::new(Known::checked(&resources, &exists), true);
         if self.dry_run == DryRun::Server {
-            ctx.dry_run(&resources, &owner, &self.settings).await?;
+            ctx.dry_run(&[], &resources, &owner, &self.settings, applying)
+                .await?;
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Outcome {
                 release,
@@ -216,7 +219,8 @@ impl Install {
                 .stage(Stage::RunningPreHooks, "running pre-install hooks");
             hooks.run(release, hook_event::PRE_INSTALL).await?;
         }
-        ctx.update(&[], resources, owner, &self.settings, known)
+        let applying = self.settings.apply_method.for_install();
+        ctx.update(&[], resources, owner, &self.settings, known, applying)
             .await?;
         ctx.wait(resources, &self.settings).await?;
         if !self.settings.disable_hooks {

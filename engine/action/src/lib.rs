@@ -3,6 +3,7 @@
 //! each an options struct and `run`. Deciding is kept apart from doing
 //! (`decide.rs`); progress goes out as [`Event`]s.
 
+mod apply_method;
 mod chart_record;
 mod common;
 mod decide;
@@ -18,6 +19,7 @@ mod test;
 mod uninstall;
 mod upgrade;
 
+pub use apply_method::{ApplyMethod, FORCE_CONFLICTS_NEEDS_SERVER_SIDE};
 pub use chart_record::chart_record;
 pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
 pub use decide::{PreviousValues, install_step, rollback_target, upgrade_base, upgrade_values};

@@ -8,6 +8,7 @@ use helmd_release::{Info, Status, hook_event};
 use helmd_render::manifest::INSTALL_ORDER;
 
 use crate::Release;
+use crate::apply_method::Applying;
 use crate::common::{Context, Known, Outcome, Settings, now, set_status, status_of, supersede};
 use crate::decide::rollback_target;
 use crate::error::{Error, Result};
@@ -70,6 +71,11 @@ impl Rollback {
         let (Some(current), Some(previous)) = (find(last), find(target_version)) else {
             return Err(Error::RevisionNotFound(target_version));
         };
+        let applying = self
+            .settings
+            .apply_method
+            .for_rollback(&previous.apply_method);
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let description = if self.settings.description.is_empty() {
             format!("Rollback to {target_version}")
         } else {
@@ -97,7 +103,7 @@ impl Rollback {
             manifest: previous.manifest.clone(),
             hooks: previous.hooks.clone(),
             labels: previous.labels.clone(),
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+            apply_method: applying.record().into(),
         };
         if self.dry_run {
             return Ok(Outcome {
@@ -127,6 +133,7 @@ impl Rollback {
                 &target,
                 &owner,
                 &mut created,
+                applying,
             )
             .await
         {
@@ -175,6 +182,7 @@ impl Rollback {
         target: &[Resource],
         owner: &Owner,
         created: &mut Vec<Resource>,
+        applying: Applying,
     ) -> Result<()> {
         let hooks = HookRunner {
             kube: &ctx.kube,
@@ -190,7 +198,7 @@ impl Rollback {
         // Objects of the current revision exist; others are read.
         let known = Known::new(current.iter().map(Resource::key), false);
         *created = ctx
-            .update(current, target, owner, &self.settings, &known)
+            .update(current, target, owner, &self.settings, &known, applying)
             .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {

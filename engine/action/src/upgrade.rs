@@ -12,6 +12,7 @@ use helmd_render::manifest::INSTALL_ORDER;
 use helmd_render::{Chart, Values};
 
 use crate::Release;
+use crate::apply_method::Applying;
 use crate::chart_record::chart_record;
 use crate::common::{
     Context, DryRun, Known, Outcome, Settings, check_hide_secret, now, set_status, status_of,
@@ -93,6 +94,11 @@ impl Upgrade {
         let (Some(last), Some(mut current)) = (find(base.last), find(base.current)) else {
             return Err(Error::NotFound);
         };
+        let applying = self
+            .settings
+            .apply_method
+            .for_upgrade(&last.apply_method, &current.apply_method);
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let (values, previous_chart_values) =
             upgrade_values(self.previous_values, self.values.clone(), &current.config);
         let mut chart = self.chart.clone();
@@ -148,7 +154,7 @@ impl Upgrade {
             manifest: rendered.manifest.clone(),
             hooks: rendered.hooks.clone(),
             labels,
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+            apply_method: applying.record().into(),
         };
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
@@ -187,7 +193,14 @@ impl Upgrade {
             )
             .await?;
         if self.dry_run == DryRun::Server {
-            ctx.dry_run(&target, &owner, &self.settings).await?;
+            ctx.dry_run(
+                &current_resources,
+                &target,
+                &owner,
+                &self.settings,
+                applying,
+            )
+            .await?;
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
             return Ok(Outcome {
                 release,
@@ -206,6 +219,7 @@ impl Upgrade {
                 &target,
                 &owner,
                 &mut created,
+                applying,
             )
             .await
         {
@@ -238,6 +252,7 @@ impl Upgrade {
         target: &[Resource],
         owner: &Owner,
         created: &mut Vec<Resource>,
+        applying: Applying,
     ) -> Result<()> {
         let hooks = HookRunner {
             kube: &ctx.kube,
@@ -253,7 +268,7 @@ impl Upgrade {
         // Objects of the current revision exist; others are read.
         let known = Known::new(current.iter().map(Resource::key), false);
         *created = ctx
-            .update(current, target, owner, &self.settings, &known)
+            .update(current, target, owner, &self.settings, &known, applying)
             .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {

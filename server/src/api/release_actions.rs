@@ -197,7 +197,6 @@ impl Actions {
         req: InstallReleaseRequest,
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         let mut settings = conv::settings(
             "timeout",
@@ -210,6 +209,7 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let labels: std::collections::BTreeMap<String, String> =
             req.labels.clone().into_iter().collect();
         helmd_release::validate_custom_labels(&labels)?;
@@ -263,7 +263,6 @@ impl Actions {
         req: UpgradeReleaseRequest,
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         let max_history = conv::max_history(req.max_history)?;
         let mut settings = conv::settings(
@@ -277,6 +276,7 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let history = self.history(&namespace, &name).await?;
         if !(history.is_empty() && req.install) {
             helmd_action::upgrade_base(&name, &history)?;
@@ -331,7 +331,6 @@ impl Actions {
     /// RollbackRelease.
     pub async fn rollback(&self, req: RollbackReleaseRequest) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         if req.revision < 0 {
             return Err(Error::invalid("revision", "must not be negative"));
         }
@@ -347,6 +346,7 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let history = self.history(&namespace, &name).await?;
         helmd_action::rollback_target(&history, i64::from(req.revision))?;
         let dry_run = req.dry_run() != DryRun::Unspecified;

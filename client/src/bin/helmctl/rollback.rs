@@ -50,6 +50,10 @@ pub struct RollbackArgs {
     /// `--force` is Helm's deprecated name.
     #[arg(long, alias = "force", conflicts_with = "force_conflicts")]
     force_replace: bool,
+    /// `true`, `false` or `auto`: apply objects server-side, or client-side with
+    /// three-way merge patches (`auto` keeps the method the target revision used).
+    #[arg(long, value_name = "MODE")]
+    server_side: Option<String>,
 }
 
 /// Options of `helmctl uninstall`.
@@ -114,6 +118,7 @@ pub async fn rollback(conn: &Connection, args: &RollbackArgs) -> Result<ExitCode
         disable_hooks: args.no_hooks,
         force_conflicts: args.force_conflicts,
         force_replace: args.force_replace,
+        apply_method: crate::server_side::for_change(args.server_side.as_deref())? as i32,
         ..RollbackReleaseRequest::default()
     };
     let client = Client::connect(&conn.config()?).await?;
