@@ -421,14 +421,11 @@ async fn strategic_merge_drops_the_chart_s_env_entry_and_keeps_an_injected_sidec
         .and_then(|spec| spec.template.spec)
         .map(|spec| spec.containers)
         .unwrap_or_default();
-    let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["web", "proxy"]);
-    let env: Vec<&str> = containers[0]
-        .env
-        .iter()
-        .flatten()
-        .map(|e| e.name.as_str())
-        .collect();
+    let mut names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["proxy", "web"]);
+    let web = containers.iter().find(|c| c.name == "web").expect("web");
+    let env: Vec<&str> = web.env.iter().flatten().map(|e| e.name.as_str()).collect();
     assert_eq!(env, ["A"]);
     let labels = live.metadata.labels.unwrap_or_default();
     assert_eq!(

@@ -191,7 +191,7 @@ impl Schemas {
         let name = self.kinds.get(&gvk)?;
         let shape = self.definitions.get(name)?;
         Some(Node {
-            schemas: Some(self),
+            schemas: self,
             shape,
         })
     }
@@ -202,29 +202,20 @@ static UNKNOWN: Shape = Shape::Unknown;
 /// A place in a kind's schema while an object is walked.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Node<'a> {
-    schemas: Option<&'a Schemas>,
+    schemas: &'a Schemas,
     shape: &'a Shape,
 }
 
 impl<'a> Node<'a> {
-    /// Where nothing is known: every map merges, every list is replaced.
-    pub(crate) fn unknown() -> Node<'static> {
-        Node {
-            schemas: None,
-            shape: &UNKNOWN,
-        }
-    }
-
     /// The shape, references followed (a bounded number of times).
     fn resolved(self) -> &'a Shape {
         let mut shape = self.shape;
         for _ in 0..16 {
-            match (shape, self.schemas) {
-                (Shape::Ref(name), Some(schemas)) => match schemas.definitions.get(name) {
+            match shape {
+                Shape::Ref(name) => match self.schemas.definitions.get(name) {
                     Some(next) => shape = next,
                     None => return &UNKNOWN,
                 },
-                (Shape::Ref(_), None) => return &UNKNOWN,
                 _ => return shape,
             }
         }

@@ -384,19 +384,8 @@ fn diff_lists_of_maps(
     merge_key: &str,
     opts: DiffOptions,
 ) -> Result<(Vec<Value>, Vec<Value>)> {
-    let by_key = |list: &[Value]| -> Result<Vec<(String, &Map<String, Value>, Value)>> {
-        let mut items = list
-            .iter()
-            .map(|item| {
-                let (map, key) = keyed(item, merge_key)?;
-                Ok((go_string(key), map, key.clone()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(items)
-    };
-    let original = by_key(original)?;
-    let modified = by_key(modified)?;
+    let original = by_merge_key(original, merge_key)?;
+    let modified = by_merge_key(modified, merge_key)?;
     let (mut i, mut j) = (0, 0);
     let mut patch = Vec::new();
     let mut deleted = Vec::new();
@@ -435,6 +424,22 @@ fn diff_lists_of_maps(
         }
     }
     Ok((patch, deleted))
+}
+
+/// A list's maps sorted by their merge key's `%v` text, with that text and the key.
+fn by_merge_key<'v>(
+    list: &'v [Value],
+    merge_key: &str,
+) -> Result<Vec<(String, &'v Map<String, Value>, Value)>> {
+    let mut items = list
+        .iter()
+        .map(|item| {
+            let (map, key) = keyed(item, merge_key)?;
+            Ok((go_string(key), map, key.clone()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(items)
 }
 
 fn delete_directive(merge_key: &str, value: &Value) -> Value {
