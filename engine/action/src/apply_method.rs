@@ -159,6 +159,11 @@ mod tests {
         let err = csa.check_force_conflicts(true).expect_err("refused");
         assert!(err.to_string().contains("forceConflicts"), "{err}");
         assert!(csa.check_force_conflicts(false).is_ok());
-        assert!(ApplyMethod::Auto.for_install().check_force_conflicts(true).is_ok());
+        assert!(
+            ApplyMethod::Auto
+                .for_install()
+                .check_force_conflicts(true)
+                .is_ok()
+        );
     }
 }

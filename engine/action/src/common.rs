@@ -456,6 +456,8 @@ impl Context {
 }
 
 /// The objects of the current revision by identity (the originals of three-way patches).
-fn originals(current: &[Resource]) -> std::collections::HashMap<helmd_kube::ResourceKey, &Resource> {
+fn originals(
+    current: &[Resource],
+) -> std::collections::HashMap<helmd_kube::ResourceKey, &Resource> {
     current.iter().map(|r| (r.key(), r)).collect()
 }

@@ -131,7 +131,6 @@ impl Rollback {
                 &mut release,
                 &current_resources,
                 &target,
-                &owner,
                 &mut created,
                 applying,
             )
@@ -180,10 +179,13 @@ impl Rollback {
         release: &mut Release,
         current: &[Resource],
         target: &[Resource],
-        owner: &Owner,
         created: &mut Vec<Resource>,
         applying: Applying,
     ) -> Result<()> {
+        let owner = Owner {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+        };
         let hooks = HookRunner {
             kube: &ctx.kube,
             store: Some(ctx.store.as_ref()),
@@ -198,7 +200,7 @@ impl Rollback {
         // Objects of the current revision exist; others are read.
         let known = Known::new(current.iter().map(Resource::key), false);
         *created = ctx
-            .update(current, target, owner, &self.settings, &known, applying)
+            .update(current, target, &owner, &self.settings, &known, applying)
             .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {

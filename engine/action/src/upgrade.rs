@@ -217,7 +217,6 @@ impl Upgrade {
                 &mut release,
                 &current_resources,
                 &target,
-                &owner,
                 &mut created,
                 applying,
             )
@@ -250,10 +249,13 @@ impl Upgrade {
         release: &mut Release,
         current: &[Resource],
         target: &[Resource],
-        owner: &Owner,
         created: &mut Vec<Resource>,
         applying: Applying,
     ) -> Result<()> {
+        let owner = Owner {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+        };
         let hooks = HookRunner {
             kube: &ctx.kube,
             store: Some(ctx.store.as_ref()),
@@ -268,7 +270,7 @@ impl Upgrade {
         // Objects of the current revision exist; others are read.
         let known = Known::new(current.iter().map(Resource::key), false);
         *created = ctx
-            .update(current, target, owner, &self.settings, &known, applying)
+            .update(current, target, &owner, &self.settings, &known, applying)
             .await?;
         ctx.wait(target, &self.settings).await?;
         if !self.settings.disable_hooks {

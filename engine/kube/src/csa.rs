@@ -124,11 +124,13 @@ impl Kube {
         live: &DynamicObject,
     ) -> Result<ThreeWay> {
         let json = |o: &DynamicObject| {
-            serde_json::to_value(o).map(as_map).map_err(|e| Error::Rejected {
-                template: r.template.clone(),
-                resource: r.describe(),
-                message: format!("failed to create patch: {e}"),
-            })
+            serde_json::to_value(o)
+                .map(as_map)
+                .map_err(|e| Error::Rejected {
+                    template: r.template.clone(),
+                    resource: r.describe(),
+                    message: format!("failed to create patch: {e}"),
+                })
         };
         let original = match original {
             Some(o) => json(&o.object)?,
@@ -160,7 +162,12 @@ impl Kube {
     }
 
     /// Creates `object` at `r`'s endpoint with the field manager (Helm's `createResource`).
-    async fn create_object(&self, r: &Resource, object: &DynamicObject, dry_run: bool) -> Result<()> {
+    async fn create_object(
+        &self,
+        r: &Resource,
+        object: &DynamicObject,
+        dry_run: bool,
+    ) -> Result<()> {
         let params = PostParams {
             dry_run,
             field_manager: Some(self.field_manager().to_owned()),

@@ -21,7 +21,7 @@ pub(crate) enum Folded {
     /// There was nothing to fold.
     Nothing,
     /// The entries were folded.
-    Folded,
+    Done,
     /// The object changed since it was read (resourceVersion precondition).
     Conflict,
 }
@@ -53,7 +53,7 @@ impl Kube {
             .patch(&r.name, &params, &Patch::Merge(&patch))
             .await
         {
-            Ok(_) => Ok(Folded::Folded),
+            Ok(_) => Ok(Folded::Done),
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(Folded::Conflict),
             Err(e) => Err(Error::from_api(e, &r.template, &r.describe())),
         }
@@ -70,7 +70,7 @@ impl Kube {
             };
             match self.fold_managed_fields(r, &live).await? {
                 Folded::Nothing => return Ok(false),
-                Folded::Folded => return Ok(true),
+                Folded::Done => return Ok(true),
                 Folded::Conflict => continue,
             }
         }
@@ -185,5 +185,4 @@ mod tests {
         // Nothing of ours updated: nothing to do.
         assert!(fold(vec![entry("helm", "Apply", json!({}))], "helm").is_none());
     }
-
 }

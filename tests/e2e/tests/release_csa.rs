@@ -11,8 +11,7 @@
 use std::collections::BTreeMap;
 
 use helmd_client::proto::{
-    ApplyMethod, GetReleaseRequest, InstallReleaseRequest, RollbackReleaseRequest,
-    UpgradeReleaseRequest,
+    ApplyMethod, GetReleaseRequest, InstallReleaseRequest, UpgradeReleaseRequest,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -23,7 +22,7 @@ use tonic::Code;
 
 use crate::chart_validate::pack;
 use crate::common::assert_error;
-use crate::releases::{Setup, drain, install, released, setup, upgrade, uploaded};
+use crate::releases::{Setup, install, released, setup, upgrade, uploaded};
 
 /// A chart whose ConfigMap `<release>-cm` holds one entry per key, each `v-<version>`.
 fn config_chart(version: &str, keys: &[&str]) -> Vec<u8> {
@@ -54,7 +53,9 @@ fn app_chart(version: &str, env: &[&str]) -> Vec<u8> {
         "          env:\n",
     ));
     for name in env {
-        deployment.push_str(&format!("            - name: {name}\n              value: \"1\"\n"));
+        deployment.push_str(&format!(
+            "            - name: {name}\n              value: \"1\"\n"
+        ));
     }
     pack(
         "app",
@@ -253,6 +254,23 @@ async fn a_client_side_release_of_helm_4_is_upgraded_client_side_then_switched_t
     assert!(status.contains("\"version\":4"), "{status}");
 }
 
+/// Runs helmctl against `s`'s helmd in its namespace: (success, stdout, stderr).
+fn helmctl(s: &Setup, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(
+        helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl"),
+    )
+    .args(["--server", &s.server()])
+    .args(args)
+    .args(["-n", &s.namespace])
+    .output()
+    .expect("run helmctl");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs Helm 3 against the same cluster and store as `s`.
 fn helm3_ok(s: &Setup, args: &[&str]) -> String {
     let out = crate::fixtures::helm_cli("helm3", s.home.path())
@@ -278,7 +296,10 @@ async fn a_release_helm_3_made_is_upgraded_and_rolled_back_client_side() {
     let v1 = archive(&s, "cfg-1.0.0.tgz", config_chart("1.0.0", &["a", "b"]));
     helm3_ok(&s, &["install", "old", &v1]);
     // Helm 3 records no apply method.
-    assert_eq!(recorded_method(&s, "old", 1).await, ApplyMethod::Unspecified);
+    assert_eq!(
+        recorded_method(&s, "old", 1).await,
+        ApplyMethod::Unspecified
+    );
     let client = s.cluster.admin_client().await.expect("admin");
     let api: Api<ConfigMap> = Api::namespaced(client, &s.namespace);
     annotate(&api, "old-cm").await;
@@ -306,24 +327,12 @@ async fn a_release_helm_3_made_is_upgraded_and_rolled_back_client_side() {
         pairs(&[("helm", "Update"), ("kubectl-annotate", "Update")])
     );
 
-    // Back to Helm 3's revision: client-side, as that record (no method) means.
-    let stream = s
-        .client
-        .releases()
-        .rollback_release(RollbackReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "old".into(),
-            revision: 1,
-            ..RollbackReleaseRequest::default()
-        })
-        .await
-        .expect("rollback accepted")
-        .into_inner();
-    let third = released(drain(stream).await.1);
-    assert_eq!(
-        (third.revision, third.apply_method),
-        (3, ApplyMethod::ClientSide as i32)
-    );
+    // Back to Helm 3's revision (helmctl, `--server-side` unset: auto): client-side, as
+    // that record (no method) means.
+    let (ok, out, err) = helmctl(&s, &["rollback", "old", "1"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Rollback was a success!"), "{out}");
+    assert_eq!(recorded_method(&s, "old", 3).await, ApplyMethod::ClientSide);
     let cm = config_map(&s, "old-cm").await;
     assert_eq!(
         data(&cm),
@@ -390,8 +399,7 @@ async fn strategic_merge_drops_the_chart_s_env_entry_and_keeps_an_injected_sidec
             )
         })
         .await
-        .err()
-        .expect("force_conflicts with client-side apply refused");
+        .expect_err("force_conflicts with client-side apply refused");
     assert_error(&refused, Code::InvalidArgument, "REQUEST_INVALID");
     assert!(
         refused
@@ -400,21 +408,17 @@ async fn strategic_merge_drops_the_chart_s_env_entry_and_keeps_an_injected_sidec
         "{refused:?}"
     );
 
-    let (_, result) = upgrade(
-        &s,
-        chart_upgrade(
-            &s,
-            "app",
-            app_chart("1.1.0", &["A"]),
-            ApplyMethod::Unspecified,
-        ),
-    )
-    .await;
-    let second = released(result);
-    assert_eq!(
-        (second.revision, second.apply_method),
-        (2, ApplyMethod::ClientSide as i32)
+    // helmctl with Helm's flag; its words for a value Helm does not take.
+    let v2 = archive(&s, "app-1.1.0.tgz", app_chart("1.1.0", &["A"]));
+    let (ok, _, err) = helmctl(&s, &["upgrade", "app", &v2, "--server-side=yes"]);
+    assert!(!ok);
+    assert!(
+        err.contains("invalid/unknown release server-side apply method: yes"),
+        "{err}"
     );
+    let (ok, _, err) = helmctl(&s, &["upgrade", "app", &v2, "--server-side=false"]);
+    assert!(ok, "{err}");
+    assert_eq!(recorded_method(&s, "app", 2).await, ApplyMethod::ClientSide);
     let live = api.get("app").await.expect("deployment");
     let containers = live
         .spec
@@ -429,7 +433,9 @@ async fn strategic_merge_drops_the_chart_s_env_entry_and_keeps_an_injected_sidec
     assert_eq!(env, ["A"]);
     let labels = live.metadata.labels.unwrap_or_default();
     assert_eq!(
-        labels.get("app.kubernetes.io/managed-by").map(String::as_str),
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
         Some("Helm")
     );
 }

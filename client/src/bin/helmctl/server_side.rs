@@ -35,12 +35,21 @@ mod tests {
     #[test]
     fn install_takes_a_boolean_and_upgrade_takes_auto_too() {
         assert_eq!(for_install(None).ok(), Some(ApplyMethod::Unspecified));
-        assert_eq!(for_install(Some("true")).ok(), Some(ApplyMethod::ServerSide));
+        assert_eq!(
+            for_install(Some("true")).ok(),
+            Some(ApplyMethod::ServerSide)
+        );
         assert_eq!(for_install(Some("F")).ok(), Some(ApplyMethod::ClientSide));
         let err = for_install(Some("auto")).expect_err("not a bool");
         assert!(err.to_string().contains("strconv.ParseBool"), "{err}");
-        assert_eq!(for_change(Some("auto")).ok(), Some(ApplyMethod::Unspecified));
-        assert_eq!(for_change(Some("false")).ok(), Some(ApplyMethod::ClientSide));
+        assert_eq!(
+            for_change(Some("auto")).ok(),
+            Some(ApplyMethod::Unspecified)
+        );
+        assert_eq!(
+            for_change(Some("false")).ok(),
+            Some(ApplyMethod::ClientSide)
+        );
         let err = for_change(Some("yes")).expect_err("unknown");
         assert_eq!(
             err.to_string(),

@@ -126,7 +126,9 @@ impl OpenApi {
 }
 
 fn unreadable(path: &str, e: &dyn std::fmt::Display) -> Error {
-    Error::Unavailable(format!("reading the cluster's OpenAPI document {path}: {e}"))
+    Error::Unavailable(format!(
+        "reading the cluster's OpenAPI document {path}: {e}"
+    ))
 }
 
 /// Reads and parses one document; a missing one is an error.
@@ -137,25 +139,29 @@ async fn document(client: &kube::Client, path: &str) -> Result<Schemas> {
     Schemas::parse(&bytes).map_err(|e| unreadable(path, &e))
 }
 
-/// GETs `path` as JSON, bounded; `None` when the server answers 404.
+/// GETs `path` as JSON, bounded; `None` when the server answers 404 (whose body is not
+/// a Status on every version: 1.20 lists its paths).
 async fn get(client: &kube::Client, path: &str) -> Result<Option<Vec<u8>>> {
     let request = http::Request::get(path)
         .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
+        .body(kube::client::Body::empty())
         .map_err(|e| unreadable(path, &e))?;
-    let body = match client.request_stream(request).await {
-        Ok(body) => body,
-        Err(kube::Error::Api(status)) if status.code == 404 => return Ok(None),
-        Err(e) => return Err(unreadable(path, &e)),
-    };
-    crate::body::read_at_most(body, MAX_DOCUMENT_BYTES)
+    let response = client
+        .send(request)
+        .await
+        .map_err(|e| unreadable(path, &e))?;
+    let status = response.status();
+    if status == http::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    let body = crate::body::read_response_at_most(response.into_body(), MAX_DOCUMENT_BYTES)
         .await
         .map_err(|e| unreadable(path, &e))?
-        .ok_or_else(|| {
-            unreadable(
-                path,
-                &format!("larger than {MAX_DOCUMENT_BYTES} bytes"),
-            )
-        })
-        .map(Some)
+        .ok_or_else(|| unreadable(path, &format!("larger than {MAX_DOCUMENT_BYTES} bytes")))?;
+    if !status.is_success() {
+        let text = String::from_utf8_lossy(&body);
+        let text: String = text.chars().take(512).collect();
+        return Err(unreadable(path, &format!("{status}: {text}")));
+    }
+    Ok(Some(body))
 }

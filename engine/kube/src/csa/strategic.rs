@@ -126,7 +126,8 @@ fn diff_maps(
             }
         }
     }
-    if !retain_keys.is_empty() && (!patch.is_empty() || has_additional_new_field(original, modified))
+    if !retain_keys.is_empty()
+        && (!patch.is_empty() || has_additional_new_field(original, modified))
     {
         patch.insert(RETAIN_KEYS.to_owned(), Value::Array(sorted(retain_keys)));
     }
@@ -265,7 +266,8 @@ fn diff_lists(
     }
     match items_of(&[original, modified])? {
         Items::Maps => {
-            let (changed, deleted) = diff_lists_of_maps(original, modified, schema, merge_key, opts)?;
+            let (changed, deleted) =
+                diff_lists_of_maps(original, modified, schema, merge_key, opts)?;
             let mut patch = order_like(changed, modified, merge_key, Items::Maps)?;
             let order_same = is_order_same(original, modified, merge_key)?;
             patch.extend(deleted);
@@ -426,11 +428,11 @@ fn diff_lists_of_maps(
     Ok((patch, deleted))
 }
 
+/// A list item with its merge key's `%v` text and value.
+type Keyed<'v> = (String, &'v Map<String, Value>, Value);
+
 /// A list's maps sorted by their merge key's `%v` text, with that text and the key.
-fn by_merge_key<'v>(
-    list: &'v [Value],
-    merge_key: &str,
-) -> Result<Vec<(String, &'v Map<String, Value>, Value)>> {
+fn by_merge_key<'v>(list: &'v [Value], merge_key: &str) -> Result<Vec<Keyed<'v>>> {
     let mut items = list
         .iter()
         .map(|item| {
@@ -524,7 +526,10 @@ fn merge_map(
                 Ok(patch)
             }
             Some(DELETE) => Ok(Map::new()),
-            _ => fail(format!("Unknown patch type: {directive} in map: {}", Value::Object(patch.clone()))),
+            _ => fail(format!(
+                "Unknown patch type: {directive} in map: {}",
+                Value::Object(patch.clone())
+            )),
         };
     }
     if let Some(retain) = patch.remove(RETAIN_KEYS) {
@@ -668,7 +673,9 @@ fn merge_list(
                 original.retain(|o| !has_key(o, merge_key, key));
             }
             Some(Some(REPLACE)) => replace = true,
-            Some(Some("merge")) => return fail("merging lists cannot yet be specified in the patch"),
+            Some(Some("merge")) => {
+                return fail("merging lists cannot yet be specified in the patch");
+            }
             Some(_) => {
                 return fail(format!("Unknown patch type in list item: {item}"));
             }

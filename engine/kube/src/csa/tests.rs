@@ -135,8 +135,8 @@ fn check(original: Value, modified: Value, current: Value, expected: Value) {
     let node = schemas
         .kind("apps", "v1", "Deployment")
         .expect("Deployment schema");
-    let patch = strategic::three_way(&map(original), &map(modified), &map(current), node)
-        .expect("patch");
+    let patch =
+        strategic::three_way(&map(original), &map(modified), &map(current), node).expect("patch");
     assert_eq!(Value::Object(patch), expected);
 }
 
@@ -150,8 +150,7 @@ fn pod(containers: Value) -> Value {
 
 #[test]
 fn maps_change_keys_the_chart_changed_and_delete_keys_it_dropped() {
-    let original =
-        json!({"metadata": {"name": "web", "labels": {"app": "web", "tier": "front"}}});
+    let original = json!({"metadata": {"name": "web", "labels": {"app": "web", "tier": "front"}}});
     let modified = json!({"metadata": {"name": "web", "labels": {"app": "web2"}}});
     // Another writer's label stays; the chart's dropped one is deleted.
     let current = json!({"metadata": {"name": "web", "labels": {"app": "web", "tier": "front", "team": "x"}}});
@@ -211,9 +210,12 @@ fn an_env_entry_the_chart_dropped_is_deleted_by_merge_key_and_a_sidecar_survives
 
 #[test]
 fn a_container_the_chart_dropped_gets_a_delete_directive_and_a_new_one_is_added_whole() {
-    let original = pod(json!([{"name": "old", "image": "old:1"}, {"name": "web", "image": "web:1"}]));
-    let modified = pod(json!([{"name": "web", "image": "web:2"}, {"name": "new", "image": "new:1"}]));
-    let current = pod(json!([{"name": "old", "image": "old:1"}, {"name": "web", "image": "web:1"}]));
+    let original =
+        pod(json!([{"name": "old", "image": "old:1"}, {"name": "web", "image": "web:1"}]));
+    let modified =
+        pod(json!([{"name": "web", "image": "web:2"}, {"name": "new", "image": "new:1"}]));
+    let current =
+        pod(json!([{"name": "old", "image": "old:1"}, {"name": "web", "image": "web:1"}]));
     check(
         original,
         modified,
@@ -231,7 +233,8 @@ fn a_container_the_chart_dropped_gets_a_delete_directive_and_a_new_one_is_added_
 
 #[test]
 fn merge_keys_of_numbers_match_ports() {
-    let original = pod(json!([{"name": "web", "ports": [{"containerPort": 80}, {"containerPort": 443}]}]));
+    let original =
+        pod(json!([{"name": "web", "ports": [{"containerPort": 80}, {"containerPort": 443}]}]));
     let modified = pod(json!([{"name": "web", "ports": [{"containerPort": 80}]}]));
     let current = pod(json!([{"name": "web", "ports": [
         {"containerPort": 80, "protocol": "TCP"}, {"containerPort": 443, "protocol": "TCP"}]}]));
@@ -285,7 +288,9 @@ fn lists_without_a_merge_strategy_are_replaced_whole() {
 
 #[test]
 fn retain_keys_clears_the_other_members_of_a_union() {
-    let original = deployment(json!({"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "1"}}}));
+    let original = deployment(
+        json!({"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "1"}}}),
+    );
     let modified = deployment(json!({"strategy": {"type": "Recreate"}}));
     let current = original.clone();
     check(
@@ -319,7 +324,12 @@ fn a_field_set_to_null_by_the_chart_is_deleted() {
     let original = deployment(json!({"replicas": 2}));
     let modified = deployment(json!({"replicas": null}));
     let current = deployment(json!({"replicas": 2}));
-    check(original, modified, current, json!({"spec": {"replicas": null}}));
+    check(
+        original,
+        modified,
+        current,
+        json!({"spec": {"replicas": null}}),
+    );
 }
 
 #[test]
@@ -340,14 +350,12 @@ fn a_list_item_without_its_merge_key_is_an_error() {
     let node = schemas.kind("apps", "v1", "Deployment").expect("schema");
     let original = pod(json!([{"name": "web"}]));
     let modified = pod(json!([{"image": "x"}]));
-    let err = strategic::three_way(
-        &map(original.clone()),
-        &map(modified),
-        &map(original),
-        node,
-    )
-    .expect_err("no merge key");
-    assert!(err.0.contains("does not contain declared merge key: name"), "{err:?}");
+    let err = strategic::three_way(&map(original.clone()), &map(modified), &map(original), node)
+        .expect_err("no merge key");
+    assert!(
+        err.0.contains("does not contain declared merge key: name"),
+        "{err:?}"
+    );
 }
 
 /// The one place the JSON merge patch is computed.
@@ -358,7 +366,8 @@ fn check_merge(original: Value, modified: Value, current: Value, expected: Value
 
 #[test]
 fn json_merge_for_custom_resources_replaces_lists_and_deletes_dropped_keys() {
-    let original = json!({"spec": {"size": 1, "old": "x", "items": [1, 2], "nested": {"a": 1, "b": 2}}});
+    let original =
+        json!({"spec": {"size": 1, "old": "x", "items": [1, 2], "nested": {"a": 1, "b": 2}}});
     let modified = json!({"spec": {"size": 2, "items": [1], "nested": {"a": 1}}});
     let current = json!({"spec": {"size": 1, "old": "x", "items": [1, 2], "nested": {"a": 1, "b": 2},
         "theirs": true}, "status": {"ready": true}});
