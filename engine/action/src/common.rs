@@ -12,6 +12,7 @@ use helmd_render::Interrupt;
 use time::OffsetDateTime;
 
 use crate::Release;
+use crate::apply_method::{ApplyMethod, Applying};
 use crate::error::{Error, Result};
 use crate::events::{Events, ObjectRef, Stage};
 use crate::render::{RenderInput, Rendered};
@@ -90,6 +91,8 @@ pub struct Settings {
     /// Replace existing objects (a PUT of the whole object) instead of applying them,
     /// re-creating those with a field that cannot change (`force_replace`).
     pub force_replace: bool,
+    /// Server-side or client-side apply (`--server-side`); `Auto` is decided per action.
+    pub apply_method: ApplyMethod,
     /// The record's description instead of Helm's.
     pub description: String,
     /// How often a failed attempt is tried again.
@@ -105,6 +108,7 @@ impl Default for Settings {
             disable_hooks: false,
             force_conflicts: false,
             force_replace: false,
+            apply_method: ApplyMethod::Auto,
             description: String::new(),
             retry: crate::remedy::Retry::default(),
         }
@@ -252,29 +256,36 @@ impl Context {
         }
     }
 
-    /// `--dry-run=server`: every target object sent for validation only, applied or
-    /// (with `force_replace`) replaced.
+    /// `--dry-run=server`: every target object sent for validation only, applied
+    /// (server- or client-side, over its object in `current`) or (with `force_replace`)
+    /// replaced.
     pub(crate) async fn dry_run(
         &self,
+        current: &[Resource],
         target: &[Resource],
         owner: &Owner,
         settings: &Settings,
+        applying: Applying,
     ) -> Result<()> {
         let opts = Self::apply_options(owner, settings, true);
+        let originals = originals(current);
         for r in target {
             if settings.force_replace {
                 self.kube.replace(r, &opts, settings.timeout).await?;
-            } else {
+            } else if applying.server_side {
                 self.kube.apply(r, &opts).await?;
+            } else {
+                let original = originals.get(&r.key()).copied();
+                self.kube.apply_client_side(r, original, &opts).await?;
             }
         }
         Ok(())
     }
 
     /// Applies `target` over `current` (Helm's `KubeClient.Update`): every target
-    /// object applied (replaced with `force_replace`), then current objects the target
-    /// no longer has deleted (kept and foreign ones left). Returns the objects that did
-    /// not exist before.
+    /// object applied as `applying` says (replaced with `force_replace`), then current
+    /// objects the target no longer has deleted (kept and foreign ones left). Returns
+    /// the objects that did not exist before.
     pub(crate) async fn update(
         &self,
         current: &[Resource],
@@ -282,19 +293,43 @@ impl Context {
         owner: &Owner,
         settings: &Settings,
         known: &Known,
+        applying: Applying,
+    ) -> Result<Vec<Resource>> {
+        let created = self
+            .apply_all(current, target, owner, settings, known, applying)
+            .await?;
+        self.delete_removed(current, target, owner).await?;
+        Ok(created)
+    }
+
+    /// Applies every object of `target` as `applying` says (replaced with
+    /// `force_replace`; client-side over its object in `current`), deleting nothing.
+    /// Returns the objects that did not exist before.
+    pub(crate) async fn apply_all(
+        &self,
+        current: &[Resource],
+        target: &[Resource],
+        owner: &Owner,
+        settings: &Settings,
+        known: &Known,
+        applying: Applying,
     ) -> Result<Vec<Resource>> {
         self.events.stage(
             Stage::Applying,
             format!("applying {} objects", target.len()),
         );
         let opts = Self::apply_options(owner, settings, false);
+        let originals = originals(current);
         let mut created = Vec::new();
         let mut done = 0;
         for group in helmd_kube::by_kind(target) {
             let applied: Vec<Result<Replaced>> = helmd_kube::concurrently(
                 group
                     .iter()
-                    .map(|r| self.apply_one(r, &opts, settings, known))
+                    .map(|r| {
+                        let original = originals.get(&r.key()).copied();
+                        self.apply_one(r, original, &opts, settings, known, applying)
+                    })
                     .collect(),
             )
             .await;
@@ -313,7 +348,6 @@ impl Context {
                 }
             }
         }
-        self.delete_removed(current, target, owner).await?;
         Ok(created)
     }
 
@@ -362,22 +396,30 @@ impl Context {
         Ok(())
     }
 
-    /// Applies (or replaces) one object; whether it was created, updated in place or
-    /// re-created.
+    /// Applies (or replaces) one object, `original` its object in the current revision;
+    /// whether it was created, updated in place or re-created.
     async fn apply_one(
         &self,
         r: &Resource,
+        original: Option<&Resource>,
         opts: &ApplyOptions,
         settings: &Settings,
         known: &Known,
+        applying: Applying,
     ) -> Result<Replaced> {
         if settings.force_replace {
             return Ok(self.kube.replace(r, opts, settings.timeout).await?);
+        }
+        if !applying.server_side {
+            return Ok(self.kube.apply_client_side(r, original, opts).await?);
         }
         let existed = match known.exists(r) {
             Some(existed) => existed,
             None => self.kube.get(r).await?.is_some(),
         };
+        if existed && applying.upgrade_client_side {
+            self.kube.upgrade_client_side_fields(r).await?;
+        }
         self.kube.apply(r, opts).await?;
         Ok(if existed {
             Replaced::Replaced
@@ -455,4 +497,11 @@ impl Context {
             tracing::warn!(error = %e, "cleanup on fail");
         }
     }
+}
+
+/// The objects of the current revision by identity (the originals of three-way patches).
+fn originals(
+    current: &[Resource],
+) -> std::collections::HashMap<helmd_kube::ResourceKey, &Resource> {
+    current.iter().map(|r| (r.key(), r)).collect()
 }

@@ -104,6 +104,8 @@ impl Install {
             .collect();
         let step = install_step(&history, self.replace || !first)?;
         crate::crds::check_upgrade_crds(self.skip_crds, self.upgrade_crds)?;
+        let applying = self.settings.apply_method.for_install();
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let live = self.dry_run != DryRun::Client;
         // Safe CRD upgrades are checked before anything changes (the namespace too).
         let crd_changes = if self.upgrade_crds && live {
@@ -136,6 +138,7 @@ impl Install {
         }
         let (mut release, docs) = self.render_release(ctx, step.version).await?;
         let groups = plan_groups(&docs)?;
+        release.apply_method = applying.record().into();
         if self.dry_run == DryRun::Client {
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Ok(Outcome {
@@ -161,7 +164,8 @@ impl Install {
             .await?;
         let known = Known::new(Known::checked(&resources, &exists), true);
         if self.dry_run == DryRun::Server {
-            ctx.dry_run(&resources, &owner, &self.settings).await?;
+            ctx.dry_run(&[], &resources, &owner, &self.settings, applying)
+                .await?;
             set_status(&mut release, Status::PendingInstall, "Dry run complete");
             return Ok(Ok(Outcome {
                 release,
@@ -286,6 +290,7 @@ impl Install {
             current: &[],
             target: resources,
             groups,
+            applying: self.settings.apply_method.for_install(),
         };
         ctx.deploy(change, owner, &self.settings, known, &mut Vec::new())
             .await?;

@@ -4,6 +4,7 @@
 //! drift (`drift.rs`), their diffs shown by `diff.rs`. Deciding is kept apart from doing
 //! (`decide.rs`, `groups.rs`, `crd_check.rs`); progress goes out as [`Event`]s.
 
+mod apply_method;
 mod chart_record;
 mod common;
 mod crd_check;
@@ -27,6 +28,7 @@ mod test;
 mod uninstall;
 mod upgrade;
 
+pub use apply_method::{ApplyMethod, FORCE_CONFLICTS_NEEDS_SERVER_SIDE};
 pub use chart_record::chart_record;
 pub use common::{Context, DryRun, Outcome, Settings, Wait, check_hide_secret};
 pub use crds::check_upgrade_crds;

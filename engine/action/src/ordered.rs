@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use helmd_kube::{Doc, Owner, Resource};
 
+use crate::apply_method::Applying;
 use crate::common::{Context, Known, Settings};
 use crate::error::{Error, Result};
 use crate::events::Stage;
@@ -49,6 +50,8 @@ pub(crate) struct Change<'a> {
     pub target: &'a [Resource],
     /// Their resource groups, if any.
     pub groups: Option<&'a Plan>,
+    /// How the objects are applied (server- or client-side).
+    pub applying: Applying,
 }
 
 impl Context {
@@ -68,9 +71,13 @@ impl Context {
             current,
             target,
             groups,
+            applying,
         } = change;
         let Some(plan) = groups else {
-            created.extend(self.update(current, target, owner, settings, known).await?);
+            created.extend(
+                self.update(current, target, owner, settings, known, applying)
+                    .await?,
+            );
             return self.wait(target, settings).await;
         };
         let deadline = tokio::time::Instant::now() + settings.timeout;
@@ -93,7 +100,10 @@ impl Context {
                 Stage::Applying,
                 format!("{label} ({} of {total}{after})", i + 1),
             );
-            created.extend(self.update(&[], &objects, owner, settings, known).await?);
+            created.extend(
+                self.apply_all(current, &objects, owner, settings, known, applying)
+                    .await?,
+            );
             let left = deadline
                 .saturating_duration_since(tokio::time::Instant::now())
                 .max(Duration::from_millis(1));

@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use helmd_kube::{Owner, Resource};
+use helmd_kube::Owner;
 use helmd_release::Status;
 
 use crate::Release;
 use crate::common::{Context, Settings, set_status, status_of};
 use crate::error::{Error, Result};
 use crate::events::Stage;
+use crate::ordered::Change;
 
 /// The most retries a request may ask for.
 pub const MAX_RETRIES: u32 = 10;
@@ -170,17 +171,17 @@ pub(crate) async fn report(
     }
 }
 
-/// Checks that `target` (objects built from revision `revision`'s manifest) can be
-/// restored on the cluster as it is now: the chart's `kubeVersion` admits the
+/// Checks that `change.target` (objects built from revision `record`'s manifest) can
+/// be restored on the cluster as it is now: the chart's `kubeVersion` admits the
 /// cluster and the cluster accepts every object (a server-side dry run of how the
-/// rollback sends it — replaced with `force_replace`, else applied with conflicts
-/// forced so only validity counts). Anything else is [`Error::InvalidTarget`] on
+/// rollback sends it — replaced with `force_replace`, client-side over the current
+/// objects, else applied with conflicts forced so only validity counts). Anything else is [`Error::InvalidTarget`] on
 /// `field`.
 pub(crate) async fn check_target(
     ctx: &Context,
     field: &str,
     record: &Release,
-    target: &[Resource],
+    change: Change<'_>,
     owner: &Owner,
     settings: &Settings,
 ) -> Result<()> {
@@ -207,12 +208,18 @@ pub(crate) async fn check_target(
         }
     }
     let settings = Settings {
-        force_conflicts: !settings.force_replace,
+        force_conflicts: !settings.force_replace && change.applying.server_side,
         ..settings.clone()
     };
-    ctx.dry_run(target, owner, &settings)
-        .await
-        .map_err(|e| invalid(e.to_string()))
+    ctx.dry_run(
+        change.current,
+        change.target,
+        owner,
+        &settings,
+        change.applying,
+    )
+    .await
+    .map_err(|e| invalid(e.to_string()))
 }
 
 /// Marks a revision a stopped process left pending as failed, saying why; the

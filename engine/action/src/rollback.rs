@@ -111,6 +111,11 @@ impl Rollback {
         let (Some(current), Some(previous)) = (find(last), find(target_version)) else {
             return Err(Error::RevisionNotFound(target_version));
         };
+        let applying = self
+            .settings
+            .apply_method
+            .for_rollback(&previous.apply_method);
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let description = if self.settings.description.is_empty() {
             format!("Rollback to {target_version}")
         } else {
@@ -138,7 +143,7 @@ impl Rollback {
             manifest: previous.manifest.clone(),
             hooks: previous.hooks.clone(),
             labels: previous.labels.clone(),
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+            apply_method: applying.record().into(),
         };
         if self.dry_run {
             return Ok(Ok(Outcome {
@@ -169,11 +174,17 @@ impl Rollback {
             .build(&target_docs, &self.namespace)
             .await
             .map_err(invalid)?;
+        let change = Change {
+            current: &current_resources,
+            target: &target,
+            groups: groups.as_ref(),
+            applying,
+        };
         crate::remedy::check_target(
             ctx,
             &self.target_field,
             &previous,
-            &target,
+            change,
             &owner,
             &self.settings,
         )
@@ -183,17 +194,7 @@ impl Rollback {
         ctx.store.create_pruned(&release, self.max_history).await?;
         let mut created = Vec::new();
         match self
-            .perform(
-                ctx,
-                &mut release,
-                Change {
-                    current: &current_resources,
-                    target: &target,
-                    groups: groups.as_ref(),
-                },
-                &owner,
-                &mut created,
-            )
+            .perform(ctx, &mut release, change, &owner, &mut created)
             .await
         {
             Ok(()) => {

@@ -14,6 +14,7 @@ use helmd_render::manifest::INSTALL_ORDER;
 use helmd_render::{Chart, Values};
 
 use crate::Release;
+use crate::apply_method::Applying;
 use crate::chart_record::chart_record;
 use crate::common::{
     Context, DryRun, Known, Outcome, Settings, check_hide_secret, now, set_status, status_of,
@@ -105,6 +106,7 @@ pub(crate) struct Objects {
     pub(crate) current: Vec<Resource>,
     pub(crate) target: Vec<Resource>,
     pub(crate) groups: Option<crate::groups::Plan>,
+    pub(crate) applying: Applying,
     pub(crate) owner: Owner,
 }
 
@@ -217,6 +219,7 @@ impl Upgrade {
             current: current_resources,
             target,
             groups,
+            applying,
             owner,
         }) = objects
         else {
@@ -227,7 +230,14 @@ impl Upgrade {
             }));
         };
         if self.dry_run == DryRun::Server {
-            ctx.dry_run(&target, &owner, &self.settings).await?;
+            ctx.dry_run(
+                &current_resources,
+                &target,
+                &owner,
+                &self.settings,
+                applying,
+            )
+            .await?;
             set_status(&mut release, Status::PendingUpgrade, "Dry run complete");
             return Ok(Ok(Outcome {
                 release,
@@ -246,6 +256,7 @@ impl Upgrade {
                     current: &current_resources,
                     target: &target,
                     groups: groups.as_ref(),
+                    applying,
                 },
                 &owner,
                 &mut created,
@@ -309,6 +320,11 @@ impl Upgrade {
         let (Some(last), Some(current)) = (find(base.last), find(base.current)) else {
             return Err(Error::NotFound);
         };
+        let applying = self
+            .settings
+            .apply_method
+            .for_upgrade(&last.apply_method, &current.apply_method);
+        applying.check_force_conflicts(self.settings.force_conflicts)?;
         let (values, previous_chart_values) =
             upgrade_values(self.previous_values, self.values.clone(), &current.config);
         let mut chart = self.chart.clone();
@@ -374,7 +390,7 @@ impl Upgrade {
             manifest: rendered.manifest.clone(),
             hooks: rendered.hooks.clone(),
             labels,
-            apply_method: helmd_release::APPLY_METHOD_SSA.into(),
+            apply_method: applying.record().into(),
         };
         if self.dry_run == DryRun::Client {
             return Ok(Prepared::Upgrade(Box::new(PreparedUpgrade {
@@ -419,6 +435,7 @@ impl Upgrade {
                 current: current_resources,
                 target,
                 groups,
+                applying,
                 owner,
             }),
         })))

@@ -19,6 +19,8 @@ pub struct Kube {
     client: kube::Client,
     served: Arc<RwLock<Arc<Served>>>,
     field_manager: String,
+    /// Patch metadata of built-in kinds, for client-side apply.
+    pub(crate) openapi: Arc<crate::csa::openapi::OpenApi>,
 }
 
 /// What one discovery found.
@@ -69,6 +71,7 @@ impl Kube {
             client,
             served: Arc::new(RwLock::new(Arc::new(served))),
             field_manager: field_manager.to_owned(),
+            openapi: Arc::default(),
         })
     }
 

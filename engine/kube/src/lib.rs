@@ -1,5 +1,6 @@
 //! The only crate that talks to a cluster: discovery and `.Capabilities`, the
-//! objects of a manifest resolved to served kinds, server-side apply (or replace) with
+//! objects of a manifest resolved to served kinds, server-side apply, client-side apply
+//! (three-way patches) or replace with
 //! Helm's ownership metadata, deletion, readiness and waiting, hooks and pod logs, and
 //! the reads of templates' `lookup`, and previews of a change (server-side dry runs
 //! that return the object).
@@ -8,14 +9,17 @@
 //! any cluster. Nothing here knows about release records or gRPC.
 
 mod apply;
+mod body;
 mod changes;
 mod cluster;
 mod crd;
+mod csa;
 mod delete;
 mod error;
 mod hook;
 mod logs;
 mod lookup;
+mod managed_fields;
 mod namespace;
 mod ownership;
 mod preview;

@@ -5,7 +5,6 @@
 //! the answer read up to a byte limit and decoded as unstructured content.
 //! NotFound is `None`; every other failure carries Helm's words.
 
-use futures::AsyncReadExt;
 use helmd_yaml::Value;
 use kube::discovery::Scope;
 
@@ -62,15 +61,10 @@ impl Kube {
             }
             Err(e) => return Err(Error::LookupFailed(format!("Get {path:?}: {e}"))),
         };
-        let limit = u64::try_from(max_bytes).unwrap_or(u64::MAX);
-        let mut bytes = Vec::new();
-        body.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
+        let bytes = crate::body::read_at_most(body, max_bytes)
             .await
-            .map_err(|e| Error::LookupFailed(format!("Get {path:?}: {e}")))?;
-        if bytes.len() > max_bytes {
-            return Err(Error::ResponseTooLarge { limit: max_bytes });
-        }
+            .map_err(|e| Error::LookupFailed(format!("Get {path:?}: {e}")))?
+            .ok_or(Error::ResponseTooLarge { limit: max_bytes })?;
         let json: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| Error::LookupFailed(e.to_string()))?;
         let value = if q.name.is_empty() {

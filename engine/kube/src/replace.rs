@@ -13,16 +13,16 @@
 //!   folded into our server-side-apply (`Apply`) entry, so the next upgrade applies
 //!   over what the replace set without conflicting with itself. (Helm 4 instead
 //!   records a client-side-apply release and upgrades the entry on its next
-//!   server-side apply.)
+//!   server-side apply; `managed_fields.rs` folds the same way for that switch.)
 
 use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry};
-use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{DynamicObject, PostParams};
 
 use crate::apply::ApplyOptions;
 use crate::cluster::Kube;
 use crate::error::{Error, Result};
+use crate::managed_fields::Folded;
 use crate::resource::Resource;
 
 /// How many times a replace is retried when the object changed between reading its
@@ -58,8 +58,10 @@ impl Kube {
             };
             match self.put(r, opts, &live).await {
                 Ok(replaced) => {
-                    if !opts.dry_run {
-                        self.fold_update_entry(r, &replaced).await?;
+                    if !opts.dry_run
+                        && self.fold_managed_fields(r, &replaced).await? == Folded::Conflict
+                    {
+                        tracing::warn!(object = %r.describe(), "managed fields not folded: the object changed meanwhile");
                     }
                     return Ok(Replaced::Replaced);
                 }
@@ -121,37 +123,6 @@ impl Kube {
         self.apply(r, opts).await?;
         Ok(())
     }
-
-    /// Folds our manager's `Update` entries of `object` into its `Apply` entry, with the
-    /// object's resourceVersion as precondition (a concurrent change leaves them).
-    async fn fold_update_entry(&self, r: &Resource, object: &DynamicObject) -> Result<()> {
-        let entries = object.metadata.managed_fields.clone().unwrap_or_default();
-        let Some(folded) = fold(entries, self.field_manager()) else {
-            return Ok(());
-        };
-        let patch = serde_json::json!({
-            "metadata": {
-                "managedFields": folded,
-                "resourceVersion": object.metadata.resource_version,
-            }
-        });
-        let params = PatchParams {
-            field_manager: Some(self.field_manager().to_owned()),
-            ..PatchParams::default()
-        };
-        match r
-            .api(self.client())
-            .patch(&r.name, &params, &Patch::Merge(&patch))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 409 => {
-                tracing::warn!(object = %r.describe(), "managed fields not folded: the object changed meanwhile");
-                Ok(())
-            }
-            Err(e) => Err(Error::from_api(e, &r.template, &r.describe())),
-        }
-    }
 }
 
 /// Whether an API server's 422 says a field cannot change in place.
@@ -162,107 +133,9 @@ pub(crate) fn immutable(message: &str) -> bool {
         || (message.contains("updates to") && message.contains("are forbidden"))
 }
 
-/// `entries` with every `Update` entry of `manager` (main resource, not a
-/// subresource) merged into its `Apply` entry, one made from them when there is
-/// none; `None` when there is nothing to fold.
-pub(crate) fn fold(
-    entries: Vec<ManagedFieldsEntry>,
-    manager: &str,
-) -> Option<Vec<ManagedFieldsEntry>> {
-    let ours_updated = |e: &ManagedFieldsEntry| {
-        e.manager.as_deref() == Some(manager)
-            && e.operation.as_deref() == Some("Update")
-            && e.subresource.as_deref().unwrap_or_default().is_empty()
-    };
-    let (updates, mut rest): (Vec<_>, Vec<_>) = entries.into_iter().partition(ours_updated);
-    let newest = updates.last()?.clone();
-    let mut fields = serde_json::Value::Object(serde_json::Map::new());
-    for update in &updates {
-        if let Some(FieldsV1(set)) = &update.fields_v1 {
-            union(&mut fields, set);
-        }
-    }
-    let apply = rest
-        .iter_mut()
-        .find(|e| e.manager.as_deref() == Some(manager) && e.operation.as_deref() == Some("Apply"));
-    match apply {
-        Some(apply) => {
-            if let Some(FieldsV1(set)) = &apply.fields_v1 {
-                union(&mut fields, set);
-            }
-            apply.fields_v1 = Some(FieldsV1(fields));
-            apply.api_version = newest.api_version;
-            apply.time = newest.time;
-        }
-        None => rest.push(ManagedFieldsEntry {
-            operation: Some("Apply".to_owned()),
-            fields_type: Some("FieldsV1".to_owned()),
-            fields_v1: Some(FieldsV1(fields)),
-            ..newest
-        }),
-    }
-    Some(rest)
-}
-
-/// Adds the field set `other` to `into` (field sets are JSON tries of objects).
-fn union(into: &mut serde_json::Value, other: &serde_json::Value) {
-    let (serde_json::Value::Object(into), serde_json::Value::Object(other)) = (into, other) else {
-        return;
-    };
-    for (key, value) in other {
-        match into.get_mut(key) {
-            Some(existing) => union(existing, value),
-            None => {
-                into.insert(key.clone(), value.clone());
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(manager: &str, operation: &str, fields: serde_json::Value) -> ManagedFieldsEntry {
-        ManagedFieldsEntry {
-            manager: Some(manager.into()),
-            operation: Some(operation.into()),
-            api_version: Some("v1".into()),
-            fields_type: Some("FieldsV1".into()),
-            fields_v1: Some(FieldsV1(fields)),
-            ..ManagedFieldsEntry::default()
-        }
-    }
-
-    #[test]
-    fn our_update_entries_fold_into_our_apply_entry() {
-        use serde_json::json;
-        let entries = vec![
-            entry("helm", "Apply", json!({"f:data": {"f:a": {}}})),
-            entry("kubectl", "Update", json!({"f:data": {"f:b": {}}})),
-            entry(
-                "helm",
-                "Update",
-                json!({"f:data": {"f:c": {}}, "f:metadata": {}}),
-            ),
-        ];
-        let folded = fold(entries, "helm").expect("something to fold");
-        assert_eq!(folded.len(), 2);
-        assert_eq!(folded[1].manager.as_deref(), Some("kubectl"));
-        let FieldsV1(set) = folded[0].fields_v1.clone().expect("fields");
-        assert_eq!(
-            set,
-            json!({"f:data": {"f:a": {}, "f:c": {}}, "f:metadata": {}})
-        );
-        assert_eq!(folded[0].operation.as_deref(), Some("Apply"));
-
-        // No Apply entry yet: the Update entry becomes one.
-        let folded = fold(vec![entry("helm", "Update", json!({"f:x": {}}))], "helm")
-            .expect("something to fold");
-        assert_eq!(folded[0].operation.as_deref(), Some("Apply"));
-        // Nothing of ours updated: nothing to do.
-        assert!(fold(vec![entry("helm", "Apply", json!({}))], "helm").is_none());
-    }
 
     #[test]
     fn immutable_field_refusals_are_recognised() {

@@ -257,7 +257,6 @@ impl Actions {
         req: InstallReleaseRequest,
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let mut settings = conv::settings(
@@ -272,6 +271,7 @@ impl Actions {
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let labels: std::collections::BTreeMap<String, String> =
             req.labels.clone().into_iter().collect();
         helmd_release::validate_custom_labels(&labels)?;
@@ -336,7 +336,6 @@ impl Actions {
         req: UpgradeReleaseRequest,
     ) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         helmd_action::check_hide_secret(req.hide_secret, conv::dry_run(req.dry_run()))?;
         helmd_action::check_upgrade_crds(req.skip_crds, req.upgrade_crds)?;
         let max_history = conv::max_history(req.max_history)?;
@@ -357,6 +356,7 @@ impl Actions {
         let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
         let installs = history.is_empty() && req.install;
         if !installs {
+            settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
             helmd_action::upgrade_base(&name, &history)?;
         }
         let chart = self
@@ -419,7 +419,6 @@ impl Actions {
     /// RollbackRelease.
     pub async fn rollback(&self, req: RollbackReleaseRequest) -> Result<EventStream> {
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         if req.revision < 0 {
             return Err(Error::invalid("revision", "must not be negative"));
         }
@@ -437,6 +436,7 @@ impl Actions {
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
         let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         helmd_action::rollback_target(&history, i64::from(req.revision))?;
         let dry_run = req.dry_run() != DryRun::Unspecified;
         let spec = Self::spec(

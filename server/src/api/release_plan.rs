@@ -24,7 +24,6 @@ impl Actions {
             return Err(Error::invalid("upgrade", "required"));
         };
         let (namespace, name) = target(&req.namespace, &req.name)?;
-        conv::check_apply_method(req.apply_method())?;
         // Waiting and timeouts only matter while running: left at their defaults.
         let mut settings = conv::settings(
             "upgrade.timeout",
@@ -37,6 +36,7 @@ impl Actions {
         )?;
         settings.force_replace =
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let history = self.history(&namespace, &name).await?;
         let installs = history.is_empty() && req.install;
         if !installs {

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use helmd_action::{DryRun, Event, ObjectRef, Outcome, PreviousValues, Settings, Stage, Wait};
+use helmd_action::{
+    ApplyMethod, DryRun, Event, ObjectRef, Outcome, PreviousValues, Settings, Stage, Wait,
+};
 use helmd_kube::{Health, Propagation};
 use helmd_proto::v1 as pb;
 use prost::Message;
@@ -83,14 +85,17 @@ pub fn max_history(m: Option<i32>) -> Result<i64> {
     }
 }
 
-/// The apply method: only server-side apply is built.
-pub fn check_apply_method(m: pb::ApplyMethod) -> Result<()> {
+/// The apply method (Helm's `--server-side=auto|true|false`); `force_conflicts` with
+/// client-side apply is refused as Helm refuses it.
+pub fn apply_method(m: pb::ApplyMethod, force_conflicts: bool) -> Result<ApplyMethod> {
     match m {
-        pb::ApplyMethod::Unspecified | pb::ApplyMethod::ServerSide => Ok(()),
-        pb::ApplyMethod::ClientSide => Err(Error::Unsupported {
-            field: "apply_method",
-            what: "client-side apply",
-        }),
+        pb::ApplyMethod::Unspecified => Ok(ApplyMethod::Auto),
+        pb::ApplyMethod::ServerSide => Ok(ApplyMethod::ServerSide),
+        pb::ApplyMethod::ClientSide if force_conflicts => Err(Error::invalid(
+            "force_conflicts",
+            helmd_action::FORCE_CONFLICTS_NEEDS_SERVER_SIDE,
+        )),
+        pb::ApplyMethod::ClientSide => Ok(ApplyMethod::ClientSide),
     }
 }
 
@@ -152,6 +157,7 @@ pub fn settings(
         disable_hooks,
         force_conflicts,
         force_replace: false,
+        apply_method: ApplyMethod::Auto,
         description: description.to_owned(),
         retry: helmd_action::Retry::default(),
     })

@@ -21,6 +21,7 @@ mod lint;
 mod lookup;
 mod reflection;
 mod registry_auth;
+mod release_csa;
 mod release_deps;
 mod release_fidelity;
 mod release_list;

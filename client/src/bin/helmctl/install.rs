@@ -108,6 +108,10 @@ pub struct InstallArgs {
     /// Reuse the name of an uninstalled or failed release.
     #[arg(long)]
     replace: bool,
+    /// Apply objects server-side (the default) or, with `=false`, client-side with
+    /// three-way merge patches as Helm 3 did.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    server_side: Option<String>,
 }
 
 /// Options of `helmctl upgrade`.
@@ -149,6 +153,10 @@ pub struct UpgradeArgs {
     /// `status --show-drift`).
     #[arg(long)]
     correct_drift: bool,
+    /// `true`, `false` or `auto`: apply objects server-side, or client-side with
+    /// three-way merge patches (`auto` keeps the method the release's record used).
+    #[arg(long, value_name = "MODE")]
+    server_side: Option<String>,
 }
 
 fn rollback_strategy(s: Option<&str>) -> Result<RollbackStrategy> {
@@ -257,6 +265,7 @@ pub async fn install(
         enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         force_replace: c.force_replace,
+        apply_method: crate::server_side::for_install(args.server_side.as_deref())? as i32,
         dependency_update: server_updates,
         retries: c.retry.retries,
         retry_backoff: c.retry.backoff()?,
@@ -317,6 +326,7 @@ pub async fn upgrade(
         enable_dns: c.enable_dns,
         force_conflicts: c.force_conflicts,
         force_replace: c.force_replace,
+        apply_method: crate::server_side::for_change(args.server_side.as_deref())? as i32,
         dependency_update: server_updates,
         retries: c.retry.retries,
         retry_backoff: c.retry.backoff()?,

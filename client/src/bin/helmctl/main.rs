@@ -21,6 +21,7 @@ mod releases;
 mod repo;
 mod rollback;
 mod search;
+mod server_side;
 mod show;
 mod status;
 mod template;

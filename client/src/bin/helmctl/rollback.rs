@@ -52,6 +52,10 @@ pub struct RollbackArgs {
     force_replace: bool,
     #[command(flatten)]
     retry: RetryArgs,
+    /// `true`, `false` or `auto`: apply objects server-side, or client-side with
+    /// three-way merge patches (`auto` keeps the method the target revision used).
+    #[arg(long, value_name = "MODE")]
+    server_side: Option<String>,
 }
 
 /// Options of `helmctl uninstall`.
@@ -119,6 +123,7 @@ pub async fn rollback(conn: &Connection, args: &RollbackArgs) -> Result<ExitCode
         retries: args.retry.retries,
         retry_backoff: args.retry.backoff()?,
         recover: args.retry.recover,
+        apply_method: crate::server_side::for_change(args.server_side.as_deref())? as i32,
         ..RollbackReleaseRequest::default()
     };
     let client = Client::connect(&conn.config()?).await?;
