@@ -199,6 +199,60 @@ impl Actions {
         })
     }
 
+    /// The engine's upgrade of a request, checked against the release's `history`
+    /// (Helm's upgrade base, unless it installs) with its chart and values loaded.
+    /// Fields that only matter while running (`max_history`, `dry_run`,
+    /// `rollback_on_failure`, `rollback_strategy`, `cleanup_on_fail`, `hide_secret`)
+    /// are left at their defaults for the caller to set: PlanUpgrade leaves them so.
+    pub(super) async fn upgrade_of(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        req: UpgradeReleaseRequest,
+        (namespace, name): (String, String),
+        history: &[(i64, Status)],
+        settings: helmd_action::Settings,
+    ) -> Result<Upgrade> {
+        let installs = history.is_empty() && req.install;
+        if !installs {
+            helmd_action::upgrade_base(&name, history)?;
+        }
+        let chart = self
+            .chart(
+                metadata,
+                req.chart.as_ref(),
+                req.skip_schema_validation,
+                req.dependency_update,
+                installs,
+            )
+            .await?;
+        let values = chart_render::user_values(req.values.clone())?;
+        let previous_values = conv::previous_values(req.previous_values());
+        Ok(Upgrade {
+            name,
+            namespace,
+            chart,
+            values,
+            labels: req.labels.into_iter().collect(),
+            remove_labels: req.remove_labels,
+            install: req.install,
+            previous_values,
+            max_history: 0,
+            create_namespace: req.create_namespace,
+            dry_run: helmd_action::DryRun::Server,
+            rollback_on_failure: false,
+            rollback_strategy: helmd_action::Strategy::Unspecified,
+            cleanup_on_fail: false,
+            skip_crds: req.skip_crds,
+            upgrade_crds: req.upgrade_crds,
+            take_ownership: req.take_ownership,
+            render_subchart_notes: req.render_subchart_notes,
+            hide_secret: false,
+            enable_dns: req.enable_dns,
+            correct_drift: req.correct_drift,
+            settings,
+        })
+    }
+
     /// Marks the pending revision a stopped process left failed (`recover`), inside
     /// the operation that holds the release, and records it in the audit log.
     async fn recover(
@@ -353,22 +407,8 @@ impl Actions {
         settings.retry = conv::retry(req.retries, req.retry_backoff.as_ref())?;
         let rollback_strategy = conv::rollback_strategy(req.rollback_strategy());
         rollback_strategy.check(req.rollback_on_failure)?;
+        settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let (history, recovering) = self.history_for(&namespace, &name, req.recover).await?;
-        let installs = history.is_empty() && req.install;
-        if !installs {
-            settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
-            helmd_action::upgrade_base(&name, &history)?;
-        }
-        let chart = self
-            .chart(
-                metadata,
-                req.chart.as_ref(),
-                req.skip_schema_validation,
-                req.dependency_update,
-                installs,
-            )
-            .await?;
-        let values = chart_render::user_values(req.values.clone())?;
         let dry_run = conv::dry_run(req.dry_run());
         let spec = Self::spec(
             OperationKind::Upgrade,
@@ -377,32 +417,25 @@ impl Actions {
             &req.request_id,
             dry_run != helmd_action::DryRun::None,
         );
-        let lock = self.state.locks.acquire(&namespace, &name, &spec.id)?;
-        let release = (namespace.clone(), name.clone());
-        let previous_values = conv::previous_values(req.previous_values());
+        let rollback_on_failure = req.rollback_on_failure;
+        let cleanup_on_fail = req.cleanup_on_fail;
+        let hide_secret = req.hide_secret;
+        let upgrade = self
+            .upgrade_of(metadata, req, (namespace, name), &history, settings)
+            .await?;
+        let lock = self
+            .state
+            .locks
+            .acquire(&upgrade.namespace, &upgrade.name, &spec.id)?;
+        let release = (upgrade.namespace.clone(), upgrade.name.clone());
         let upgrade = Upgrade {
-            name,
-            namespace,
-            chart,
-            values,
-            labels: req.labels.into_iter().collect(),
-            remove_labels: req.remove_labels,
-            install: req.install,
-            previous_values,
             max_history,
-            create_namespace: req.create_namespace,
             dry_run,
-            rollback_on_failure: req.rollback_on_failure,
+            rollback_on_failure,
             rollback_strategy,
-            cleanup_on_fail: req.cleanup_on_fail,
-            skip_crds: req.skip_crds,
-            upgrade_crds: req.upgrade_crds,
-            take_ownership: req.take_ownership,
-            render_subchart_notes: req.render_subchart_notes,
-            hide_secret: req.hide_secret,
-            enable_dns: req.enable_dns,
-            correct_drift: req.correct_drift,
-            settings,
+            cleanup_on_fail,
+            hide_secret,
+            ..upgrade
         };
         let this = self.clone();
         let operation = spec.id.clone();

@@ -3,11 +3,10 @@
 //! run) and how the cluster differs from the deployed revision. Neither starts an
 //! operation or takes the release's lock.
 
-use helmd_action::{DriftCheck, DryRun, Upgrade};
+use helmd_action::DriftCheck;
 use helmd_proto::v1::*;
 use tokio::sync::mpsc;
 
-use super::chart_render;
 use super::release_actions::{Actions, target};
 use crate::convert::action as conv;
 use crate::convert::plan as conv_plan;
@@ -38,45 +37,9 @@ impl Actions {
             conv::force_replace(req.force_replace, req.force_conflicts, req.apply_method())?;
         settings.apply_method = conv::apply_method(req.apply_method(), req.force_conflicts)?;
         let history = self.history(&namespace, &name).await?;
-        let installs = history.is_empty() && req.install;
-        if !installs {
-            helmd_action::upgrade_base(&name, &history)?;
-        }
-        let chart = self
-            .chart(
-                metadata,
-                req.chart.as_ref(),
-                req.skip_schema_validation,
-                req.dependency_update,
-                installs,
-            )
+        let upgrade = self
+            .upgrade_of(metadata, req, (namespace, name), &history, settings)
             .await?;
-        let values = chart_render::user_values(req.values.clone())?;
-        let previous_values = conv::previous_values(req.previous_values());
-        let upgrade = Upgrade {
-            name,
-            namespace,
-            chart,
-            values,
-            labels: req.labels.into_iter().collect(),
-            remove_labels: req.remove_labels,
-            install: req.install,
-            previous_values,
-            max_history: 0,
-            create_namespace: req.create_namespace,
-            dry_run: DryRun::Server,
-            rollback_on_failure: false,
-            rollback_strategy: helmd_action::Strategy::Unspecified,
-            cleanup_on_fail: false,
-            skip_crds: req.skip_crds,
-            take_ownership: req.take_ownership,
-            render_subchart_notes: req.render_subchart_notes,
-            hide_secret: false,
-            enable_dns: req.enable_dns,
-            correct_drift: req.correct_drift,
-            upgrade_crds: req.upgrade_crds,
-            settings,
-        };
         let (tx, _) = mpsc::unbounded_channel();
         let ctx = self.context(tx, true).await?;
         conv_plan::plan(&upgrade.plan(&ctx).await?)
