@@ -439,3 +439,30 @@ async fn strategic_merge_drops_the_chart_s_env_entry_and_keeps_an_injected_sidec
         Some("Helm")
     );
 }
+
+#[tokio::test]
+async fn an_upgrade_that_installs_keeps_the_requested_apply_method() {
+    let s = setup("secrets", "csa-install").await;
+    let (_, result) = upgrade(
+        &s,
+        UpgradeReleaseRequest {
+            install: true,
+            ..chart_upgrade(
+                &s,
+                "fresh",
+                config_chart("1.0.0", &["a"]),
+                ApplyMethod::ClientSide,
+            )
+        },
+    )
+    .await;
+    let release = released(result);
+    assert_eq!(
+        (release.revision, release.apply_method),
+        (1, ApplyMethod::ClientSide as i32)
+    );
+    assert_eq!(
+        recorded_method(&s, "fresh", 1).await,
+        ApplyMethod::ClientSide
+    );
+}
