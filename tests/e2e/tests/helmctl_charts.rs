@@ -213,3 +213,22 @@ async fn helmctl_repo_add_update_search_pull_and_remove_against_an_http_reposito
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn helmctl_repo_add_of_an_unreachable_repository_fails_at_once_like_helm() {
+    // A port nothing listens on: Helm's getter tries once and reports the refusal.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", closed.local_addr().expect("addr"));
+    drop(closed);
+    let helmctl = Helmctl::new();
+    let (ok, _, stderr) = helmctl.run(&["repo", "add", "gone", &url], None);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "looks like \"{url}\" is not a valid chart repository or cannot be reached"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("after 1 attempt(s)"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use helmd_source::{ChartSource, Credentials, SourceConfig, Transport};
+use helmd_source::{ChartSource, Credentials, RetryPolicy, SourceConfig, Transport};
 use serde::{Deserialize, Serialize};
 
 use crate::Connection;
@@ -108,9 +108,13 @@ pub struct RepoEntry {
 }
 
 impl RepoEntry {
-    /// Its transport.
+    /// Its transport. Like Helm's HTTP getter it tries once: an unreachable repository
+    /// fails at once instead of being retried for half a minute.
     pub fn transport(&self) -> Result<Transport> {
-        let mut t = Transport::default();
+        let mut t = Transport {
+            retry: RetryPolicy::none(),
+            ..Transport::default()
+        };
         if !self.username.is_empty() {
             t.credentials = Credentials::basic(self.username.clone(), self.password.as_str());
         }
