@@ -15,6 +15,7 @@ mod helm_cli;
 mod helmctl;
 mod helmctl_charts;
 mod helmctl_dependency;
+mod helmctl_package;
 mod helmctl_show;
 mod hooks_helm;
 mod lint;

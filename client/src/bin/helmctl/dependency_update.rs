@@ -56,6 +56,8 @@ struct Manager {
     source: ChartSource,
     repos: RepoFile,
     default: Transport,
+    /// Print nothing (Helm's `package -u` discards the manager's output).
+    quiet: bool,
 }
 
 /// Runs `update` (or `build` when `build`).
@@ -76,6 +78,7 @@ pub async fn run(
         source: paths.source()?,
         repos: RepoFile::load(&paths.config_file())?,
         default: args.registry.transport(conn)?,
+        quiet: false,
     };
     let req = read_requirements(dir)?;
     match (&req.lock, build) {
@@ -98,6 +101,20 @@ pub async fn update_if_missing(conn: &Connection, paths: &LocalPaths, dir: &Path
         source: paths.source()?,
         repos: RepoFile::load(&paths.config_file())?,
         default: RegistryArgs::default().transport(conn)?,
+        quiet: false,
+    };
+    manager.update(&read_requirements(dir)?).await
+}
+
+/// `package --dependency-update` on a chart directory, as Helm's CLI does it: `dependency
+/// update` always runs (configured repositories, no registry flags), printing nothing.
+pub async fn update_quietly(conn: &Connection, paths: &LocalPaths, dir: &Path) -> Result<()> {
+    let manager = Manager {
+        dir: clean(dir),
+        source: paths.source()?,
+        repos: RepoFile::load(&paths.config_file())?,
+        default: RegistryArgs::default().transport(conn)?,
+        quiet: true,
     };
     manager.update(&read_requirements(dir)?).await
 }
@@ -129,6 +146,13 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
 }
 
 impl Manager {
+    /// Prints one line of progress unless quiet.
+    fn say(&self, line: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
     /// Helm's `resolveRepoNames`: `@name`/`alias:name` become the configured URL; any
     /// other repository must be a configured one, a URL, `oci://` or `file://`.
     fn resolve_repo_names(&self, deps: &mut [Dependency]) -> Result<()> {
@@ -336,14 +360,14 @@ impl Manager {
             Err(_) => std::fs::create_dir_all(&charts)
                 .with_context(|| format!("creating {}", charts.display()))?,
         }
-        println!("Saving {} charts", deps.len());
+        self.say(format_args!("Saving {} charts", deps.len()));
         let mut fresh: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for dep in deps.iter_mut() {
             if dep.repository.is_empty() {
-                println!(
+                self.say(format_args!(
                     "Dependency {} did not declare a repository. Assuming it exists in the charts directory",
                     dep.name
-                );
+                ));
                 self.check_vendored(dep, &charts)?;
                 continue;
             }
@@ -354,7 +378,10 @@ impl Manager {
                 fresh.insert(file, bytes);
                 continue;
             }
-            println!("Downloading {} from repo {}", dep.name, dep.repository);
+            self.say(format_args!(
+                "Downloading {} from repo {}",
+                dep.name, dep.repository
+            ));
             let request = self.request(dep, Some(dep.version.clone()))?;
             let pulled = self
                 .source
@@ -429,7 +456,7 @@ impl Manager {
             std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, &dest).with_context(|| format!("writing {}", dest.display()))?;
         }
-        println!("Deleting outdated charts");
+        self.say(format_args!("Deleting outdated charts"));
         for path in before {
             let name = path
                 .file_name()
@@ -448,7 +475,10 @@ impl Manager {
                 continue;
             }
             if let Err(e) = std::fs::remove_file(&path) {
-                println!("Could not delete {}: {e} (Skipping)", path.display());
+                self.say(format_args!(
+                    "Could not delete {}: {e} (Skipping)",
+                    path.display()
+                ));
             }
         }
         Ok(())

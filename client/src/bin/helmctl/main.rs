@@ -13,6 +13,7 @@ mod lint;
 mod list;
 mod local;
 mod locate;
+mod package;
 mod pull;
 mod push;
 mod release_run;
@@ -103,6 +104,9 @@ enum Command {
     /// Examine a chart for possible issues, like `helm lint` (runs locally; exits
     /// non-zero when a chart failed).
     Lint(Box<lint::LintArgs>),
+    /// Package a chart directory into a chart archive, like `helm package` (runs
+    /// locally).
+    Package(package::PackageArgs),
     /// Download a chart archive, like `helm pull` (runs locally).
     Pull(pull::PullArgs),
     /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
@@ -203,6 +207,7 @@ async fn main() -> ExitCode {
         Command::Version(args) => version::run(&cli.conn, args).await,
         Command::Template(args) => template::run(&cli.conn, &cli.paths, args).await,
         Command::Lint(args) => lint::run(args),
+        Command::Package(args) => package::run(&cli.conn, &cli.paths, args).await,
         Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
         Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
         Command::Search(args) => search::run(&cli.paths, args),
