@@ -16,6 +16,7 @@ mod locate;
 mod package;
 mod pull;
 mod push;
+mod registry;
 mod release_run;
 mod release_test;
 mod releases;
@@ -111,6 +112,9 @@ enum Command {
     Pull(pull::PullArgs),
     /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
     Push(push::PushArgs),
+    /// Login to or logout from an OCI registry, like `helm registry` (runs locally;
+    /// credentials in Helm's registry config file, used by pull and push).
+    Registry(registry::RegistryArgs),
     /// Search the added repositories, like `helm search repo` (runs locally).
     Search(search::SearchArgs),
     /// Show a chart's Chart.yaml, values and README, like `helm show` (runs locally).
@@ -210,6 +214,7 @@ async fn main() -> ExitCode {
         Command::Package(args) => package::run(&cli.conn, &cli.paths, args).await,
         Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
         Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
+        Command::Registry(args) => registry::run(&cli.conn, args).await,
         Command::Search(args) => search::run(&cli.paths, args),
         Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
         Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,
