@@ -1,7 +1,8 @@
 //! `helmctl registry login|logout` against the real TLS registry with htpasswd and the
 //! real Helm v4 CLI sharing one registry config file (`HELM_REGISTRY_CONFIG`): the
 //! credentials are checked before they are stored, stored as Helm stores them, and
-//! used by helmctl's and Helm's push and pull whichever of the two logged in.
+//! used by helmctl's and Helm's push and pull (and helmctl's `package -u`) whichever
+//! of the two logged in.
 
 use std::path::Path;
 
@@ -148,4 +149,20 @@ async fn registry_login_stores_credentials_helm_and_helmctl_both_use() {
         std::fs::read(cwd.join("ours-pulled/demo-1.0.0.tgz")).expect("ours"),
         std::fs::read(cwd.join("helm-pulled/demo-1.0.0.tgz")).expect("helm's")
     );
+
+    // `package -u` resolves an OCI dependency with the stored credentials too.
+    let app = cwd.join("app");
+    std::fs::create_dir(&app).expect("mkdir");
+    std::fs::write(
+        app.join("Chart.yaml"),
+        format!(
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n\
+             dependencies:\n- name: demo\n  version: ^1\n  repository: {remote}\n"
+        ),
+    )
+    .expect("write");
+    let (ok, stdout, error) = run(false, &["package", "-u", "app", "--ca-file", &ca], None);
+    assert!(ok, "helmctl package -u with Helm's login: {error}");
+    assert!(app.join("charts/demo-1.0.0.tgz").is_file(), "{stdout}");
+    assert!(cwd.join("app-0.1.0.tgz").is_file(), "{stdout}");
 }

@@ -229,10 +229,16 @@ impl Manager {
 
     fn request(&self, dep: &Dependency, version: Option<String>) -> Result<ChartRequest> {
         if dep.repository.starts_with("oci://") {
+            let reference = format!("{}/{}", dep.repository.trim_end_matches('/'), dep.name);
+            let mut transport = self.default.clone();
+            if matches!(transport.credentials, helmd_source::Credentials::Anonymous) {
+                // Without registry flags, what `registry login` stored, as in Helm.
+                transport.credentials = crate::registry::stored_credentials(&reference)?;
+            }
             return Ok(ChartRequest::Oci {
-                reference: format!("{}/{}", dep.repository.trim_end_matches('/'), dep.name),
+                reference,
                 version,
-                transport: self.default.clone(),
+                transport,
             });
         }
         let remote = self.remote(&dep.repository)?;
