@@ -165,4 +165,15 @@ async fn registry_login_stores_credentials_helm_and_helmctl_both_use() {
     assert!(ok, "helmctl package -u with Helm's login: {error}");
     assert!(app.join("charts/demo-1.0.0.tgz").is_file(), "{stdout}");
     assert!(cwd.join("app-0.1.0.tgz").is_file(), "{stdout}");
+
+    // Logged out, `package -u` needs the registry flags, which it takes as Helm's does.
+    assert!(run(false, &["registry", "logout", &host], None).0);
+    std::fs::remove_file(app.join("charts/demo-1.0.0.tgz")).expect("remove");
+    let flags = ["package", "-u", "app", "--ca-file", &ca, "-d", "flags"];
+    assert!(!run(false, &flags, None).0, "anonymous package -u pulled");
+    let mut with_user = flags.to_vec();
+    with_user.extend(["--username", user, "--password", password]);
+    let (ok, _, error) = run(false, &with_user, None);
+    assert!(ok, "package -u --username: {error}");
+    assert!(cwd.join("flags/app-0.1.0.tgz").is_file());
 }

@@ -107,13 +107,19 @@ pub async fn update_if_missing(conn: &Connection, paths: &LocalPaths, dir: &Path
 }
 
 /// `package --dependency-update` on a chart directory, as Helm's CLI does it: `dependency
-/// update` always runs (configured repositories, no registry flags), printing nothing.
-pub async fn update_quietly(conn: &Connection, paths: &LocalPaths, dir: &Path) -> Result<()> {
+/// update` always runs (configured repositories, the package command's registry
+/// flags), printing nothing.
+pub async fn update_quietly(
+    conn: &Connection,
+    paths: &LocalPaths,
+    dir: &Path,
+    registry: &RegistryArgs,
+) -> Result<()> {
     let manager = Manager {
         dir: clean(dir),
         source: paths.source()?,
         repos: RepoFile::load(&paths.config_file())?,
-        default: RegistryArgs::default().transport(conn)?,
+        default: registry.transport(conn)?,
         quiet: true,
     };
     manager.update(&read_requirements(dir)?).await

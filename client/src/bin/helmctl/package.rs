@@ -13,7 +13,7 @@ use helmd_render::load_chart_dir;
 use crate::Connection;
 use crate::chart_package::{Stamp, package_stamped};
 use crate::dependency_files::clean;
-use crate::local::LocalPaths;
+use crate::local::{LocalPaths, RegistryArgs};
 
 /// Options of `helmctl package`, with Helm's flag names.
 #[derive(Debug, Args)]
@@ -33,6 +33,9 @@ pub struct PackageArgs {
     /// Update dependencies from Chart.yaml to dir charts/ before packaging.
     #[arg(short = 'u', long)]
     dependency_update: bool,
+    /// Registry and repository flags for `--dependency-update`.
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// Packages each chart, printing where it was saved.
@@ -54,7 +57,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &PackageArgs) -> R
             bail!("stat {}: {}", chart.display(), go_io_error(&e));
         }
         if args.dependency_update {
-            crate::dependency_update::update_quietly(conn, paths, &dir).await?;
+            crate::dependency_update::update_quietly(conn, paths, &dir, &args.registry).await?;
         }
         let saved = package(&dir, &args.destination, &stamp)?;
         println!(
