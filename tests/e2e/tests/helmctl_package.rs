@@ -323,6 +323,11 @@ fn package_dependency_update_packages_what_helm_packages() {
         gunzip(&cwd.join("ours/out/app-3.0.0.tgz")),
         gunzip(&cwd.join("theirs/out/app-3.0.0.tgz"))
     );
+    assert_eq!(
+        gunzip(&cwd.join("ours/app/charts/local-0.3.0.tgz")),
+        gunzip(&cwd.join("theirs/app/charts/local-0.3.0.tgz")),
+        "the file:// chart is stamped too"
+    );
 }
 
 #[test]

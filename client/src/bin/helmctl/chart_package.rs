@@ -5,7 +5,7 @@
 //! extra field, OS unknown), in Helm's order: Chart.yaml (marshalled again, as Helm
 //! does), values, templates, other files, then subcharts unpacked under `charts/<name>/`.
 //! `helmctl package` uses it too, with `--version`/`--app-version` written into
-//! Chart.yaml and `SOURCE_DATE_EPOCH` stamped on every entry ([`Stamp`]).
+//! Chart.yaml; `SOURCE_DATE_EPOCH` is stamped on every entry of both ([`Stamp`]).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -34,8 +34,28 @@ pub fn package_dependency(dir: &Path, dep: &Dependency) -> Result<(String, Strin
         bail!("can't get a valid version for dependency {}", dep.name);
     }
     let name = chart.name().to_owned();
-    let bytes = package_dir(dir, &name)?;
+    // Helm stamps a `file://` chart's entries with `SOURCE_DATE_EPOCH` too.
+    let stamp = Stamp {
+        mod_time: source_date_epoch()?,
+        ..Stamp::default()
+    };
+    let bytes = package_stamped(dir, &name, &stamp)?;
     Ok((format!("{name}-{version}.tgz"), version, bytes))
+}
+
+/// `SOURCE_DATE_EPOCH` as Helm reads it: unset or empty is none, else whole seconds.
+pub fn source_date_epoch() -> Result<Option<u64>> {
+    let text = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.is_empty() => text,
+        _ => return Ok(None),
+    };
+    match text.parse::<i64>() {
+        Ok(n) if n < 0 => bail!("invalid SOURCE_DATE_EPOCH: must not be negative"),
+        Ok(n) => Ok(Some(n.unsigned_abs())),
+        Err(_) => {
+            bail!("invalid SOURCE_DATE_EPOCH: strconv.ParseInt: parsing {text:?}: invalid syntax")
+        }
+    }
 }
 
 /// A chart's files: path relative to the chart root → (bytes, modification time).

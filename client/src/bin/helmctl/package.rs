@@ -43,7 +43,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &PackageArgs) -> R
     if args.charts.is_empty() {
         bail!("need at least one argument, the path to the chart");
     }
-    let mod_time = source_date_epoch()?;
+    let mod_time = crate::chart_package::source_date_epoch()?;
     let stamp = Stamp {
         version: Some(args.version.clone()).filter(|v| !v.is_empty()),
         app_version: Some(args.app_version.clone()).filter(|v| !v.is_empty()),
@@ -116,21 +116,6 @@ fn package(dir: &Path, destination: &Path, stamp: &Stamp) -> Result<PathBuf> {
         )
     })?;
     Ok(file)
-}
-
-/// `SOURCE_DATE_EPOCH` as Helm reads it: unset or empty is none, else whole seconds.
-fn source_date_epoch() -> Result<Option<u64>> {
-    let text = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) if !text.is_empty() => text,
-        _ => return Ok(None),
-    };
-    match text.parse::<i64>() {
-        Ok(n) if n < 0 => bail!("invalid SOURCE_DATE_EPOCH: must not be negative"),
-        Ok(n) => Ok(Some(n.unsigned_abs())),
-        Err(_) => {
-            bail!("invalid SOURCE_DATE_EPOCH: strconv.ParseInt: parsing {text:?}: invalid syntax")
-        }
-    }
 }
 
 /// An I/O error in Go's words (`no such file or directory`, `not a directory`, ...).
