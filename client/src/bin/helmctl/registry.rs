@@ -164,9 +164,17 @@ pub fn stored_credentials(reference: &str) -> Result<Credentials> {
         .split('/')
         .next()
         .unwrap_or_default();
-    let key = server_address(host);
-    helmd_source::docker_config::credentials_for(&config_path(), &key)
+    helmd_source::docker_config::credentials_for(&config_path(), lookup_host(host))
         .map_err(|e| anyhow!("reading the registry config: {e}"))
+}
+
+/// The host whose entry holds `host`'s credentials: Docker Hub's are stored under its
+/// legacy address (`https://index.docker.io/v1/`).
+fn lookup_host(host: &str) -> &str {
+    match host {
+        "docker.io" | "registry-1.docker.io" => "index.docker.io",
+        other => other,
+    }
 }
 
 fn read_config(path: &Path) -> Result<Map<String, Value>> {
@@ -203,4 +211,34 @@ fn write_config(path: &Path, config: &Map<String, Value>) -> Result<()> {
     file.write_all(&json)
         .with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_is_stored_under_its_legacy_address_and_found_there() {
+        assert_eq!(server_address("docker.io"), "https://index.docker.io/v1/");
+        assert_eq!(server_address("ghcr.io:443"), "ghcr.io:443");
+        let dir = std::env::temp_dir().join(format!("helmctl-registry-{}", std::process::id()));
+        let path = dir.join("config.json");
+        let mut config = Map::new();
+        let mut auths = Map::new();
+        for key in [
+            server_address("docker.io"),
+            server_address("127.0.0.1:5000"),
+        ] {
+            auths.insert(key, serde_json::json!({"auth": "dTpw"}));
+        }
+        config.insert("auths".into(), Value::Object(auths));
+        write_config(&path, &config).expect("write");
+        for host in ["docker.io", "registry-1.docker.io", "127.0.0.1:5000"] {
+            let found = helmd_source::docker_config::credentials_for(&path, lookup_host(host))
+                .expect("read");
+            assert!(!found.is_anonymous(), "{host}");
+        }
+        assert_eq!(read_config(&path).expect("read"), config);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }
