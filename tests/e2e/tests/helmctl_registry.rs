@@ -2,7 +2,7 @@
 //! real Helm v4 CLI sharing one registry config file (`HELM_REGISTRY_CONFIG`): the
 //! credentials are checked before they are stored, stored as Helm stores them, and
 //! used by helmctl's and Helm's push and pull (and helmctl's `package -u`) whichever
-//! of the two logged in.
+//! of the two logged in; and through a registry token service.
 
 use std::path::Path;
 
@@ -176,4 +176,61 @@ async fn registry_login_stores_credentials_helm_and_helmctl_both_use() {
     let (ok, _, error) = run(false, &with_user, None);
     assert!(ok, "package -u --username: {error}");
     assert!(cwd.join("flags/app-0.1.0.tgz").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_login_goes_through_a_token_service_as_helms_does() {
+    let registry = crate::fixtures::token_registry(vec![]).await;
+    let ca = registry.ca_file().expect("ca file").display().to_string();
+    let host = registry.host();
+    let (user, password) = (registry.username(), registry.password());
+    let root = tempfile::tempdir().expect("tempdir");
+    let cwd = root.path();
+    let config = cwd.join("config.json");
+    std::fs::write(cwd.join("demo-1.0.0.tgz"), chart_archive("demo", "1.0.0")).expect("write");
+    std::fs::create_dir(cwd.join("pulled")).expect("mkdir");
+    let run = |helm: bool, args: &[&str], stdin: Option<&str>| cli(helm, cwd, &config, args, stdin);
+    let login = |helm: bool, password: &str| {
+        let args = [
+            "registry",
+            "login",
+            &host,
+            "-u",
+            user,
+            "--password-stdin",
+            "--ca-file",
+            &ca,
+        ];
+        run(helm, &args, Some(password))
+    };
+    for helm in [true, false] {
+        assert!(
+            !login(helm, "wrong").0,
+            "helm={helm}: a wrong password logged in"
+        );
+    }
+    assert!(!config.exists());
+    let (ok, stdout, error) = login(false, password);
+    assert!(ok, "{error}");
+    assert_eq!(stdout, "Login Succeeded\n");
+    let remote = format!("oci://{host}/charts");
+    let (ok, _, error) = run(
+        false,
+        &["push", "demo-1.0.0.tgz", &remote, "--ca-file", &ca],
+        None,
+    );
+    assert!(ok, "helmctl push through the token service: {error}");
+    let chart = format!("{remote}/demo");
+    let pull = [
+        "pull",
+        &chart,
+        "--version",
+        "1.0.0",
+        "--ca-file",
+        &ca,
+        "-d",
+        "pulled",
+    ];
+    let (ok, _, error) = run(true, &pull, None);
+    assert!(ok, "helm pull with helmctl's login: {error}");
 }
