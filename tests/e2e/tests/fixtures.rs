@@ -345,7 +345,7 @@ pub async fn create_repository(c: &helmd_client::Client, repository: Repository)
 /// `helmctl: error: ` prefix) of one CLI run.
 pub type HelmOutcome = (bool, String, String);
 
-fn run_cli(mut cmd: std::process::Command, stdin: Option<&[u8]>) -> HelmOutcome {
+pub fn run_cli(mut cmd: std::process::Command, stdin: Option<&[u8]>) -> HelmOutcome {
     use std::io::Write;
     use std::process::Stdio;
     cmd.stdin(Stdio::piped())

@@ -15,6 +15,8 @@ mod helm_cli;
 mod helmctl;
 mod helmctl_charts;
 mod helmctl_dependency;
+mod helmctl_package;
+mod helmctl_registry;
 mod helmctl_show;
 mod hooks_helm;
 mod lint;

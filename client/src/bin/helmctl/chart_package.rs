@@ -4,6 +4,8 @@
 //! checksum field, no owner names, and Helm's gzip header (comment `Helm`, its
 //! extra field, OS unknown), in Helm's order: Chart.yaml (marshalled again, as Helm
 //! does), values, templates, other files, then subcharts unpacked under `charts/<name>/`.
+//! `helmctl package` uses it too, with `--version`/`--app-version` written into
+//! Chart.yaml; `SOURCE_DATE_EPOCH` is stamped on every entry of both ([`Stamp`]).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -32,15 +34,51 @@ pub fn package_dependency(dir: &Path, dep: &Dependency) -> Result<(String, Strin
         bail!("can't get a valid version for dependency {}", dep.name);
     }
     let name = chart.name().to_owned();
-    let bytes = package_dir(dir, &name)?;
+    // Helm stamps a `file://` chart's entries with `SOURCE_DATE_EPOCH` too.
+    let stamp = Stamp {
+        mod_time: source_date_epoch()?,
+        ..Stamp::default()
+    };
+    let bytes = package_stamped(dir, &name, &stamp)?;
     Ok((format!("{name}-{version}.tgz"), version, bytes))
+}
+
+/// `SOURCE_DATE_EPOCH` as Helm reads it: unset or empty is none, else whole seconds.
+pub fn source_date_epoch() -> Result<Option<u64>> {
+    let text = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.is_empty() => text,
+        _ => return Ok(None),
+    };
+    match text.parse::<i64>() {
+        Ok(n) if n < 0 => bail!("invalid SOURCE_DATE_EPOCH: must not be negative"),
+        Ok(n) => Ok(Some(n.unsigned_abs())),
+        Err(_) => {
+            bail!("invalid SOURCE_DATE_EPOCH: strconv.ParseInt: parsing {text:?}: invalid syntax")
+        }
+    }
 }
 
 /// A chart's files: path relative to the chart root → (bytes, modification time).
 type Files = BTreeMap<String, (Vec<u8>, u64)>;
 
+/// What `helm package` changes in the chart it saves.
+#[derive(Debug, Default)]
+pub struct Stamp {
+    /// `--version`: the top chart's version.
+    pub version: Option<String>,
+    /// `--app-version`: the top chart's appVersion.
+    pub app_version: Option<String>,
+    /// `SOURCE_DATE_EPOCH`: every entry's time, and Chart.lock's `generated`.
+    pub mod_time: Option<u64>,
+}
+
 /// The `.tgz` of the chart directory `dir` (`.helmignore` honoured) named `name`.
 pub fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    package_stamped(dir, name, &Stamp::default())
+}
+
+/// [`package_dir`] with `stamp` applied, as `helm package` saves a chart.
+pub fn package_stamped(dir: &Path, name: &str, stamp: &Stamp) -> Result<Vec<u8>> {
     let files: Files = read_chart_dir(dir)
         .map_err(anyhow::Error::msg)?
         .into_iter()
@@ -56,7 +94,7 @@ pub fn package_dir(dir: &Path, name: &str) -> Result<Vec<u8>> {
         })
         .collect();
     let mut entries = Vec::new();
-    chart_entries(files, name, &mut entries, 0)?;
+    chart_entries(files, name, &mut entries, stamp, 0)?;
     let gz = flate2::GzBuilder::new()
         .extra(HELM_GZIP_EXTRA)
         .comment("Helm")
@@ -92,6 +130,7 @@ fn chart_entries(
     mut files: Files,
     base: &str,
     out: &mut Vec<(String, Vec<u8>, u64)>,
+    stamp: &Stamp,
     depth: usize,
 ) -> Result<()> {
     if depth > 32 {
@@ -116,12 +155,18 @@ fn chart_entries(
         }
     }
     let mut push = |path: &str, file: (Vec<u8>, u64)| {
-        out.push((format!("{base}/{path}"), file.0, file.1));
+        let mtime = stamp.mod_time.unwrap_or(file.1);
+        out.push((format!("{base}/{path}"), file.0, mtime));
     };
     if let Some((text, mtime)) = rest.remove("Chart.yaml") {
-        push("Chart.yaml", (chart_yaml(&text)?, mtime));
+        let top = (depth == 0).then_some(stamp);
+        push("Chart.yaml", (chart_yaml(&text, top)?, mtime));
     }
-    for first in ["Chart.lock", "values.yaml", "values.schema.json"] {
+    if let Some((text, mtime)) = rest.remove("Chart.lock") {
+        let (text, generated) = chart_lock(&text, stamp.mod_time)?;
+        push("Chart.lock", (text, generated.unwrap_or(mtime)));
+    }
+    for first in ["values.yaml", "values.schema.json"] {
         if let Some(file) = rest.remove(first) {
             push(first, file);
         }
@@ -140,7 +185,13 @@ fn chart_entries(
             })
             .map(|m| m.name)
             .unwrap_or_default();
-        chart_entries(files, &format!("{base}/charts/{name}"), out, depth + 1)?;
+        chart_entries(
+            files,
+            &format!("{base}/charts/{name}"),
+            out,
+            stamp,
+            depth + 1,
+        )?;
     }
     Ok(())
 }
@@ -173,10 +224,19 @@ fn unpack(archive: &[u8]) -> Result<Files> {
 }
 
 /// Chart.yaml as Helm's packager writes it: the metadata marshalled again (keys sorted,
-/// comments gone, scalars as the strings Helm's loader made of them).
-fn chart_yaml(text: &[u8]) -> Result<Vec<u8>> {
-    let meta: helmd_source::ChartMetadata =
+/// comments gone, scalars as the strings Helm's loader made of them), with the top
+/// chart's `--version`/`--app-version` (`top`).
+fn chart_yaml(text: &[u8], top: Option<&Stamp>) -> Result<Vec<u8>> {
+    let mut meta: helmd_source::ChartMetadata =
         serde_norway::from_slice(text).context("cannot load Chart.yaml")?;
+    if let Some(stamp) = top {
+        if let Some(version) = &stamp.version {
+            meta.version.clone_from(version);
+        }
+        if let Some(app_version) = &stamp.app_version {
+            meta.app_version.clone_from(app_version);
+        }
+    }
     let json = String::from_utf8(meta.to_oci_config()).context("Chart.yaml")?;
     let value = helmd_yaml::parse_json(&json).context("Chart.yaml")?;
     let mut yaml = helmd_yaml::to_yaml(&value).context("Chart.yaml")?;
@@ -184,6 +244,38 @@ fn chart_yaml(text: &[u8]) -> Result<Vec<u8>> {
         yaml.push('\n');
     }
     Ok(yaml.into_bytes())
+}
+
+/// Chart.lock as Helm's packager writes it: the lock marshalled again, its `generated`
+/// time (`SOURCE_DATE_EPOCH` when given) also the entry's time; `None` when the lock
+/// holds no readable time.
+fn chart_lock(text: &[u8], stamp: Option<u64>) -> Result<(Vec<u8>, Option<u64>)> {
+    let text = std::str::from_utf8(text).context("Chart.lock")?;
+    let lock = helmd_source::dependency::ChartLock::parse(text)?;
+    #[derive(serde::Deserialize)]
+    struct Generated {
+        #[serde(default)]
+        generated: String,
+    }
+    let written = serde_norway::from_str::<Generated>(text)
+        .map(|g| g.generated)
+        .unwrap_or_default();
+    let (generated, secs) = match stamp {
+        Some(secs) => {
+            let at = jiff::Timestamp::from_second(i64::try_from(secs).unwrap_or(i64::MAX))
+                .context("SOURCE_DATE_EPOCH")?;
+            (at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(), Some(secs))
+        }
+        None => {
+            let secs = written.parse::<jiff::Timestamp>().ok().map(|t| {
+                let secs = t.as_second().max(0).unsigned_abs();
+                secs + u64::from(t.subsec_nanosecond() >= 500_000_000)
+            });
+            (written, secs)
+        }
+    };
+    let text = crate::dependency_files::lock_text_at(&lock.dependencies, &lock.digest, &generated)?;
+    Ok((text.into_bytes(), secs))
 }
 
 /// Go's tar checksum field: six octal digits, NUL, space (the tar crate writes seven

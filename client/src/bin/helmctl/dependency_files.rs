@@ -50,6 +50,11 @@ pub fn clean(path: &Path) -> PathBuf {
 /// Chart.lock as Helm writes it: keys sorted, each dependency's name, repository and
 /// version, `generated` as Go's RFC 3339 with nanoseconds.
 pub fn lock_text(locked: &[Dependency], digest: &str) -> Result<String> {
+    lock_text_at(locked, digest, &go_rfc3339_nano_now())
+}
+
+/// [`lock_text`] generated at `generated` (Go's RFC 3339 text).
+pub fn lock_text_at(locked: &[Dependency], digest: &str, generated: &str) -> Result<String> {
     let s = |text: &str| Value::str(text);
     let deps: Vec<Value> = locked
         .iter()
@@ -64,7 +69,7 @@ pub fn lock_text(locked: &[Dependency], digest: &str) -> Result<String> {
     let lock = Value::map(BTreeMap::from([
         (Str::from("dependencies"), Value::list(deps)),
         (Str::from("digest"), s(digest)),
-        (Str::from("generated"), s(&go_rfc3339_nano_now())),
+        (Str::from("generated"), s(generated)),
     ]));
     let mut text = helmd_yaml::to_yaml(&lock)?;
     if !text.ends_with('\n') {

@@ -56,6 +56,8 @@ struct Manager {
     source: ChartSource,
     repos: RepoFile,
     default: Transport,
+    /// Print nothing (Helm's `package -u` discards the manager's output).
+    quiet: bool,
 }
 
 /// Runs `update` (or `build` when `build`).
@@ -76,6 +78,7 @@ pub async fn run(
         source: paths.source()?,
         repos: RepoFile::load(&paths.config_file())?,
         default: args.registry.transport(conn)?,
+        quiet: false,
     };
     let req = read_requirements(dir)?;
     match (&req.lock, build) {
@@ -98,6 +101,26 @@ pub async fn update_if_missing(conn: &Connection, paths: &LocalPaths, dir: &Path
         source: paths.source()?,
         repos: RepoFile::load(&paths.config_file())?,
         default: RegistryArgs::default().transport(conn)?,
+        quiet: false,
+    };
+    manager.update(&read_requirements(dir)?).await
+}
+
+/// `package --dependency-update` on a chart directory, as Helm's CLI does it: `dependency
+/// update` always runs (configured repositories, the package command's registry
+/// flags), printing nothing.
+pub async fn update_quietly(
+    conn: &Connection,
+    paths: &LocalPaths,
+    dir: &Path,
+    registry: &RegistryArgs,
+) -> Result<()> {
+    let manager = Manager {
+        dir: clean(dir),
+        source: paths.source()?,
+        repos: RepoFile::load(&paths.config_file())?,
+        default: registry.transport(conn)?,
+        quiet: true,
     };
     manager.update(&read_requirements(dir)?).await
 }
@@ -129,6 +152,13 @@ fn read_requirements(dir: &Path) -> Result<Requirements> {
 }
 
 impl Manager {
+    /// Prints one line of progress unless quiet.
+    fn say(&self, line: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
     /// Helm's `resolveRepoNames`: `@name`/`alias:name` become the configured URL; any
     /// other repository must be a configured one, a URL, `oci://` or `file://`.
     fn resolve_repo_names(&self, deps: &mut [Dependency]) -> Result<()> {
@@ -205,10 +235,16 @@ impl Manager {
 
     fn request(&self, dep: &Dependency, version: Option<String>) -> Result<ChartRequest> {
         if dep.repository.starts_with("oci://") {
+            let reference = format!("{}/{}", dep.repository.trim_end_matches('/'), dep.name);
+            let mut transport = self.default.clone();
+            if matches!(transport.credentials, helmd_source::Credentials::Anonymous) {
+                // Without registry flags, what `registry login` stored, as in Helm.
+                transport.credentials = crate::registry::stored_credentials(&reference)?;
+            }
             return Ok(ChartRequest::Oci {
-                reference: format!("{}/{}", dep.repository.trim_end_matches('/'), dep.name),
+                reference,
                 version,
-                transport: self.default.clone(),
+                transport,
             });
         }
         let remote = self.remote(&dep.repository)?;
@@ -336,14 +372,14 @@ impl Manager {
             Err(_) => std::fs::create_dir_all(&charts)
                 .with_context(|| format!("creating {}", charts.display()))?,
         }
-        println!("Saving {} charts", deps.len());
+        self.say(format_args!("Saving {} charts", deps.len()));
         let mut fresh: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for dep in deps.iter_mut() {
             if dep.repository.is_empty() {
-                println!(
+                self.say(format_args!(
                     "Dependency {} did not declare a repository. Assuming it exists in the charts directory",
                     dep.name
-                );
+                ));
                 self.check_vendored(dep, &charts)?;
                 continue;
             }
@@ -354,7 +390,10 @@ impl Manager {
                 fresh.insert(file, bytes);
                 continue;
             }
-            println!("Downloading {} from repo {}", dep.name, dep.repository);
+            self.say(format_args!(
+                "Downloading {} from repo {}",
+                dep.name, dep.repository
+            ));
             let request = self.request(dep, Some(dep.version.clone()))?;
             let pulled = self
                 .source
@@ -429,7 +468,7 @@ impl Manager {
             std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, &dest).with_context(|| format!("writing {}", dest.display()))?;
         }
-        println!("Deleting outdated charts");
+        self.say(format_args!("Deleting outdated charts"));
         for path in before {
             let name = path
                 .file_name()
@@ -448,7 +487,10 @@ impl Manager {
                 continue;
             }
             if let Err(e) = std::fs::remove_file(&path) {
-                println!("Could not delete {}: {e} (Skipping)", path.display());
+                self.say(format_args!(
+                    "Could not delete {}: {e} (Skipping)",
+                    path.display()
+                ));
             }
         }
         Ok(())

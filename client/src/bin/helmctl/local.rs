@@ -225,6 +225,16 @@ impl RegistryArgs {
         }
         Ok(t)
     }
+
+    /// [`Self::transport`] for the OCI `reference`: without `--username`, the
+    /// credentials `registry login` stored for its registry, as Helm reads them.
+    pub fn oci_transport(&self, conn: &Connection, reference: &str) -> Result<Transport> {
+        let mut t = self.transport(conn)?;
+        if matches!(t.credentials, Credentials::Anonymous) {
+            t.credentials = crate::registry::stored_credentials(reference)?;
+        }
+        Ok(t)
+    }
 }
 
 fn read_text(path: &Path) -> Result<String> {

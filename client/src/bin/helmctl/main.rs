@@ -13,8 +13,10 @@ mod lint;
 mod list;
 mod local;
 mod locate;
+mod package;
 mod pull;
 mod push;
+mod registry;
 mod release_run;
 mod release_test;
 mod releases;
@@ -103,10 +105,16 @@ enum Command {
     /// Examine a chart for possible issues, like `helm lint` (runs locally; exits
     /// non-zero when a chart failed).
     Lint(Box<lint::LintArgs>),
+    /// Package a chart directory into a chart archive, like `helm package` (runs
+    /// locally).
+    Package(package::PackageArgs),
     /// Download a chart archive, like `helm pull` (runs locally).
     Pull(pull::PullArgs),
     /// Upload a packaged chart to an OCI registry, like `helm push` (runs locally).
     Push(push::PushArgs),
+    /// Login to or logout from an OCI registry, like `helm registry` (runs locally;
+    /// credentials in Helm's registry config file, used by pull and push).
+    Registry(registry::RegistryArgs),
     /// Search the added repositories, like `helm search repo` (runs locally).
     Search(search::SearchArgs),
     /// Show a chart's Chart.yaml, values and README, like `helm show` (runs locally).
@@ -203,8 +211,10 @@ async fn main() -> ExitCode {
         Command::Version(args) => version::run(&cli.conn, args).await,
         Command::Template(args) => template::run(&cli.conn, &cli.paths, args).await,
         Command::Lint(args) => lint::run(args),
+        Command::Package(args) => package::run(&cli.conn, &cli.paths, args).await,
         Command::Pull(args) => pull::run(&cli.conn, &cli.paths, args).await,
         Command::Push(args) => push::run(&cli.conn, &cli.paths, args).await,
+        Command::Registry(args) => registry::run(&cli.conn, args).await,
         Command::Search(args) => search::run(&cli.paths, args),
         Command::Show(args) => show::run(&cli.conn, &cli.paths, args).await,
         Command::Repo(args) => repo::run(&cli.conn, &cli.paths, args).await,

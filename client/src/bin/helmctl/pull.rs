@@ -40,7 +40,7 @@ pub async fn fetch(
         ChartRequest::Oci {
             reference: reference.to_owned(),
             version,
-            transport: registry.transport(conn)?,
+            transport: registry.oci_transport(conn, reference)?,
         }
     } else if let Some((repo, chart)) = reference.split_once('/') {
         let file = RepoFile::load(&paths.config_file())?;

@@ -30,7 +30,7 @@ pub async fn run(conn: &Connection, paths: &LocalPaths, args: &PushArgs) -> Resu
         .with_context(|| format!("reading {}", args.archive.display()))?;
     let provenance_path = PathBuf::from(format!("{}.prov", args.archive.display()));
     let provenance = std::fs::read(&provenance_path).ok();
-    let transport = args.registry.transport(conn)?;
+    let transport = args.registry.oci_transport(conn, &args.remote)?;
     let pushed = paths
         .source()?
         .push(&args.remote, &archive, provenance.as_deref(), &transport)
