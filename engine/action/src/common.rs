@@ -99,6 +99,17 @@ pub struct Settings {
     pub retry: crate::remedy::Retry,
 }
 
+impl Settings {
+    /// The record's description: the request's, else `default` (Helm's words).
+    pub(crate) fn description_or(&self, default: impl FnOnce() -> String) -> String {
+        if self.description.is_empty() {
+            default()
+        } else {
+            self.description.clone()
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {

@@ -192,11 +192,7 @@ impl Install {
             .await
         {
             Ok(()) => {
-                let description = if self.settings.description.is_empty() {
-                    "Install complete".to_owned()
-                } else {
-                    self.settings.description.clone()
-                };
+                let description = self.settings.description_or(|| "Install complete".into());
                 set_status(&mut release, Status::Deployed, description);
                 ctx.events
                     .stage(Stage::RecordingRelease, "recording the deployed release");

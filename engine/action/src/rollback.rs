@@ -116,11 +116,9 @@ impl Rollback {
             .apply_method
             .for_rollback(&previous.apply_method);
         applying.check_force_conflicts(self.settings.force_conflicts)?;
-        let description = if self.settings.description.is_empty() {
-            format!("Rollback to {target_version}")
-        } else {
-            self.settings.description.clone()
-        };
+        let description = self
+            .settings
+            .description_or(|| format!("Rollback to {target_version}"));
         let mut release = Release {
             name: self.name.clone(),
             namespace: current.namespace.clone(),

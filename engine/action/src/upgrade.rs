@@ -115,8 +115,7 @@ impl Upgrade {
     /// as the retry settings allow, then the rollback strategy.
     pub async fn run(self, ctx: &Context) -> Result<Outcome> {
         self.rollback_strategy.check(self.rollback_on_failure)?;
-        let history = ctx.history(&self.namespace, &self.name).await?;
-        if let Some(rollback) = self.version_rollback(&history)? {
+        if let Some(rollback) = self.version_rollback(ctx).await? {
             ctx.events.stage(
                 Stage::Validating,
                 format!(
@@ -141,10 +140,11 @@ impl Upgrade {
 
     /// With the version-based strategy, the rollback an upgrade to the chart
     /// version of an earlier revision becomes (its values must be the request's).
-    fn version_rollback(&self, history: &[Release]) -> Result<Option<Rollback>> {
+    async fn version_rollback(&self, ctx: &Context) -> Result<Option<Rollback>> {
         if self.rollback_strategy != Strategy::Version {
             return Ok(None);
         }
+        let history = ctx.history(&self.namespace, &self.name).await?;
         let charts: Vec<(i64, String, String)> = history
             .iter()
             .map(|r| {
@@ -179,14 +179,12 @@ impl Upgrade {
                 });
             }
         }
-        let description = if self.settings.description.is_empty() {
+        let description = self.settings.description_or(|| {
             format!(
                 "Rollback to {target}: chart {} {} requested (rollback strategy version)",
                 self.chart.metadata.name, self.chart.metadata.version
             )
-        } else {
-            self.settings.description.clone()
-        };
+        });
         Ok(Some(Rollback {
             name: self.name.clone(),
             namespace: self.namespace.clone(),
@@ -266,11 +264,7 @@ impl Upgrade {
             Ok(()) => {
                 supersede(&mut current);
                 ctx.record_quietly(&current).await;
-                let description = if self.settings.description.is_empty() {
-                    "Upgrade complete".to_owned()
-                } else {
-                    self.settings.description.clone()
-                };
+                let description = self.settings.description_or(|| "Upgrade complete".into());
                 set_status(&mut release, Status::Deployed, description);
                 ctx.events
                     .stage(Stage::RecordingRelease, "recording the deployed revision");

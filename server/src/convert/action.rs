@@ -24,19 +24,30 @@ pub fn now() -> prost_types::Timestamp {
 
 /// A request's timeout: unset is Helm's 5 minutes; negative or over a day refused.
 pub fn timeout(field: &str, t: Option<&prost_types::Duration>) -> Result<Duration> {
-    let Some(t) = t else {
-        return Ok(Duration::from_secs(300));
-    };
+    match t {
+        None => Ok(Duration::from_secs(300)),
+        Some(t) => bounded(field, t, Duration::from_secs(86_400), "24h"),
+    }
+}
+
+/// A positive duration of at most `max` (named `max_text` in the error).
+fn bounded(
+    field: &str,
+    t: &prost_types::Duration,
+    max: Duration,
+    max_text: &str,
+) -> Result<Duration> {
     if t.seconds < 0 || t.nanos < 0 || (t.seconds == 0 && t.nanos == 0) {
         return Err(Error::invalid(field, "must be positive"));
     }
-    if t.seconds > 86_400 {
-        return Err(Error::invalid(field, "must be at most 24h"));
-    }
-    Ok(Duration::new(
-        u64::try_from(t.seconds).unwrap_or(0),
+    let d = Duration::new(
+        u64::try_from(t.seconds).unwrap_or(u64::MAX),
         u32::try_from(t.nanos).unwrap_or(0),
-    ))
+    );
+    if d > max {
+        return Err(Error::invalid(field, format!("must be at most {max_text}")));
+    }
+    Ok(d)
 }
 
 /// The wait strategy.
@@ -110,22 +121,7 @@ pub fn retry(retries: u32, backoff: Option<&prost_types::Duration>) -> Result<he
     }
     let backoff = match backoff {
         None => helmd_action::DEFAULT_BACKOFF,
-        Some(b) => {
-            if b.seconds < 0 || b.nanos < 0 || (b.seconds == 0 && b.nanos == 0) {
-                return Err(Error::invalid("retry_backoff", "must be positive"));
-            }
-            let d = Duration::new(
-                u64::try_from(b.seconds).unwrap_or(u64::MAX),
-                u32::try_from(b.nanos).unwrap_or(0),
-            );
-            if d > helmd_action::MAX_BACKOFF {
-                return Err(Error::invalid(
-                    "retry_backoff",
-                    format!("must be at most {:?}", helmd_action::MAX_BACKOFF),
-                ));
-            }
-            d
-        }
+        Some(b) => bounded("retry_backoff", b, helmd_action::MAX_BACKOFF, "5m")?,
     };
     Ok(helmd_action::Retry { retries, backoff })
 }

@@ -242,20 +242,14 @@ pub fn helmctl_in(
     stdin: Option<&str>,
 ) -> (i32, String, String) {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(
-        helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl"),
-    )
-    .args(args)
-    .env_remove("HELMD_SERVER")
-    .env_remove("HELMD_CA_FILE")
-    .env("HELMCTL_REPOSITORY_CONFIG", home.join("repositories.json"))
-    .env("HELMCTL_REPOSITORY_CACHE", home.join("cache"))
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn helmctl");
+    use std::process::Stdio;
+    let mut child = helmctl_cli(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn helmctl");
     if let Some(text) = stdin {
         child
             .stdin
@@ -383,6 +377,17 @@ pub fn helm_cli(tool: &str, home: &std::path::Path) -> std::process::Command {
     cmd
 }
 
+/// Local helmctl (no server) with its repositories file and cache under `home`.
+pub fn helmctl_cli(home: &std::path::Path) -> std::process::Command {
+    let bin = helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env_remove("HELMD_SERVER")
+        .env_remove("HELMD_CA_FILE")
+        .env("HELMCTL_REPOSITORY_CONFIG", home.join("repositories.json"))
+        .env("HELMCTL_REPOSITORY_CACHE", home.join("cache"));
+    cmd
+}
+
 /// The same command line run by the real Helm v4 CLI and by local helmctl, both from
 /// `dir` with homes of their own under it.
 pub fn helm_and_helmctl(
@@ -390,19 +395,9 @@ pub fn helm_and_helmctl(
     args: &[&str],
     stdin: Option<&[u8]>,
 ) -> (HelmOutcome, HelmOutcome) {
-    use std::process::Command;
     let mut h = helm_cli("helm4", &dir.join("helm"));
     h.current_dir(dir).args(args);
-    let helmctl = helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl");
-    let mut ours = Command::new(helmctl);
-    ours.current_dir(dir)
-        .args(args)
-        .env_remove("HELMD_SERVER")
-        .env_remove("HELMD_CA_FILE")
-        .env(
-            "HELMCTL_REPOSITORY_CONFIG",
-            dir.join("home/repositories.json"),
-        )
-        .env("HELMCTL_REPOSITORY_CACHE", dir.join("home/cache"));
+    let mut ours = helmctl_cli(&dir.join("home"));
+    ours.current_dir(dir).args(args);
     (run_cli(h, stdin), run_cli(ours, stdin))
 }

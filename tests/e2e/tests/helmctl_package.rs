@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::fixtures::{HelmOutcome, helm_cli, run_cli};
+use crate::fixtures::{HelmOutcome, helm_cli, helmctl_cli, run_cli};
 
 fn write(path: &Path, bytes: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -21,17 +21,7 @@ fn cli(helm: bool, cwd: &Path, args: &[&str], epoch: Option<&str>) -> HelmOutcom
     let mut cmd = if helm {
         helm_cli("helm4", &cwd.join(".helm-home"))
     } else {
-        let mut cmd = std::process::Command::new(
-            helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl"),
-        );
-        cmd.env_remove("HELMD_SERVER")
-            .env_remove("HELMD_CA_FILE")
-            .env(
-                "HELMCTL_REPOSITORY_CONFIG",
-                cwd.join(".helmctl-home/repositories.json"),
-            )
-            .env("HELMCTL_REPOSITORY_CACHE", cwd.join(".helmctl-home/cache"));
-        cmd
+        helmctl_cli(&cwd.join(".helmctl-home"))
     };
     cmd.current_dir(cwd)
         .args(args)

@@ -6,24 +6,14 @@
 
 use std::path::Path;
 
-use crate::fixtures::{HelmOutcome, chart_archive, helm_cli, run_cli};
+use crate::fixtures::{HelmOutcome, chart_archive, helm_cli, helmctl_cli, run_cli};
 
 /// Runs Helm v4 (`helm`) or helmctl from `cwd` with the registry config `config`.
 fn cli(helm: bool, cwd: &Path, config: &Path, args: &[&str], stdin: Option<&str>) -> HelmOutcome {
     let mut cmd = if helm {
         helm_cli("helm4", &cwd.join(".helm-home"))
     } else {
-        let mut cmd = std::process::Command::new(
-            helmd_test_support::binaries::binary("helmd-client", "helmctl").expect("helmctl"),
-        );
-        cmd.env_remove("HELMD_SERVER")
-            .env_remove("HELMD_CA_FILE")
-            .env(
-                "HELMCTL_REPOSITORY_CONFIG",
-                cwd.join(".helmctl-home/repositories.json"),
-            )
-            .env("HELMCTL_REPOSITORY_CACHE", cwd.join(".helmctl-home/cache"));
-        cmd
+        helmctl_cli(&cwd.join(".helmctl-home"))
     };
     cmd.current_dir(cwd)
         .args(args)

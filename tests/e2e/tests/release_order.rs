@@ -10,8 +10,8 @@
 
 use helmd_client::proto::{
     GetReleaseHistoryRequest, InstallReleaseRequest, OperationEvent, OperationStage,
-    ResourceHealth, RollbackReleaseRequest, UninstallReleaseRequest, UpgradeReleaseRequest,
-    operation_event, operation_finished,
+    ResourceHealth, RollbackReleaseRequest, UpgradeReleaseRequest, operation_event,
+    operation_finished,
 };
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -23,7 +23,7 @@ use tonic::Code;
 
 use crate::chart_validate::pack;
 use crate::releases::{
-    Setup, drain, failed, install, released, set, setup, timeout, upgrade, uploaded,
+    Setup, drain, failed, install, released, set, setup, timeout, uninstall_kept, upgrade, uploaded,
 };
 
 /// A Deployment in `group` (if any) depending on `deps` (if any, as written), its
@@ -575,24 +575,11 @@ async fn crds_are_upgraded_only_when_safe_and_never_deleted() {
     );
 
     // Uninstall deletes the release's Widget but keeps both CRDs, and says so.
-    let stream = s
-        .client
-        .releases()
-        .uninstall_release(UninstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "widgets".into(),
-            ..UninstallReleaseRequest::default()
-        })
+    let mut kept: Vec<String> = uninstall_kept(&s, "widgets")
         .await
-        .expect("uninstall")
-        .into_inner();
-    let (events, _) = drain(stream).await;
-    let mut kept: Vec<String> = match events.last().and_then(|e| e.payload.clone()) {
-        Some(operation_event::Payload::Finished(f)) => {
-            f.kept_resources.into_iter().map(|r| r.name).collect()
-        }
-        other => panic!("no finished event: {other:?}"),
-    };
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     kept.sort();
     assert_eq!(kept, [gadget_crd_name.clone(), widget_crd_name.clone()]);
     for name in [&widget_crd_name, &gadget_crd_name] {

@@ -358,15 +358,23 @@ async fn retries_are_new_revisions_counted_in_events_and_history_keeps_the_deplo
     assert!(too_many.message().contains("retries"), "{too_many:?}");
 }
 
-/// Waits (up to a minute) until the API server no longer has `name`.
+/// Waits (watching, up to a minute) until the API server no longer has `name`.
 async fn gone(api: &Api<DynamicObject>, name: &str) {
-    for _ in 0..600 {
-        if api.get_opt(name).await.expect("read").is_none() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{name} was not deleted within a minute");
+    let uid = api
+        .get_opt(name)
+        .await
+        .expect("read")
+        .and_then(|o| o.metadata.uid)
+        .unwrap_or_default();
+    let deleted = kube::runtime::wait::await_condition(
+        api.clone(),
+        name,
+        kube::runtime::wait::conditions::is_deleted(&uid),
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(60), deleted)
+        .await
+        .unwrap_or_else(|_| panic!("{name} was not deleted within a minute"))
+        .expect("watch");
 }
 
 /// A chart whose first version adds a custom resource of a CRD it ships.

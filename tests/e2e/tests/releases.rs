@@ -295,6 +295,29 @@ pub(crate) async fn upgrade(
     drain(stream).await
 }
 
+/// Uninstalls `name` (history not kept); the objects the uninstall left in place.
+pub(crate) async fn uninstall_kept(
+    s: &Setup,
+    name: &str,
+) -> Vec<helmd_client::proto::ResourceReference> {
+    let stream = s
+        .client
+        .releases()
+        .uninstall_release(UninstallReleaseRequest {
+            namespace: s.namespace.clone(),
+            name: name.into(),
+            ..UninstallReleaseRequest::default()
+        })
+        .await
+        .expect("uninstall")
+        .into_inner();
+    let (events, _) = drain(stream).await;
+    match events.last().and_then(|e| e.payload.clone()) {
+        Some(operation_event::Payload::Finished(f)) => f.kept_resources,
+        other => panic!("no finished event: {other:?}"),
+    }
+}
+
 async fn lifecycle(driver: &str) {
     let s = setup(driver, &format!("life-{driver}")).await;
     let ns = s.namespace.clone();
@@ -775,22 +798,7 @@ async fn uninstall_keeps_objects_marked_keep_and_reports_them() {
     .await;
     released(result);
     assert_eq!(s.config_maps().await, ["web-gone", "web-kept"]);
-    let stream = s
-        .client
-        .releases()
-        .uninstall_release(UninstallReleaseRequest {
-            namespace: s.namespace.clone(),
-            name: "web".into(),
-            ..UninstallReleaseRequest::default()
-        })
-        .await
-        .expect("uninstall")
-        .into_inner();
-    let (events, _) = drain(stream).await;
-    let kept = match events.last().and_then(|e| e.payload.clone()) {
-        Some(operation_event::Payload::Finished(f)) => f.kept_resources,
-        other => panic!("no finished event: {other:?}"),
-    };
+    let kept = uninstall_kept(&s, "web").await;
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(
         (kept[0].kind.as_str(), kept[0].name.as_str()),
